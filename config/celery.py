@@ -1,0 +1,24 @@
+"""Celery application.
+
+Embedded default broker: kombu's filesystem transport (no server). Run the
+worker with beat inside it: `celery -A config worker -B`. Production sets
+CELERY_BROKER_URL to Redis and runs beat once, separately.
+"""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("cases")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _ensure_broker_folders(sender, **kwargs):
+    """The filesystem transport needs its folders to exist before use."""
+    opts = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if opts.get(key):
+            os.makedirs(opts[key], exist_ok=True)

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import routers
+from rest_framework.authtoken.views import obtain_auth_token
+
+from workflow import api as workflow_api
+from workflow import views as workflow_views
+
+router = routers.DefaultRouter()
+router.register("departments", workflow_api.DepartmentViewSet, basename="department")
+
+api_v1 = [
+    path("", include(router.urls)),
+    path("me/", workflow_api.MeView.as_view(), name="api-me"),
+    path("tasks/inbox/", workflow_api.InboxView.as_view(), name="api-inbox"),
+    path("calendar/deadline/", workflow_api.DeadlineView.as_view(), name="api-deadline"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", workflow_views.home, name="home"),
+    path("departments/", workflow_views.departments, name="departments"),
+    path("notifications/", workflow_views.notifications, name="notifications"),
+    path("healthz", workflow_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+]
+
+admin.site.site_header = settings.PLATFORM_NAME
+admin.site.site_title = settings.PLATFORM_NAME

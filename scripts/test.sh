@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole suite on SQLite, then on PostgreSQL when CI=true or TEST_DB=postgres.
+set -euo pipefail
+PY=.venv/bin/python
+export DJANGO_SETTINGS_MODULE=config.settings.test
+unset DATABASE_URL
+status=0
+if [ "${TEST_DB:-}" != "postgres" ]; then
+  echo "==> pytest on SQLite"
+  $PY -m pytest "$@" || status=$?
+fi
+if [ "${CI:-}" = "true" ] || [ "${TEST_DB:-}" = "postgres" ]; then
+  echo "==> pytest on PostgreSQL"
+  source scripts/pg_test.sh
+  pg_test_start
+  trap pg_test_stop EXIT
+  DATABASE_URL="$PG_TEST_URL" $PY -m pytest "$@" || status=$?
+fi
+exit $status

@@ -1,0 +1,85 @@
+import pytest
+
+from tests.factories import DepartmentFactory, UserFactory
+from workflow.models import Department, Role
+
+PASSWORD = "pw-123456"
+
+
+@pytest.fixture
+def approval_dept(db):
+    return DepartmentFactory(code="approval", name="广元市朝天区行政审批和数据局", short_name="区行政审批局", doc_number_prefix="朝审函")
+
+
+@pytest.fixture
+def hrss_dept(db):
+    return DepartmentFactory(code="hrss", name="广元市朝天区人力资源和社会保障局", short_name="区人社局", doc_number_prefix="朝人社函")
+
+
+@pytest.fixture
+def office_dept(db):
+    return DepartmentFactory(code="proposal-office", name="区政协提案委员会", short_name="提案委", kind=Department.Kind.PROPOSAL_OFFICE)
+
+
+@pytest.fixture
+def committee_dept(db):
+    return DepartmentFactory(code="cppcc", name="政协朝天区委员会", short_name="区政协", kind=Department.Kind.COMMITTEE)
+
+
+@pytest.fixture
+def supervision_dept(db):
+    return DepartmentFactory(code="supervision", name="区政府督查室", short_name="督查室", kind=Department.Kind.SUPERVISION_OFFICE)
+
+
+@pytest.fixture
+def hotline_dept(db):
+    return DepartmentFactory(code="hotline", name="12345热线中心", short_name="热线中心", kind=Department.Kind.HOTLINE_CENTRE)
+
+
+@pytest.fixture
+def member(committee_dept):
+    return UserFactory(username="member", roles=[(committee_dept, Role.MEMBER)])
+
+
+@pytest.fixture
+def office_user(office_dept):
+    return UserFactory(username="office", roles=[(office_dept, Role.PROPOSAL_OFFICE)])
+
+
+@pytest.fixture
+def handler(approval_dept):
+    return UserFactory(username="handler", roles=[(approval_dept, Role.HANDLER)])
+
+
+@pytest.fixture
+def dept_leader(approval_dept):
+    return UserFactory(username="leader", roles=[(approval_dept, Role.DEPT_LEADER)])
+
+
+@pytest.fixture
+def other_handler(hrss_dept):
+    return UserFactory(username="handler_hrss", roles=[(hrss_dept, Role.HANDLER)])
+
+
+@pytest.fixture
+def dispatcher(hotline_dept):
+    return UserFactory(username="dispatcher", roles=[(hotline_dept, Role.DISPATCHER)])
+
+
+@pytest.fixture
+def supervisor(supervision_dept):
+    return UserFactory(username="supervisor", roles=[(supervision_dept, Role.SUPERVISOR)])
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

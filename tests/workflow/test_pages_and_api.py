@@ -1,0 +1,152 @@
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+
+from workflow.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_chinese_by_default(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "登录" in body and 'lang="zh-hans"' in body
+    assert "/static/vendor/bootstrap/bootstrap.min.css" in body
+    assert "cdn" not in body.lower()
+
+
+def test_english_is_selectable(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    body = client.get("/accounts/login/").content.decode()
+    assert 'lang="en"' in body
+    assert "Sign in" in body
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_login_with_wrong_password_shows_a_clear_error(client, handler):
+    response = client.post("/accounts/login/", {"username": "handler", "password": "nope"})
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "fixture,expected,absent",
+    [
+        ("member", "提案委员", "系统管理"),
+        ("handler", "承办人员", "系统管理"),
+        ("admin_user", "系统管理员", None),
+    ],
+)
+def test_home_fits_the_role(request, client, fixture, expected, absent):
+    user = request.getfixturevalue(fixture)
+    client.force_login(user)
+    body = client.get("/").content.decode()
+    assert 'data-testid="inbox"' in body
+    assert "我的待办" in body
+    if fixture == "admin_user":
+        assert "/admin/" in body
+    else:
+        assert absent not in body
+        assert expected[-2:] in body
+
+
+def test_home_uses_a_fixed_number_of_queries(client, handler):
+    client.force_login(handler)
+    client.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/")
+    assert len(ctx.captured_queries) <= 12
+
+
+def test_departments_directory(client, handler, hrss_dept):
+    client.force_login(handler)
+    body = client.get("/departments/").content.decode()
+    assert "广元市朝天区人力资源和社会保障局" in body
+
+
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+def test_healthz_reports_a_broken_broker(client, settings):
+    from config.celery import app
+
+    old = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = old
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+    assert response.json()["database"] == "ok"
+
+
+def test_api_requires_authentication(client):
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+    assert client.get("/api/v1/departments/").status_code in (401, 403)
+
+
+def test_api_token_authentication(client, handler):
+    response = client.post("/api/v1/auth/token/", {"username": "handler", "password": "pw-123456"})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert me.status_code == 200
+    assert me.json()["roles"] == ["handler"]
+    assert me.json()["memberships"][0]["department"]["code"] == "approval"
+    assert client.get("/api/v1/tasks/inbox/", HTTP_AUTHORIZATION=f"Token {token}").json() == []
+    bad = client.post("/api/v1/auth/token/", {"username": "handler", "password": "x"})
+    assert bad.status_code == 400
+
+
+def test_schema_and_docs_are_served_locally(client):
+    schema = client.get("/api/v1/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/me/" in schema.content
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200
+    body = docs.content.decode()
+    assert "swagger-ui" in body
+    assert "cdn" not in body.lower() and "//unpkg" not in body
+    # the assets the page loads are served by us
+    assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+def test_vendored_assets_are_present():
+    base = settings.BASE_DIR / "static" / "vendor"
+    for path in ["bootstrap/bootstrap.min.css", "bootstrap/bootstrap.bundle.min.js", "htmx/htmx.min.js", "echarts/echarts.min.js"]:
+        assert (base / path).stat().st_size > 10_000
+
+
+def test_production_settings_pass_check_deploy():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "x" * 20 + "-a-real-looking-secret-key-for-checks-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "cases.example.org",
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret():
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "DJANGO_ALLOWED_HOSTS": "x", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr

@@ -1,0 +1,73 @@
+import datetime as dt
+
+import pytest
+
+from workflow import rules, services
+from workflow.models import CaseEvent, LabelChoice, TimeLimitRule
+from workflow.selectors import case_timeline
+
+pytestmark = pytest.mark.django_db
+
+
+def test_time_limits_are_seeded_from_rules_md():
+    reply = rules.time_limit(case_kind="proposal", step="reply")
+    assert (reply.amount, reply.unit) == (3, "months")
+    assert rules.time_limit(case_kind="proposal", step="reassign_request").amount == 5
+    assert rules.time_limit(case_kind="complaint", step="handle").amount == 15
+    urgent = rules.time_limit(case_kind="complaint", step="handle", category="urgent")
+    assert (urgent.amount, urgent.unit) == (2, "hours")
+    # a category without its own rule falls back to the default
+    assert rules.time_limit(case_kind="complaint", step="handle", category="no-such").amount == 15
+
+
+def test_admin_edit_changes_the_deadline_and_is_audited():
+    rule = TimeLimitRule.objects.get(case_kind="complaint", step="handle", category="")
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+    assert rules.rule_deadline(case_kind="complaint", step="handle", start=start).date() == dt.date(2026, 3, 23)
+    rule.amount = 5
+    rule.save()
+    assert rules.rule_deadline(case_kind="complaint", step="handle", start=start).date() == dt.date(2026, 3, 9)
+    assert rule.history.count() == 2
+
+
+def test_defaults_are_not_overwritten():
+    rule = TimeLimitRule.objects.get(case_kind="complaint", step="handle", category="")
+    rule.amount = 13
+    rule.save()
+    assert services.rules_seed_defaults() == 0
+    rule.refresh_from_db()
+    assert rule.amount == 13
+
+
+def test_missing_rule_is_a_clear_error():
+    with pytest.raises(rules.RuleMissing) as exc:
+        rules.time_limit(case_kind="proposal", step="no_such_step")
+    assert "未配置办理时限" in str(exc.value)
+
+
+def test_label_scales():
+    assert [c.code for c in rules.label_choices("reply_class")] == ["A", "B", "C"]
+    assert [c.label for c in rules.label_choices("proposal_rating")] == ["满意", "基本满意", "不满意"]
+    haocha = rules.label_choices("haocha_rating")
+    assert len(haocha) == 5
+    assert [c.label for c in haocha if c.is_negative] == ["不满意", "非常不满意"]
+    assert rules.label_for("implementation_grade", "A") == "全部或主要问题已解决"
+    assert LabelChoice.history.count() >= 14
+
+
+def test_event_log_and_timeline_merge(approval_dept, office_user):
+    # Given a case-like audited object with an event written by a service
+    services.event_record(case=approval_dept, type="assigned", actor=office_user, from_state="new", to_state="assigned", payload={"note": "交办"})
+    approval_dept.contact_person = "示例联系人"
+    approval_dept.save()
+    # When the timeline is built
+    timeline = case_timeline(case=approval_dept)
+    # Then it has the creation, the event and the field change, in time order
+    kinds = [(e.kind, e.title) for e in timeline]
+    assert ("event", "assigned") in kinds
+    assert ("history", "created") in kinds
+    changed = [e for e in timeline if e.kind == "history" and e.title == "changed"]
+    assert changed and changed[0].details["contact_person"]["new"] == "示例联系人"
+    assert [e.at for e in timeline] == sorted(e.at for e in timeline)
+    event = CaseEvent.objects.get()
+    assert event.actor == office_user and event.payload == {"note": "交办"}

@@ -1,0 +1,159 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import (
+    CalendarDay, CalendarYear, CaseEvent, Department, LabelChoice, LabelScale, Membership, Notification, TimeLimitRule,
+    User,
+)
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "short_name", "kind", "parent", "contact_person", "contact_phone", "doc_number_prefix", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "short_name", "code"]
+    list_select_related = ["parent"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    fields = ["department", "role", "is_active"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(User)
+class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "full_name", "phone", "is_active", "is_staff"]
+    search_fields = ["username", "full_name", "phone"]
+    fieldsets = BaseUserAdmin.fieldsets + ((_("联系方式"), {"fields": ("full_name", "phone")}),)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Role groups follow memberships (the same rule the service applies).
+        services.user_sync_groups(user=form.instance)
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "department", "role", "is_active"]
+    list_filter = ["role", "is_active", "department"]
+    list_select_related = ["user", "department"]
+    search_fields = ["user__username", "user__full_name", "department__name"]
+    autocomplete_fields = ["user", "department"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            services.user_sync_groups(user=obj.user)
+        else:
+            try:
+                created = services.membership_grant(actor=request.user, user=obj.user, department=obj.department, role=obj.role)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+                return
+            obj.pk = created.pk
+
+
+class CalendarImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV 文件"), help_text=_("每行：日期(YYYY-MM-DD),是否工作日(1/0),说明；必须覆盖整年"))
+    note = forms.CharField(label=_("说明"), required=False, max_length=255, help_text=_("例如：国务院办公厅2026年11月通知"))
+
+    def clean_file(self):
+        data = self.cleaned_data["file"].read()
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                return data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise ValidationError(_("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV。"))
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "is_working_day", "note"]
+    list_filter = ["is_working_day", ("date", admin.DateFieldListFilter)]
+    search_fields = ["note"]
+    date_hierarchy = "date"
+    change_list_template = "admin/workflow/calendarday/change_list.html"
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="workflow_calendarday_import"),
+        ] + super().get_urls()
+
+    def import_view(self, request):
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = CalendarImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                years = services.calendar_import_csv(actor=request.user, text=form.cleaned_data["file"], note=form.cleaned_data["note"])
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    form.add_error("file", msg)
+            else:
+                self.message_user(request, _("已导入 %(years)s 年的工作日历。") % {"years": "、".join(map(str, years))})
+                return redirect(reverse("admin:workflow_calendarday_changelist"))
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta, "title": _("导入年度工作日历")}
+        return render(request, "admin/workflow/calendarday/import.html", context)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "source", "note", "imported_at"]
+
+
+@admin.register(TimeLimitRule)
+class TimeLimitRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["case_kind", "step", "category", "name", "amount", "unit", "warn_before", "is_active"]
+    list_filter = ["case_kind", "unit", "is_active"]
+    list_editable = ["amount", "unit", "warn_before", "is_active"]
+    search_fields = ["name", "step", "note"]
+
+
+class LabelChoiceInline(admin.TabularInline):
+    model = LabelChoice
+    extra = 0
+
+
+@admin.register(LabelScale)
+class LabelScaleAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "note"]
+    inlines = [LabelChoiceInline]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "case_type", "case_id", "type", "actor", "from_state", "to_state"]
+    list_filter = ["type", "case_type"]
+    list_select_related = ["actor", "case_type"]
+
+    # The event log is append-only: it is written by services, never edited.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["title", "recipient__username"]

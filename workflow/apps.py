@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkflowConfig(AppConfig):
+    name = "workflow"
+    verbose_name = _("办理引擎")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from . import roles
+
+        # Creating the role groups, rule defaults and calendar is setup, not
+        # business logic: it has to follow every migrate (and every test
+        # flush), once every app's permissions exist (see the handler).
+        post_migrate.connect(roles.sync_role_groups_after_migrate, dispatch_uid="workflow_defaults")

@@ -1,0 +1,60 @@
+"""Default rule data from ../shared/RULES.md.
+
+These rows are created when missing (after every migrate, see apps.py);
+administrators then edit them in the admin. A default is never overwritten:
+to switch a rule off, untick 启用 rather than deleting it.
+"""
+
+# (case_kind, step, category, name, amount, unit, warn_before_wd, note)
+TIME_LIMITS = [
+    ("proposal", "sign", "", "提案签收", 3, "wd", 1, "交办后签收"),
+    ("proposal", "reassign_request", "", "申请调整承办单位", 5, "wd", 1, "交办后5个工作日内，逾期不予受理"),
+    ("proposal", "co_opinion", "", "会办意见送主办单位", 1, "months", 5, "部分地方为2个月"),
+    ("proposal", "consultation", "", "办理协商（面商）", 15, "wd", 3, "部分地方要求"),
+    ("proposal", "reply", "", "提案答复", 3, "months", 10, "自交办之日起3个月"),
+    ("proposal", "reply_extended", "", "延期答复最迟", 6, "months", 10, "经提案委同意延期，最迟6个月"),
+    ("proposal", "sign_off", "", "单位领导签发", 3, "wd", 1, ""),
+    ("proposal", "supervision_review", "", "督办审核", 5, "wd", 1, ""),
+    ("proposal", "member_rating", "", "委员评价", 15, "wd", 3, "收到答复后15个工作日内"),
+    ("proposal", "rehandle_reply", "", "重办答复", 1, "months", 5, "不满意后1个月内重新答复"),
+    ("complaint", "dispatch", "", "派单", 1, "wd", 0, "受理后1个工作日内"),
+    ("complaint", "sign", "", "签收", 1, "wd", 0, "派单后1个工作日内"),
+    ("complaint", "return", "", "退单", 2, "wd", 0, "派单后2个工作日内，说明理由"),
+    ("complaint", "handle", "", "投诉/建议办理", 15, "wd", 3, "部分地方为5或13个工作日"),
+    ("complaint", "handle", "urgent", "紧急诉求响应", 2, "hours", 0, "2小时内响应"),
+    ("complaint", "handle", "consultation", "咨询/求助办理", 3, "wd", 1, ""),
+    ("complaint", "extension_request", "", "延期申请提前量", 1, "wd", 0, "到期前至少1个工作日提出"),
+    ("complaint", "extension_max", "", "延期最长", 10, "wd", 0, "经派单员或督查人员批准"),
+    ("complaint", "urge", "", "逾期催办", 1, "wd", 0, "到期次日发催办单"),
+    ("complaint", "reprimand", "", "逾期通报", 5, "wd", 0, "逾期再超5个工作日列入通报"),
+    ("complaint", "callback", "", "回访", 1, "wd", 0, "答复后下一个工作日回访"),
+    ("complaint", "bad_review_contact", "", "差评联系群众", 1, "wd", 0, ""),
+    ("complaint", "rectify", "", "差评整改反馈", 15, "wd", 3, ""),
+    ("complaint", "duplicate_window", "", "重复投诉判定窗口", 30, "days", 0, "同一人或同一地点且内容相似"),
+]
+
+# code, name, note, [(code, label, is_negative)]
+LABEL_SCALES = [
+    ("reply_class", "答复类别", "答复函首页右上角标注；督办审核可更正", [
+        ("A", "所提问题已经解决或采纳", False),
+        ("B", "正在解决或已列入计划解决", False),
+        ("C", "因条件限制留作参考", False),
+    ]),
+    ("proposal_rating", "委员评价", "办理过程与办理结果分别评价", [
+        ("satisfied", "满意", False),
+        ("basically_satisfied", "基本满意", False),
+        ("dissatisfied", "不满意", True),
+    ]),
+    ("haocha_rating", "好差评", "后两级为差评", [
+        ("very_satisfied", "非常满意", False),
+        ("satisfied", "满意", False),
+        ("basically_satisfied", "基本满意", False),
+        ("dissatisfied", "不满意", True),
+        ("very_dissatisfied", "非常不满意", True),
+    ]),
+    ("implementation_grade", "落实情况", "办结时评定", [
+        ("A", "全部或主要问题已解决", False),
+        ("B", "部分解决或列入计划", False),
+        ("C", "留作参考", False),
+    ]),
+]

@@ -1,0 +1,46 @@
+"""Working-day calendar: one row per date, per year a row saying it is known."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class CalendarYear(models.Model):
+    """A year whose every date is in CalendarDay. Deadlines reaching a year
+    without this row are refused, never guessed."""
+
+    class Source(models.TextChoices):
+        CHINESE_CALENDAR = "chinese_calendar", _("chinese-calendar 程序库")
+        IMPORT = "import", _("CSV 导入")
+        MANUAL = "manual", _("手工维护")
+
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    source = models.CharField(_("来源"), max_length=32, choices=Source.choices)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    imported_at = models.DateTimeField(_("导入时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("日历年度")
+        verbose_name_plural = _("日历年度")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    date = models.DateField(_("日期"), primary_key=True)
+    is_working_day = models.BooleanField(_("工作日"))
+    note = models.CharField(_("说明"), max_length=64, blank=True, help_text=_("节日名称或“调休上班”"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("日历日期")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+        indexes = [models.Index(fields=["is_working_day", "date"], name="calendar_working_idx")]
+
+    def __str__(self):
+        return f"{self.date} {'工作日' if self.is_working_day else '休息日'}"

@@ -1,0 +1,102 @@
+"""Organisation: departments, people, and their roles per department."""
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    """The roles a person can hold in a department.
+
+    Each role is also a Django group of the same name (see workflow/roles.py),
+    which carries its permissions.
+    """
+
+    MEMBER = "member", _("政协委员")
+    PROPOSAL_OFFICE = "proposal_office", _("提案委工作人员")
+    HANDLER = "handler", _("承办人员")
+    DEPT_LEADER = "dept_leader", _("单位领导")
+    DISPATCHER = "dispatcher", _("派单员")
+    SUPERVISOR = "supervisor", _("督查人员")
+    KEY_LEADER = "key_leader", _("牵头领导")
+    ADMIN = "admin", _("系统管理员")
+
+
+class User(AbstractUser):
+    """A person with an account. Citizens need none."""
+
+    full_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+
+class Department(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("政府部门")
+        PROPOSAL_OFFICE = "proposal_office", _("提案委（提案科）")
+        SUPERVISION_OFFICE = "supervision_office", _("督查室")
+        HOTLINE_CENTRE = "hotline_centre", _("热线中心")
+        COMMITTEE = "committee", _("政协组织")
+
+    name = models.CharField(_("全称"), max_length=128, unique=True)
+    short_name = models.CharField(_("简称"), max_length=64)
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices, default=Kind.GOVERNMENT)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    contact_person = models.CharField(_("联系人"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    doc_number_prefix = models.CharField(
+        _("发文字号前缀"), max_length=32, blank=True,
+        help_text=_("例如“朝审函”，发文字号为 前缀〔年份〕序号号"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["kind", "code"]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+
+class Membership(models.Model):
+    """One role held by one person in one department. A person may hold several."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships")
+    department = models.ForeignKey(
+        Department, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("角色任职")
+        verbose_name_plural = _("角色任职")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department", "role"], name="uniq_membership"),
+        ]
+        indexes = [models.Index(fields=["department", "role"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.department} · {self.get_role_display()}"

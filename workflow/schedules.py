@@ -1,0 +1,18 @@
+"""Default beat schedules, stored through django-celery-beat so that
+administrators can see and change them in the admin. Created when missing."""
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+DEFAULT_SCHEDULES = [
+    # name, task, crontab (minute, hour, day_of_week, day_of_month, month_of_year)
+    ("检查下一年度工作日历", "workflow.calendar_check_next_year", ("0", "8", "*", "*", "11,12")),
+]
+
+
+def ensure_default_schedules(time_zone: str) -> None:
+    for name, task, (minute, hour, dow, dom, moy) in DEFAULT_SCHEDULES:
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue  # never overwrite what an administrator changed
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute=minute, hour=hour, day_of_week=dow, day_of_month=dom, month_of_year=moy, timezone=time_zone
+        )
+        PeriodicTask.objects.create(name=name, task=task, crontab=crontab)

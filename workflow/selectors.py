@@ -1,0 +1,147 @@
+"""Reads of the shared engine, always for a given user."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import CaseEvent, Department, Membership, Role, User
+
+
+def user_roles(*, user: User) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    roles = getattr(user, "_role_cache", None)
+    if roles is None:
+        roles = set(
+            Membership.objects.filter(user=user, is_active=True, department__is_active=True)
+            .values_list("role", flat=True)
+        )
+        if user.is_superuser:
+            roles.add(Role.ADMIN.value)
+        user._role_cache = roles
+    return roles
+
+
+def user_departments(*, user: User, role: str | None = None) -> models.QuerySet[Department]:
+    qs = Department.objects.filter(memberships__user=user, memberships__is_active=True, is_active=True)
+    if role:
+        qs = qs.filter(memberships__role=role)
+    return qs.distinct()
+
+
+def user_memberships(*, user: User) -> list[Membership]:
+    return list(
+        Membership.objects.filter(user=user, is_active=True).select_related("department").order_by("department__code")
+    )
+
+
+def department_list(*, user: User) -> models.QuerySet[Department]:
+    """Departments are not secret inside the platform: every signed-in user
+    may see the directory (names, kinds, contact phone) to route cases."""
+    return Department.objects.filter(is_active=True).select_related("parent").order_by("kind", "code")
+
+
+def flow_classes() -> list:
+    """Every viewflow Flow class defined in the apps' flows.py modules."""
+    from viewflow.workflow.flow import Flow
+
+    result = []
+    for app_config in apps.get_app_configs():
+        module = getattr(app_config.module, "flows", None)
+        if module is None:
+            try:
+                module = __import__(f"{app_config.name}.flows", fromlist=["*"])
+            except ModuleNotFoundError:
+                continue
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Flow) and value is not Flow and value.__module__ == module.__name__:
+                result.append(value)
+    return result
+
+
+def inbox_tasks(*, user: User):
+    """The user's assigned tasks, built on viewflow's task queries."""
+    from viewflow.workflow.models import Task
+
+    return Task.objects.inbox(flow_classes(), user).select_related("process").order_by("-created")
+
+
+def queue_tasks(*, user: User):
+    """Unassigned tasks the user may take."""
+    from viewflow.workflow.models import Task
+
+    return Task.objects.queue(flow_classes(), user).select_related("process").order_by("-created")
+
+
+# --- timeline -------------------------------------------------------------------
+@dataclass
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # "event" or "history"
+    title: str
+    actor: str = ""
+    from_state: str = ""
+    to_state: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def case_timeline(*, case: models.Model) -> list[TimelineEntry]:
+    """Merge the case's event log and its simple-history rows, oldest first.
+
+    History rows that an event already explains (same time to the second,
+    same actor) are still shown: they tell which fields changed.
+    """
+    ct = ContentType.objects.get_for_model(case, for_concrete_model=True)
+    entries: list[TimelineEntry] = []
+    for ev in CaseEvent.objects.filter(case_type=ct, case_id=case.pk).select_related("actor"):
+        entries.append(
+            TimelineEntry(
+                at=ev.created_at, kind="event", title=ev.type, actor=str(ev.actor or ""),
+                from_state=ev.from_state, to_state=ev.to_state, details=ev.payload,
+            )
+        )
+    history = getattr(case, "history", None)
+    if history is not None:
+        records = list(history.all().select_related("history_user").order_by("history_date", "history_id"))
+        previous = None
+        for record in records:
+            changes = {}
+            if previous is not None:
+                delta = record.diff_against(previous)
+                changes = {c.field: {"old": _plain(c.old), "new": _plain(c.new)} for c in delta.changes}
+            title = {"+": "created", "~": "changed", "-": "deleted"}.get(record.history_type, "changed")
+            if previous is None or changes or record.history_type != "~":
+                entries.append(
+                    TimelineEntry(
+                        at=record.history_date, kind="history", title=title,
+                        actor=str(record.history_user or ""), details=changes,
+                    )
+                )
+            previous = record
+    entries.sort(key=lambda e: (e.at, 0 if e.kind == "event" else 1))
+    return entries
+
+
+def _plain(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def notification_list(*, user: User, unread_only: bool = False):
+    from .models import Notification
+
+    qs = Notification.objects.filter(recipient=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at")
+
+
+def notification_unread_count(*, user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return notification_list(user=user, unread_only=True).count()

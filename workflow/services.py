@@ -1,0 +1,318 @@
+"""State changes of the shared engine: organisation, calendar, event log.
+
+Every function is a service in the sense of DESIGN section 4: keyword-only,
+taking the acting user, one transaction, writing history and events.
+"""
+from __future__ import annotations
+
+import calendar as _calendar
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from .models import CalendarDay, CalendarYear, CaseEvent, Department, Membership, Role, User
+
+
+# --- event log ----------------------------------------------------------------
+def event_record(
+    *,
+    case: models.Model,
+    type: str,
+    actor: User | None,
+    from_state: str = "",
+    to_state: str = "",
+    payload: dict | None = None,
+    at: dt.datetime | None = None,
+) -> CaseEvent:
+    """Write one row of a case's event log. Call it inside the service's transaction."""
+    return CaseEvent.objects.create(
+        case_type=ContentType.objects.get_for_model(case, for_concrete_model=True),
+        case_id=case.pk,
+        type=type,
+        actor=actor if actor and actor.is_authenticated else None,
+        from_state=from_state or "",
+        to_state=to_state or "",
+        payload=payload or {},
+        created_at=at or timezone.now(),
+    )
+
+
+# --- organisation -------------------------------------------------------------
+def user_sync_groups(*, user: User) -> None:
+    """Make the user's role groups match their active memberships."""
+    role_names = {r.value for r in Role}
+    wanted = set(
+        Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True).distinct()
+    )
+    current = set(user.groups.filter(name__in=role_names).values_list("name", flat=True))
+    if wanted - current:
+        user.groups.add(*Group.objects.filter(name__in=wanted - current))
+    if current - wanted:
+        user.groups.remove(*Group.objects.filter(name__in=current - wanted))
+
+
+@transaction.atomic
+def membership_grant(*, actor: User | None, user: User, department: Department, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError(_("未知角色：%(role)s") % {"role": role})
+    if not department.is_active:
+        raise ValidationError(_("单位“%(dept)s”已停用，不能分配角色。") % {"dept": department})
+    membership, created = Membership.objects.get_or_create(user=user, department=department, role=role)
+    if not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    user_sync_groups(user=user)
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: User | None, membership: Membership) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.is_active:
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+    user_sync_groups(user=membership.user)
+
+
+# --- calendar -----------------------------------------------------------------
+TRUE_WORDS = {"1", "true", "yes", "y", "t", "是", "工作日", "上班", "班"}
+FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "休息日", "休", "假", "节假日"}
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    date: dt.date
+    is_working_day: bool
+    note: str = ""
+
+
+def parse_calendar_csv(text: str) -> list[CalendarRow]:
+    """Parse `date,is_working_day,note` rows; errors name the line."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    rows: list[CalendarRow] = []
+    errors: list[str] = []
+    for lineno, record in enumerate(reader, start=1):
+        if not record or not any(cell.strip() for cell in record):
+            continue
+        first = record[0].strip()
+        if lineno == 1 and first.lower() in {"date", "日期"}:
+            continue  # header
+        if len(record) < 2:
+            errors.append(_("第%(line)d行：至少需要“日期,是否工作日”两列。") % {"line": lineno})
+            continue
+        try:
+            day = dt.date.fromisoformat(first)
+        except ValueError:
+            errors.append(_("第%(line)d行：日期“%(value)s”格式不对，应为 YYYY-MM-DD。") % {"line": lineno, "value": first})
+            continue
+        flag = record[1].strip().lower()
+        if flag in TRUE_WORDS:
+            working = True
+        elif flag in FALSE_WORDS:
+            working = False
+        else:
+            errors.append(_("第%(line)d行：“%(value)s”不是有效的工作日标记（用 1/0、是/否）。") % {"line": lineno, "value": record[1]})
+            continue
+        rows.append(CalendarRow(day, working, (record[2].strip() if len(record) > 2 else "")[:64]))
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def _validate_full_years(rows: list[CalendarRow]) -> list[int]:
+    if not rows:
+        raise ValidationError(_("文件中没有日期。"))
+    by_year: dict[int, set[dt.date]] = {}
+    seen: set[dt.date] = set()
+    errors = []
+    for row in rows:
+        if row.date in seen:
+            errors.append(_("日期 %(date)s 重复出现。") % {"date": row.date})
+        seen.add(row.date)
+        by_year.setdefault(row.date.year, set()).add(row.date)
+    for year, dates in sorted(by_year.items()):
+        expected = 366 if _calendar.isleap(year) else 365
+        if len(dates) != expected:
+            errors.append(
+                _("%(year)d年应有%(expected)d天，文件中只有%(count)d天：必须导入完整的一年。")
+                % {"year": year, "expected": expected, "count": len(dates)}
+            )
+    if errors:
+        raise ValidationError(errors)
+    return sorted(by_year)
+
+
+@transaction.atomic
+def calendar_import_rows(
+    *, actor: User | None, rows: list[CalendarRow], source: str = CalendarYear.Source.IMPORT, note: str = ""
+) -> list[int]:
+    """Replace whole years of the calendar. Keeps history, set-wise."""
+    years = _validate_full_years(rows)
+    existing = {d.date: d for d in CalendarDay.objects.select_for_update().filter(date__year__in=years)}
+    to_create, to_update = [], []
+    for row in rows:
+        day = existing.get(row.date)
+        if day is None:
+            to_create.append(CalendarDay(date=row.date, is_working_day=row.is_working_day, note=row.note))
+        elif day.is_working_day != row.is_working_day or day.note != row.note:
+            day.is_working_day, day.note = row.is_working_day, row.note
+            to_update.append(day)
+    reason = _("导入工作日历")
+    if to_create:
+        bulk_create_with_history(to_create, CalendarDay, batch_size=500, default_user=actor, default_change_reason=reason)
+    if to_update:
+        bulk_update_with_history(
+            to_update, CalendarDay, ["is_working_day", "note"], batch_size=500,
+            default_user=actor, default_change_reason=reason,
+        )
+    for year in years:
+        obj, _created = CalendarYear.objects.update_or_create(year=year, defaults={"source": source, "note": note})
+    return years
+
+
+def calendar_import_csv(*, actor: User | None, text: str, note: str = "") -> list[int]:
+    return calendar_import_rows(actor=actor, rows=parse_calendar_csv(text), note=note)
+
+
+NOTE_ZH = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def library_calendar_years() -> list[int]:
+    import chinese_calendar
+
+    return list(range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1))
+
+
+def library_calendar_rows(year: int) -> list[CalendarRow]:
+    """One year's rows from the chinese-calendar library."""
+    import chinese_calendar
+
+    rows = []
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        working = chinese_calendar.is_workday(day)
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        note = ""
+        if name:
+            note = NOTE_ZH.get(name, name)
+            if working:
+                note = _("%(name)s调休上班") % {"name": note}
+        rows.append(CalendarRow(day, working, note))
+        day += dt.timedelta(days=1)
+    return rows
+
+
+def calendar_seed_from_library(*, actor: User | None, years: list[int] | None = None, force: bool = False) -> list[int]:
+    """Seed every year chinese-calendar knows (or `years`). Known years are kept unless force."""
+    known = set(CalendarYear.objects.values_list("year", flat=True))
+    wanted = [y for y in (years or library_calendar_years()) if force or y not in known]
+    rows = [row for y in wanted for row in library_calendar_rows(y)]
+    if not rows:
+        return []
+    return calendar_import_rows(
+        actor=actor, rows=rows, source=CalendarYear.Source.CHINESE_CALENDAR, note="chinese-calendar"
+    )
+
+
+# --- rule defaults ------------------------------------------------------------
+@transaction.atomic
+def rules_seed_defaults(*, actor: User | None = None) -> int:
+    """Create the default rules of RULES.md that are missing. Never overwrites."""
+    from . import defaults
+    from .models import LabelChoice, LabelScale, TimeLimitRule
+
+    created = 0
+    for kind, step, category, name, amount, unit, warn, note in defaults.TIME_LIMITS:
+        _obj, was_created = TimeLimitRule.objects.get_or_create(
+            case_kind=kind, step=step, category=category,
+            defaults={"name": name, "amount": amount, "unit": unit, "warn_before": warn, "note": note},
+        )
+        created += was_created
+    for code, name, note, choices in defaults.LABEL_SCALES:
+        scale, was_created = LabelScale.objects.get_or_create(code=code, defaults={"name": name, "note": note})
+        created += was_created
+        for order, (ccode, label, negative) in enumerate(choices, start=1):
+            _obj, was_created = LabelChoice.objects.get_or_create(
+                scale=scale, code=ccode, defaults={"label": label, "ordering": order, "is_negative": negative}
+            )
+            created += was_created
+    return created
+
+
+def defaults_ensure(*, actor: User | None = None) -> None:
+    """Everything a fresh database needs: role groups, rule defaults, calendar, beat schedules."""
+    from .roles import ensure_role_groups
+
+    from django.conf import settings
+
+    from .schedules import ensure_default_schedules
+
+    ensure_role_groups()
+    rules_seed_defaults(actor=actor)
+    calendar_seed_from_library(actor=actor)
+    ensure_default_schedules(settings.TIME_ZONE)
+
+
+# --- notifications --------------------------------------------------------------
+def notification_send(
+    *, recipients, kind: str, title: str, body: str = "", url: str = "", dedupe_key: str = ""
+) -> int:
+    """Notify people. With a dedupe_key, a person gets that notice once (tasks may run twice)."""
+    from .models import Notification
+
+    rows = [
+        Notification(recipient=r, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key)
+        for r in recipients
+    ]
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedupe_key))
+    if dedupe_key:
+        return Notification.objects.filter(dedupe_key=dedupe_key, recipient__in=[r.pk for r in recipients]).count()
+    return len(created)
+
+
+def calendar_check_next_year(*, today: dt.date) -> int | None:
+    """From 1 November on, tell administrators when next year's calendar is missing.
+
+    Returns the missing year (or None). Safe to run twice: one notice per
+    administrator per year.
+    """
+    next_year = today.year + 1
+    if today.month < 11 or CalendarYear.objects.filter(year=next_year).exists():
+        return None
+    admins = list(
+        User.objects.filter(models.Q(is_superuser=True) | models.Q(memberships__role=Role.ADMIN, memberships__is_active=True))
+        .filter(is_active=True).distinct()
+    )
+    notification_send(
+        recipients=admins,
+        kind="calendar_missing",
+        title=_("%(year)d年工作日历尚未导入") % {"year": next_year},
+        body=_("国务院通常在11月公布%(year)d年的放假安排。导入前，跨入%(year)d年的期限都无法计算。") % {"year": next_year},
+        url="/admin/workflow/calendarday/import/",
+        dedupe_key=f"calendar_missing:{next_year}",
+    )
+    return next_year
+
+
+def notification_mark_read(*, actor: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the actor's own notifications read (all of them when no ids are given)."""
+    from .models import Notification
+
+    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    # No history on notifications: they are messages, not domain records.
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,71 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import selectors, services
+from .navigation import entries_for
+from .models import Role
+
+INBOX_LIMIT = 50
+
+
+@login_required
+def home(request):
+    """Role home page: the task inbox, the queue, and what the role may do."""
+    user = request.user
+    roles = selectors.user_roles(user=user)
+    inbox = list(selectors.inbox_tasks(user=user)[:INBOX_LIMIT])
+    queue = list(selectors.queue_tasks(user=user)[:INBOX_LIMIT])
+    context = {
+        "inbox": inbox,
+        "queue": queue,
+        "memberships": selectors.user_memberships(user=user),
+        "links": entries_for(roles),
+        "role_labels": [Role(r).label for r in Role.values if r in roles],
+    }
+    return render(request, "workflow/home.html", context)
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        services.notification_mark_read(actor=request.user)
+        return redirect("notifications")
+    items = list(selectors.notification_list(user=request.user)[:100])
+    return render(request, "workflow/notifications.html", {"notifications": items})
+
+
+@login_required
+def departments(request):
+    return render(request, "workflow/departments.html", {"departments": selectors.department_list(user=request.user)})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Database and broker reachability. 200 when both answer, 503 otherwise."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # report, never raise: this is a probe
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    checks["broker"] = _broker_status()
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _broker_status() -> str:
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
