@@ -69,7 +69,8 @@ def test_a_real_worker_with_beat_runs_the_task_on_the_embedded_broker(tmp_path):
     try:
         folder = str(broker_dir / "queue")
         os.makedirs(folder, exist_ok=True)
-        sender = Celery(broker="filesystem://", broker_transport_options={"data_folder_in": folder, "data_folder_out": folder})
+        control = str(broker_dir / "control")
+        sender = Celery(broker="filesystem://", broker_transport_options={"data_folder_in": folder, "data_folder_out": folder, "control_folder": control})
         sender.send_task("workflow.calendar_check_next_year", kwargs={"today": "2026-11-22"})
         deadline = time.monotonic() + 60
         rows = []
