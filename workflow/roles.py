@@ -14,16 +14,18 @@ from .models import Role
 # "app_label.codename" strings. Permissions not (yet) defined are skipped, so
 # later apps can list theirs here before their models exist.
 DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.MEMBER: ["proposals.add_proposal", "proposals.view_proposal"],
+    # view_proposalprocess is viewflow's flow-wide gate: without it a user's
+    # inbox is empty. It is never the scope: selectors scope by department.
+    Role.MEMBER: ["proposals.add_proposal", "proposals.view_proposal", "proposals.view_proposalprocess"],
     Role.PROPOSAL_OFFICE: [
-        "proposals.view_proposal", "proposals.change_proposal",
+        "proposals.view_proposal", "proposals.review_proposal", "proposals.view_proposalprocess",
         "workflow.view_department", "workflow.view_calendarday",
     ],
-    Role.HANDLER: ["proposals.view_proposal", "complaints.view_complaint"],
-    Role.DEPT_LEADER: ["proposals.view_proposal", "complaints.view_complaint"],
+    Role.HANDLER: ["proposals.view_proposal", "proposals.handle_proposal", "proposals.view_proposalprocess", "complaints.view_complaint"],
+    Role.DEPT_LEADER: ["proposals.view_proposal", "proposals.handle_proposal", "proposals.view_proposalprocess", "complaints.view_complaint"],
     Role.DISPATCHER: ["complaints.view_complaint", "complaints.change_complaint", "complaints.add_complaint"],
-    Role.SUPERVISOR: ["proposals.view_proposal", "complaints.view_complaint"],
-    Role.KEY_LEADER: ["proposals.view_proposal"],
+    Role.SUPERVISOR: ["proposals.view_proposal", "proposals.view_proposalprocess", "complaints.view_complaint"],
+    Role.KEY_LEADER: ["proposals.view_proposal", "proposals.view_proposalprocess"],
     Role.ADMIN: [],  # administrators are superusers
 }
 

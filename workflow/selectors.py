@@ -70,11 +70,23 @@ def inbox_tasks(*, user: User):
     return Task.objects.inbox(flow_classes(), user).select_related("process").order_by("-created")
 
 
+TASK_SCOPES: list = []
+
+
+def register_task_scope(fn) -> None:
+    """Apps narrow viewflow's permission-wide queue to the user's department: fn(qs, user) -> qs."""
+    if fn not in TASK_SCOPES:
+        TASK_SCOPES.append(fn)
+
+
 def queue_tasks(*, user: User):
-    """Unassigned tasks the user may take."""
+    """Unassigned tasks the user may take, scoped by each app's rule."""
     from viewflow.workflow.models import Task
 
-    return Task.objects.queue(flow_classes(), user).select_related("process").order_by("-created")
+    qs = Task.objects.queue(flow_classes(), user)
+    for scope in TASK_SCOPES:
+        qs = scope(qs, user)
+    return qs.select_related("process").order_by("-created")
 
 
 # --- timeline -------------------------------------------------------------------

@@ -264,6 +264,18 @@ def defaults_ensure(*, actor: User | None = None) -> None:
     rules_seed_defaults(actor=actor)
     calendar_seed_from_library(actor=actor)
     ensure_default_schedules(settings.TIME_ZONE)
+    # Each case app may add its own defaults in <app>/defaults.py: ensure().
+    from django.apps import apps
+    import importlib
+
+    for app_config in apps.get_app_configs():
+        if app_config.name in {"proposals", "complaints"}:
+            try:
+                module = importlib.import_module(f"{app_config.name}.defaults")
+            except ModuleNotFoundError:
+                continue
+            if hasattr(module, "ensure"):
+                module.ensure()
 
 
 # --- notifications --------------------------------------------------------------

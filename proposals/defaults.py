@@ -1,0 +1,42 @@
+"""Default data for proposals (RULES.md): rejection reasons, categories, time limits."""
+
+REJECTION_REASONS = [
+    ("secret", "涉及国家秘密"),
+    ("illegal", "法律明令禁止"),
+    ("party_personnel", "涉及党内人事问题"),
+    ("party_internal", "属于民主党派内部事务"),
+    ("litigation", "已进入诉讼或仲裁程序"),
+    ("academic", "属于学术探讨"),
+    ("personal", "涉及个人或家庭事务"),
+    ("promotion", "宣传推介具体作品或产品"),
+    ("accuses", "点名指责个人"),
+    ("vague", "内容空泛，没有具体建议"),
+]
+
+CATEGORIES = ["经济建设", "政务服务", "社会事业", "城乡建设", "生态环境", "文化旅游", "农业农村", "其他"]
+
+# Extra proposal steps not in workflow.defaults (same tuple shape).
+TIME_LIMITS = [
+    ("proposal", "cosign", "", "联名确认", 5, "wd", 1, "受邀委员确认联名"),
+    ("proposal", "review", "", "立案审查", 10, "wd", 2, "及时告知提案人审查结果"),
+    ("proposal", "assign", "", "交办", 5, "wd", 1, "立案后交办承办单位"),
+    ("proposal", "reassign_decide", "", "调整申请审批", 3, "wd", 1, ""),
+    ("proposal", "close", "", "办结", 10, "wd", 2, "评价后办结并评定落实情况"),
+]
+
+
+def ensure() -> None:
+    """Create missing defaults; never overwrite (called after every migrate)."""
+    from workflow.models import TimeLimitRule
+
+    from .models import Category, RejectionReason
+
+    for order, (code, text) in enumerate(REJECTION_REASONS, start=1):
+        RejectionReason.objects.get_or_create(code=code, defaults={"text": text, "ordering": order})
+    for order, name in enumerate(CATEGORIES, start=1):
+        Category.objects.get_or_create(name=name, defaults={"ordering": order})
+    for kind, step, category, name, amount, unit, warn, note in TIME_LIMITS:
+        TimeLimitRule.objects.get_or_create(
+            case_kind=kind, step=step, category=category,
+            defaults={"name": name, "amount": amount, "unit": unit, "warn_before": warn, "note": note},
+        )

@@ -1,0 +1,189 @@
+"""Reads of proposals, always scoped to what the requesting user may see.
+
+Who sees what:
+* proposal office staff and administrators: every proposal except other people's drafts;
+* a committee member: their own proposals (drafts included), those they were
+  invited to co-sign, and the proposals their own were merged into;
+* department handlers and leaders: proposals assigned to their department
+  (and those forwarded to it as opinions);
+* supervisors: proposals their office supervises and every key proposal;
+* leading officials: the key proposals they lead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from workflow.models import Membership, Role, User
+from workflow.selectors import user_roles
+
+from .models import Assignment, Cosigner, Evaluation, Proposal, ProposalTask, Reply
+
+OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def _scope_q(user: User) -> Q | None:
+    """None means everything (office, admin)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    roles = user_roles(user=user)
+    if user.is_superuser or Role.ADMIN in roles or Role.PROPOSAL_OFFICE in roles:
+        return None
+    q = Q(pk__in=[])
+    if Role.MEMBER in roles:
+        q |= Q(proposer=user) | Q(cosigners__member=user) | Q(merged__proposer=user)
+    dept_roles = {Role.HANDLER, Role.DEPT_LEADER} & roles
+    if dept_roles:
+        depts = Membership.objects.filter(user=user, role__in=dept_roles, is_active=True).values("department_id")
+        q |= Q(assignments__department__in=depts) | Q(forwarded_to__in=depts)
+    if Role.SUPERVISOR in roles:
+        sup = Membership.objects.filter(user=user, role=Role.SUPERVISOR, is_active=True).values("department_id")
+        q |= Q(supervising_unit__in=sup) | Q(is_key=True)
+    if Role.KEY_LEADER in roles:
+        q |= Q(leading_official=user)
+    return q
+
+
+def proposal_queryset(*, user: User) -> QuerySet[Proposal]:
+    qs = Proposal.objects.all()
+    scope = _scope_q(user)
+    if scope is not None:
+        # Subquery on ids keeps the outer query free of duplicate rows from the joins.
+        qs = qs.filter(pk__in=Proposal.objects.filter(scope).values("pk"))
+        # Drafts are the proposer's alone (co-signers see them once invited to confirm).
+        qs = qs.exclude(Q(status=Proposal.Status.DRAFT) & ~Q(proposer=user))
+    else:
+        qs = qs.exclude(status=Proposal.Status.DRAFT)
+    return qs
+
+
+@dataclass
+class ProposalFilters:
+    session: int | None = None
+    category: int | None = None
+    status: str | None = None
+    department: int | None = None
+    is_key: bool | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+def proposal_list(*, user: User, filters: ProposalFilters | None = None) -> QuerySet[Proposal]:
+    """Filtered, scoped list with everything a list row shows, in a fixed number of queries."""
+    f = filters or ProposalFilters()
+    qs = proposal_queryset(user=user)
+    if f.session:
+        qs = qs.filter(session_id=f.session)
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.department:
+        qs = qs.filter(pk__in=Assignment.objects.filter(department_id=f.department).values("proposal_id"))
+    if f.is_key is not None:
+        qs = qs.filter(is_key=f.is_key)
+    if f.overdue:
+        qs = qs.filter(_overdue_q())
+    if f.q:
+        qs = qs.filter(Q(title__icontains=f.q) | Q(number=int(f.q)) if f.q.isdigit() else Q(title__icontains=f.q))
+    return (
+        qs.select_related("session", "category", "proposer", "leading_official", "supervising_unit")
+        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("role", "pk")))
+        .annotate(overdue=Exists(ProposalTask.objects.filter(proposal=OuterRef("pk"), status__in=OPEN_TASK, deadline__lt=timezone.now())))
+        .order_by("-session__year", "number", "-created_at")
+    )
+
+
+def _overdue_q() -> Q:
+    return Q(pk__in=ProposalTask.objects.filter(status__in=OPEN_TASK, deadline__lt=timezone.now()).values("proposal_id"))
+
+
+def proposal_get(*, user: User, pk: int) -> Proposal:
+    """One proposal the user may see (Proposal.DoesNotExist otherwise: a 404, never a leak)."""
+    return proposal_queryset(user=user).select_related(
+        "session", "category", "proposer", "leading_official", "supervising_unit", "merged_into", "forwarded_to", "rejection_reason"
+    ).get(pk=pk)
+
+
+def proposal_detail(*, user: User, proposal: Proposal) -> dict:
+    """Everything the detail page shows, for a proposal the user may see."""
+    case = proposal.merged_into or proposal
+    assignments = list(case.assignments.select_related("department").prefetch_related("consultations", "extension_requests").order_by("role", "pk"))
+    replies = list(Reply.objects.filter(assignment__proposal=case).select_related("assignment__department", "signed_by").order_by("round", "pk"))
+    roles = user_roles(user=user)
+    office = bool({Role.PROPOSAL_OFFICE, Role.ADMIN} & roles) or user.is_superuser
+    my_depts = set(Membership.objects.filter(user=user, is_active=True, role__in=[Role.HANDLER, Role.DEPT_LEADER]).values_list("department_id", flat=True))
+    visible_replies = [
+        r for r in replies
+        if office or r.status == Reply.Status.PASSED and r.replied_at or r.assignment.department_id in my_depts
+        or (r.status == Reply.Status.PASSED and user_is_supervising(user, case))
+    ]
+    return {
+        "case": case,
+        "assignments": assignments,
+        "replies": visible_replies,
+        "cosigners": list(proposal.cosigners.select_related("member")),
+        "evaluations": list(Evaluation.objects.filter(Q(proposal=case) | Q(proposal__merged_into=case)).select_related("rater", "proposal")),
+        "merged": list(case.merged.select_related("proposer")),
+        "my_tasks": list(open_tasks_for(user=user, proposal=case)),
+    }
+
+
+def user_is_supervising(user: User, proposal: Proposal) -> bool:
+    roles = user_roles(user=user)
+    if Role.KEY_LEADER in roles and proposal.leading_official_id == user.pk:
+        return True
+    if Role.SUPERVISOR in roles:
+        return proposal.is_key or Membership.objects.filter(user=user, role=Role.SUPERVISOR, department_id=proposal.supervising_unit_id, is_active=True).exists()
+    return False
+
+
+def _task_scope_q(user: User) -> Q:
+    """Tasks the user may act on: their own, or unowned ones for a role they hold
+    (in the task's department when it has one)."""
+    q = Q(owner=user)
+    memberships = list(Membership.objects.filter(user=user, is_active=True).values_list("role", "department_id"))
+    for role, department_id in memberships:
+        q |= Q(owner__isnull=True, role=role, department_id=department_id)
+        if role == Role.PROPOSAL_OFFICE:
+            q |= Q(owner__isnull=True, role=role, department__isnull=True)
+    return q
+
+
+def open_tasks_for(*, user: User, proposal: Proposal | None = None) -> QuerySet[ProposalTask]:
+    qs = ProposalTask.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).filter(_task_scope_q(user))
+    if proposal is not None:
+        qs = qs.filter(proposal=proposal)
+    return qs.select_related("proposal", "department", "process").order_by("deadline", "pk")
+
+
+def scope_task_queue(qs, user: User):
+    """Hook for workflow.selectors.queue_tasks: viewflow's queue holds every
+    task of a permission; keep proposal tasks of the user's own role and department."""
+    allowed = ProposalTask.objects.filter(_task_scope_q(user)).values("pk")
+    return qs.filter(Q(proposaltask__isnull=True) | Q(pk__in=allowed))
+
+
+def public_proposals() -> QuerySet[Proposal]:
+    """Closed or replied public proposals with their published replies (no login)."""
+    return (
+        Proposal.objects.filter(is_public=True, number__isnull=False, status__in=[Proposal.Status.REPLIED, Proposal.Status.EVALUATED, Proposal.Status.CLOSED, Proposal.Status.REHANDLING])
+        .select_related("session", "category")
+        .prefetch_related(Prefetch("assignments__replies", queryset=Reply.objects.filter(status=Reply.Status.PASSED, replied_at__isnull=False).order_by("round")), "assignments__department")
+        .order_by("-session__year", "number")
+    )
+
+
+def supervision_list(*, user: User) -> QuerySet[Proposal]:
+    """Key proposals and everything overdue in the user's scope."""
+    return proposal_list(user=user).filter(Q(is_key=True) | _overdue_q())
+
+
+def members_for_cosign(*, exclude: User | None = None) -> QuerySet[User]:
+    qs = User.objects.filter(memberships__role=Role.MEMBER, memberships__is_active=True, is_active=True).distinct().order_by("full_name")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs
