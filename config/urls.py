@@ -18,6 +18,7 @@ api_v1 = [
     path("tasks/inbox/", workflow_api.InboxView.as_view(), name="api-inbox"),
     path("calendar/deadline/", workflow_api.DeadlineView.as_view(), name="api-deadline"),
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include("proposals.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -30,6 +31,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("proposals/", include("proposals.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
