@@ -14,3 +14,4 @@ class ProposalsConfig(AppConfig):
         from .selectors import scope_task_queue
 
         engine_selectors.register_task_scope(scope_task_queue)
+        engine_selectors.register_task_related("proposaltask__proposal__session")

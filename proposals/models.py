@@ -394,3 +394,16 @@ class ProposalTask(Task):
         verbose_name = _("提案任务")
         verbose_name_plural = _("提案任务")
         indexes = [models.Index(fields=["department", "role"], name="proposaltask_dept_role_idx")]
+
+    def get_absolute_url(self) -> str:
+        return f"/proposals/{self.proposal_id}/" if self.proposal_id else "/"
+
+    @property
+    def case_title(self) -> str:
+        return str(self.proposal) if self.proposal_id else ""
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return bool(self.deadline and self.deadline < timezone.now())

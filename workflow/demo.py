@@ -44,9 +44,39 @@ ACCOUNTS = [
 ]
 
 
+PROVISIONAL_NOTE = "演示用临时日历：仅按周末推算，不是国务院公布的放假安排。正式使用前请删除并导入官方安排。"
+
+
+def provisional_year_rows(year: int) -> list[services.CalendarRow]:
+    import datetime as dt
+
+    rows, day = [], dt.date(year, 1, 1)
+    while day.year == year:
+        rows.append(services.CalendarRow(day, day.weekday() < 5, "" if day.weekday() < 5 else "周末"))
+        day += dt.timedelta(days=1)
+    return rows
+
+
+def ensure_demo_calendar(*, actor: User | None = None) -> list[int]:
+    """The demo must work today, and a 3-month deadline set in late 2026 reaches
+    2027, which no library knows yet. For the DEMO database only, enter next
+    year as weekends-only, labelled provisional (see docs/decisions/0003)."""
+    from django.utils import timezone
+
+    from .models import CalendarYear
+
+    year = timezone.localdate().year + 1
+    if CalendarYear.objects.filter(year=year).exists():
+        return []
+    return services.calendar_import_rows(
+        actor=actor, rows=provisional_year_rows(year), source=CalendarYear.Source.MANUAL, note=PROVISIONAL_NOTE
+    )
+
+
 @transaction.atomic
 def load_demo_data(*, actor: User | None = None) -> dict:
     services.defaults_ensure(actor=actor)
+    ensure_demo_calendar(actor=actor)
     depts = {}
     for code, name, short, kind, person, phone, prefix in DEPARTMENTS:
         dept, _ = Department.objects.update_or_create(

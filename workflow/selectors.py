@@ -63,11 +63,21 @@ def flow_classes() -> list:
     return result
 
 
+TASK_RELATED: list[str] = ["process"]
+
+
+def register_task_related(*paths: str) -> None:
+    """Apps name what their task rows show (e.g. the case), loaded with the list in one query."""
+    for path in paths:
+        if path not in TASK_RELATED:
+            TASK_RELATED.append(path)
+
+
 def inbox_tasks(*, user: User):
     """The user's assigned tasks, built on viewflow's task queries."""
     from viewflow.workflow.models import Task
 
-    return Task.objects.inbox(flow_classes(), user).select_related("process").order_by("-created")
+    return Task.objects.inbox(flow_classes(), user).select_related(*TASK_RELATED).order_by("-created")
 
 
 TASK_SCOPES: list = []
@@ -86,7 +96,7 @@ def queue_tasks(*, user: User):
     qs = Task.objects.queue(flow_classes(), user)
     for scope in TASK_SCOPES:
         qs = scope(qs, user)
-    return qs.select_related("process").order_by("-created")
+    return qs.select_related(*TASK_RELATED).order_by("-created")
 
 
 # --- timeline -------------------------------------------------------------------

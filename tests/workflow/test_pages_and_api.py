@@ -150,3 +150,32 @@ def test_production_refuses_to_start_without_a_secret():
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_home_inbox_queries_do_not_grow_with_tasks(client, office_user):
+    """The office's queue holds review tasks; the page costs the same for 1 or 6 of them."""
+    from proposals import services
+    from proposals.models import Category, Session
+    from tests.factories import DepartmentFactory, UserFactory
+
+    committee = DepartmentFactory(code="cppcc-q", kind="committee")
+    author = UserFactory(roles=[(committee, Role.MEMBER)])
+    session = Session.objects.create(committee="c", name="s", year=2026)
+
+    def add():
+        p = services.proposal_create(actor=author, session=session, title="标题", analysis="分析", suggestions="建议",
+                                     category=Category.objects.first(), contact_name="x", contact_phone="1")
+        services.proposal_submit(actor=author, proposal=p)
+
+    add()
+    client.force_login(office_user)
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        body = client.get("/").content.decode()
+    assert body.count('data-testid="task"') == 1
+    for _ in range(5):
+        add()
+    with CaptureQueriesContext(connection) as six:
+        body = client.get("/").content.decode()
+    assert body.count('data-testid="task"') == 6
+    assert len(six.captured_queries) == len(one.captured_queries)
