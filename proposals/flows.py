@@ -18,8 +18,13 @@ services._flow_step). Callbacks here only read, or call a service.
     check_rehandle ─┬─ end
                     └─ split_rehandle ═ draft_reply (next round, back through the branches above)
 
-In lead + co-handler mode the branches join before supervision review; in
-separate mode every handler's reply is reviewed and delivered separately.
+In lead + co-handler mode the branches join before supervision review, which
+then reviews the lead's reply only; in separate mode every department's reply
+gets its own supervision review (after all departments have signed), and the
+replies are delivered to the members together once every one has passed.
+
+An If reads the data of its own task: the node before it must pass its
+decision on with task_data=carry (close -> check_rehandle, sign -> check_sign, ...).
 """
 from django.http import Http404
 from viewflow import this
@@ -96,7 +101,7 @@ class ProposalFlow(flow.Flow):
     split_evaluate = DynamicSplit(this.rater_items).Next(this.evaluate)
     evaluate = flow.View(handled_by_our_views).Assign(this.item_user).onCreate(this.task_created).Next(this.join_evaluate)
     join_evaluate = flow.Join().Next(this.close)
-    close = human("proposals.review_proposal").Next(this.check_rehandle)
+    close = human("proposals.review_proposal").Next(this.check_rehandle, task_data=carry)
     check_rehandle = flow.If(this.rehandle_requested).Then(this.split_rehandle).Else(this.end)
     split_rehandle = DynamicSplit(this.rehandle_items).Next(this.draft_reply)
 

@@ -141,15 +141,25 @@ def user_is_supervising(user: User, proposal: Proposal) -> bool:
     return False
 
 
+DEPARTMENT_TASK_ROLES = (Role.HANDLER, Role.DEPT_LEADER)
+
+
 def _task_scope_q(user: User) -> Q:
-    """Tasks the user may act on: their own, or unowned ones for a role they hold
-    (in the task's department when it has one)."""
+    """Tasks the user may act on: their own; a department's tasks for the role
+    they hold in that department (any of its handlers may act, whoever took
+    it); the proposal office's tasks, which may name the department they are
+    about (调整审批, 督办审核) but belong to the office."""
     q = Q(owner=user)
-    memberships = list(Membership.objects.filter(user=user, is_active=True).values_list("role", "department_id"))
+    memberships = list(
+        Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id")
+    )
     for role, department_id in memberships:
-        q |= Q(owner__isnull=True, role=role, department_id=department_id)
         if role == Role.PROPOSAL_OFFICE:
-            q |= Q(owner__isnull=True, role=role, department__isnull=True)
+            q |= Q(role=role)
+        elif role in DEPARTMENT_TASK_ROLES:
+            q |= Q(role=role, department_id=department_id)
+        else:
+            q |= Q(owner__isnull=True, role=role, department_id=department_id)
     return q
 
 

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from workflow import services as engine
-from workflow.models import Department, LabelChoice, Role, User
+from workflow.models import Department, LabelChoice, Membership, Role, User
 from workflow.rules import RuleMissing, rule_deadline
-from workflow.selectors import user_departments, user_roles
+from workflow.selectors import user_roles
 from workflow.workdays import CalendarYearMissing, end_of_day
 
 from .models import (
@@ -49,7 +49,11 @@ def _has_role(user: User, role: str, department: Department | None = None) -> bo
         return False
     if department is None:
         return role in user_roles(user=user)
-    return user_departments(user=user, role=role).filter(pk=department.pk).exists()
+    # One membership row must carry both the role and the department (a user
+    # who leads a department is not thereby one of its handlers).
+    return Membership.objects.filter(
+        user=user, role=role, department=department, is_active=True, department__is_active=True
+    ).exists()
 
 
 def _require_role(user: User, role: str, department: Department | None = None) -> None:
@@ -219,7 +223,9 @@ def flow_rater_items(*, proposal: Proposal) -> list[dict]:
     """Every reply passed review: deliver them and ask each proposer to rate."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     now = timezone.now()
-    Reply.objects.filter(assignment__proposal=proposal, round=proposal.handling_round, status=Reply.Status.PASSED).update(replied_at=now)
+    for reply in Reply.objects.select_for_update().filter(assignment__proposal=proposal, round=proposal.handling_round, status=Reply.Status.PASSED):
+        reply.replied_at = now  # saved one by one so that history records the delivery
+        reply.save(update_fields=["replied_at"])
     _set_status(proposal, Proposal.Status.REPLIED, None, "replied")
     raters = _raters(proposal)
     for merged, _user in raters[1:]:
@@ -295,7 +301,8 @@ def proposal_create(
         contact_name=contact_name, contact_phone=contact_phone, kind=kind, organisation_name=organisation_name,
         between_sessions=between_sessions, proposer=actor,
     )
-    Cosigner.objects.bulk_create([Cosigner(proposal=proposal, member=u) for u in cosigner_users])
+    for user in cosigner_users:
+        Cosigner.objects.create(proposal=proposal, member=user)
     _event(proposal, "drafted", actor, "", proposal.status)
     return proposal
 
@@ -318,7 +325,9 @@ def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User
         users = _validate_cosigners(actor, cosigners)
         proposal.cosigners.exclude(member__in=users).delete()
         existing = set(proposal.cosigners.values_list("member_id", flat=True))
-        Cosigner.objects.bulk_create([Cosigner(proposal=proposal, member=u) for u in users if u.pk not in existing])
+        for user in users:
+            if user.pk not in existing:
+                Cosigner.objects.create(proposal=proposal, member=user)
         if users and proposal.kind == Proposal.Kind.MEMBER:
             proposal.kind = Proposal.Kind.JOINT
             fields["kind"] = proposal.kind
@@ -521,13 +530,11 @@ def proposal_assign(
         reply_deadline = _deadline("reply", now)
         co_deadline = _deadline("co_opinion", now)
         reassign_deadline = _deadline("reassign_request", now)
-        Assignment.objects.bulk_create([
-            Assignment(
+        for d, role in plan:  # one by one: bulk_create would write no history rows
+            Assignment.objects.create(
                 proposal=proposal, department=d, role=role, assigned_at=now, reassign_deadline=reassign_deadline,
                 deadline=co_deadline if role == Assignment.Role.CO else reply_deadline,
             )
-            for d, role in plan
-        ])
         fields = _supervision_fields(proposal, is_key=is_key, leading_official=leading_official, supervising_unit=supervising_unit)
         proposal.handling_mode = mode
         proposal.assigned_at = now
@@ -569,16 +576,39 @@ def proposal_set_public(*, actor: User, proposal: Proposal, is_public: bool) -> 
 
 
 # --- department handling -------------------------------------------------------------------
-def _lock_assignment(assignment: Assignment) -> Assignment:
-    return Assignment.objects.select_for_update().select_related("proposal", "department").get(pk=assignment.pk)
+def _lock_assignment(assignment: Assignment, department_id: int | None = None) -> Assignment:
+    """Lock the assignment row. With department_id (the department whose
+    people were allowed to act), refuse when it has been re-assigned since."""
+    locked = Assignment.objects.select_for_update().select_related("proposal", "department").get(pk=assignment.pk)
+    if department_id is not None and locked.department_id != department_id:
+        raise PermissionDenied(_("该提案已调整给其他单位办理。"))
+    return locked
+
+
+def _refresh_reply_deadline(proposal_id: int) -> None:
+    """The proposal's reply deadline is the latest of its answering departments'."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
+    latest = (
+        proposal.assignments.exclude(role=Assignment.Role.CO).exclude(status=Assignment.Status.REASSIGNED_AWAY)
+        .aggregate(m=Max("deadline"))["m"]
+    )
+    if latest and latest != proposal.reply_deadline:
+        proposal.reply_deadline = latest
+        proposal.save(update_fields=["reply_deadline"])
+
+
+def _current_assignment(assignment: Assignment) -> Assignment:
+    """The assignment as it is now: the caller's object may predate a re-assignment."""
+    return Assignment.objects.select_related("proposal", "department").get(pk=assignment.pk)
 
 
 def assignment_sign(*, actor: User, assignment: Assignment) -> Assignment:
     """签收."""
+    assignment = _current_assignment(assignment)
     _require_role(actor, Role.HANDLER, assignment.department)
     task = _open_task(assignment.proposal, "sign", assignment_id=assignment.pk)
     with _flow_step(task, actor) as activation:
-        assignment = _lock_assignment(assignment)
+        assignment = _lock_assignment(assignment, assignment.department_id)
         _require_status(assignment, [Assignment.Status.ASSIGNED], _("该交办不在待签收状态。"))
         assignment.status = Assignment.Status.SIGNED
         assignment.signed_at = timezone.now()
@@ -591,6 +621,7 @@ def assignment_sign(*, actor: User, assignment: Assignment) -> Assignment:
 
 def assignment_request_reassign(*, actor: User, assignment: Assignment, reason: str, at: dt.datetime | None = None) -> Assignment:
     """申请调整: within the window after assignment, with a reason. The office decides."""
+    assignment = _current_assignment(assignment)
     _require_role(actor, Role.HANDLER, assignment.department)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("申请调整须说明理由。")})
@@ -599,7 +630,7 @@ def assignment_request_reassign(*, actor: User, assignment: Assignment, reason: 
         raise ValidationError({"reason": _("已超过申请调整期限（%(deadline)s前），不再受理，请按交办意见办理。") % {"deadline": timezone.localtime(assignment.reassign_deadline).strftime("%Y-%m-%d")}})
     task = _open_task(assignment.proposal, "sign", assignment_id=assignment.pk)
     with _flow_step(task, actor) as activation:
-        assignment = _lock_assignment(assignment)
+        assignment = _lock_assignment(assignment, assignment.department_id)
         _require_status(assignment, [Assignment.Status.ASSIGNED], _("签收后不能再申请调整。"))
         assignment.status = Assignment.Status.REASSIGN_REQUESTED
         assignment.reassign_reason = reason.strip()
@@ -627,6 +658,8 @@ def assignment_decide_reassign(
         old_department = assignment.department
         fields = ["status"]
         if approve:
+            if new_department.pk == assignment.department_id:
+                raise ValidationError({"new_department": _("请选择另一个承办单位。")})
             others = assignment.proposal.assignments.exclude(pk=assignment.pk).exclude(status=Assignment.Status.REASSIGNED_AWAY)
             _check_departments([new_department] + [a.department for a in others])
             now = timezone.now()
@@ -637,6 +670,8 @@ def assignment_decide_reassign(
             fields += ["department", "assigned_at", "reassign_deadline", "deadline"]
         assignment.status = Assignment.Status.ASSIGNED
         assignment.save(update_fields=fields)
+        if approve:
+            _refresh_reply_deadline(assignment.proposal_id)
         activation.task.data["approved"] = approve
         _event(assignment.proposal, "reassign_approved" if approve else "reassign_refused", actor,
                from_department=old_department.pk, to_department=assignment.department_id, note=note)
@@ -651,8 +686,9 @@ def consultation_record(
     *, actor: User, assignment: Assignment, date: dt.date, mode: str, participants: str, note: str = "",
 ) -> Consultation:
     """办理协商 with the member: date, mode, who took part."""
+    assignment = _current_assignment(assignment)
     _require_role(actor, Role.HANDLER, assignment.department)
-    assignment = _lock_assignment(assignment)
+    assignment = _lock_assignment(assignment, assignment.department_id)
     if assignment.status in (Assignment.Status.ASSIGNED, Assignment.Status.REASSIGN_REQUESTED, Assignment.Status.REASSIGNED_AWAY):
         raise ValidationError(_("请先签收提案再记录协商。"))
     if mode not in Consultation.Mode.values:
@@ -668,6 +704,7 @@ def consultation_record(
 
 def assignment_send_opinion(*, actor: User, assignment: Assignment, opinion: str) -> Assignment:
     """会办意见 to the lead department."""
+    assignment = _current_assignment(assignment)
     _require_role(actor, Role.HANDLER, assignment.department)
     if assignment.role != Assignment.Role.CO:
         raise ValidationError(_("只有会办单位送会办意见。"))
@@ -675,7 +712,7 @@ def assignment_send_opinion(*, actor: User, assignment: Assignment, opinion: str
         raise ValidationError({"opinion": _("请填写会办意见。")})
     task = _open_task(assignment.proposal, "co_opinion", assignment_id=assignment.pk)
     with _flow_step(task, actor):
-        assignment = _lock_assignment(assignment)
+        assignment = _lock_assignment(assignment, assignment.department_id)
         _require_status(assignment, [Assignment.Status.SIGNED], _("会办意见已送出或尚未签收。"))
         assignment.opinion = opinion.strip()
         assignment.opinion_sent_at = timezone.now()
@@ -697,8 +734,9 @@ def reply_save_draft(
     *, actor: User, assignment: Assignment, reply_class: str, body: str, contact_person: str, contact_phone: str, title: str = "",
 ) -> Reply:
     """Write or revise the reply letter of the current round (not yet submitted)."""
+    assignment = _current_assignment(assignment)
     _require_role(actor, Role.HANDLER, assignment.department)
-    assignment = _lock_assignment(assignment)
+    assignment = _lock_assignment(assignment, assignment.department_id)
     if not assignment.answers:
         raise ValidationError(_("会办单位不单独答复，请送会办意见。"))
     if assignment.status not in (Assignment.Status.SIGNED,):
@@ -735,10 +773,11 @@ def reply_save_draft(
 
 def reply_submit(*, actor: User, assignment: Assignment) -> Reply:
     """Send the draft to the department leader for sign-off (签发)."""
+    assignment = _current_assignment(assignment)
     _require_role(actor, Role.HANDLER, assignment.department)
     task = _open_task(assignment.proposal, ["draft_reply", "revise"], assignment_id=assignment.pk)
     with _flow_step(task, actor):
-        assignment = _lock_assignment(assignment)
+        assignment = _lock_assignment(assignment, assignment.department_id)
         proposal = assignment.proposal
         reply = Reply.objects.select_for_update().filter(assignment=assignment, round=proposal.handling_round).first()
         if reply is None:
@@ -769,14 +808,14 @@ def _next_doc_number(department: Department, year: int) -> str:
 
 def reply_sign_off(*, actor: User, reply: Reply, approve: bool, note: str = "", doc_number: str = "") -> Reply:
     """签发 by the department leader (the document number comes from the department's series), or return."""
-    assignment = reply.assignment
+    assignment = Assignment.objects.select_related("proposal", "department").get(pk=Reply.objects.values_list("assignment_id", flat=True).get(pk=reply.pk))
     _require_role(actor, Role.DEPT_LEADER, assignment.department)
     if not approve and not (note or "").strip():
         raise ValidationError({"note": _("退回须说明修改意见。")})
     task = _open_task(assignment.proposal, ["sign_off", "revise_sign_off"], assignment_id=assignment.pk)
     with _flow_step(task, actor) as activation:
         reply = Reply.objects.select_for_update().select_related("assignment__department", "assignment__proposal").get(pk=reply.pk)
-        assignment = _lock_assignment(reply.assignment)
+        assignment = _lock_assignment(reply.assignment, assignment.department_id)
         _require_status(reply, [Reply.Status.SUBMITTED], _("答复函不在待签发状态。"))
         now = timezone.now()
         if approve:
@@ -836,8 +875,9 @@ def reply_review(*, actor: User, reply: Reply, passed: bool, note: str = "", rep
 @transaction.atomic
 def extension_request(*, actor: User, assignment: Assignment, requested_until: dt.date, reason: str) -> ExtensionRequest:
     """Explain in advance and ask for a later reply date (at most 6 months after assignment)."""
+    assignment = _current_assignment(assignment)
     _require_role(actor, Role.HANDLER, assignment.department)
-    assignment = _lock_assignment(assignment)
+    assignment = _lock_assignment(assignment, assignment.department_id)
     if not assignment.answers:
         raise ValidationError(_("会办单位不申请答复延期。"))
     if assignment.status in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY):
@@ -868,6 +908,8 @@ def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, n
     if not approve and not (note or "").strip():
         raise ValidationError({"note": _("不同意延期须说明理由。")})
     assignment = _lock_assignment(req.assignment)
+    if approve and assignment.status in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY):
+        raise ValidationError(_("该单位已答复，无需延期。"))
     req.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
     req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -876,12 +918,10 @@ def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, n
         assignment.extended = True
         assignment.save(update_fields=["deadline", "extended"])
         ProposalTask.objects.filter(
-            proposal=assignment.proposal, status__in=OPEN_TASK, data__assignment_id=assignment.pk, role=Role.HANDLER
+            proposal=assignment.proposal, status__in=OPEN_TASK, data__assignment_id=assignment.pk,
+            flow_task__in=[_node("draft_reply"), _node("revise")],
         ).update(deadline=assignment.deadline)
-        proposal = Proposal.objects.select_for_update().get(pk=assignment.proposal_id)
-        latest = proposal.assignments.exclude(role=Assignment.Role.CO).aggregate(m=Max("deadline"))["m"]
-        proposal.reply_deadline = latest
-        proposal.save(update_fields=["reply_deadline"])
+        _refresh_reply_deadline(assignment.proposal_id)
     _event(assignment.proposal, "extension_approved" if approve else "extension_refused", actor, department=assignment.department_id, until=req.requested_until.isoformat(), note=note)
     _notify_users(_department_people(assignment.department, Role.HANDLER), _("延期申请已%(r)s") % {"r": _("同意") if approve else _("不同意")}, note, _url(assignment.proposal))
     return req
@@ -902,6 +942,7 @@ def proposal_evaluate(
         errors["result_rating"] = _("请选择对办理结果的评价。")
     if errors:
         raise ValidationError(errors)
+    proposal = Proposal.objects.select_related("merged_into").get(pk=proposal.pk)  # the caller's copy may predate a merge
     case = proposal.merged_into if proposal.merged_into_id else proposal
     is_proposer = proposal.proposer_id == actor.pk
     is_cosigner = Cosigner.objects.filter(proposal=proposal, member=actor, status=Cosigner.Status.CONFIRMED).exists()
@@ -970,7 +1011,7 @@ def proposal_close(*, actor: User, proposal: Proposal, implementation_grade: str
             else:
                 case.save(update_fields=fields)
                 _event(case, "closed", actor, grade=implementation_grade, target=proposal.pk)
-    _notify_users([proposal.proposer], _("提案%(number)s已办结") % {"number": proposal.display_number}, note, _url(proposal))
+    _notify_users([u for _p, u in _raters(proposal)], _("提案%(number)s已办结") % {"number": proposal.display_number}, note, _url(proposal))
     return proposal
 
 

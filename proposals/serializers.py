@@ -1,0 +1,567 @@
+"""Serializers of the proposals API.
+
+Input serializers check the shape of a request (ids → objects the user may
+refer to, choices, types); the services then do every domain check and
+refuse with Chinese messages. Output serializers only read what the
+selectors loaded, so a list costs a fixed number of queries.
+"""
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.drainage import has_override, set_override
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from workflow.models import Department, LabelChoice, User
+
+from . import selectors
+from .models import (
+    Assignment,
+    Category,
+    Consultation,
+    Cosigner,
+    Evaluation,
+    ExtensionRequest,
+    Proposal,
+    ProposalTask,
+    RejectionReason,
+    Reply,
+    Session,
+)
+from .services import ReviewOutcome
+
+MAX_INT = 2147483647
+
+
+class _InlineEnums:
+    """Document choice fields as inline enums with their labels.
+
+    Several models share field names with different choice sets (status,
+    role, kind, mode); drf-spectacular would name their enum components by
+    the field name alone and warn about the collision. Each serializer's
+    choice sets are named after the serializer instead (ProposalStatusEnum,
+    ReplyStatusEnum, ...).
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField) and not has_override(field, "field"):
+                values = [str(k) for k in field.choices]
+                if getattr(field, "allow_blank", False) and "" not in values:
+                    values.append("")
+                schema = {
+                    "type": "string", "enum": values,
+                    "description": "\n".join(f"* `{k}` - {v}" for k, v in field.choices.items()),
+                    "x-spec-enum-id": f"{type(self).__name__}.{name}",
+                }
+                if field.allow_null:
+                    schema["nullable"] = True
+                set_override(field, "field", schema)
+        return fields
+
+
+class Bool(serializers.BooleanField):
+    """A boolean whose absence from form-encoded input means "not given"
+    (DRF's default reads it as false, which would silently refuse or unset)."""
+
+    default_empty_html = empty
+
+
+class Serializer(_InlineEnums, serializers.Serializer):
+    pass
+
+
+class ModelSerializer(_InlineEnums, serializers.ModelSerializer):
+    pass
+
+
+# --- small references ------------------------------------------------------------------------
+class RefSerializer(Serializer):
+    """{id, name} of a related object."""
+
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, obj) -> str:
+        return str(obj)
+
+
+class SessionSerializer(ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ["id", "committee", "name", "year", "plenary_start", "plenary_end", "cutoff", "is_current"]
+
+
+class CategorySerializer(ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name"]
+
+
+class RejectionReasonSerializer(ModelSerializer):
+    class Meta:
+        model = RejectionReason
+        fields = ["id", "code", "text"]
+
+
+class LabelSerializer(Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    is_negative = Bool(required=False)
+
+
+class ChoicesSerializer(Serializer):
+    """The options of the proposal forms (rules as data: edited by administrators)."""
+
+    reply_class = LabelSerializer(many=True)
+    proposal_rating = LabelSerializer(many=True)
+    implementation_grade = LabelSerializer(many=True)
+    rejection_reasons = RejectionReasonSerializer(many=True)
+    consultation_modes = LabelSerializer(many=True)
+    handling_modes = LabelSerializer(many=True)
+    review_outcomes = LabelSerializer(many=True)
+    proposal_kinds = LabelSerializer(many=True)
+    proposal_statuses = LabelSerializer(many=True)
+
+
+class MemberSerializer(ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+
+    def get_name(self, user) -> str:
+        return str(user)
+
+
+# --- output: proposal ------------------------------------------------------------------------
+class AssignmentSummarySerializer(ModelSerializer):
+    department = RefSerializer()
+    role_display = serializers.CharField(source="get_role_display")
+    status_display = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "department", "role", "role_display", "status", "status_display", "assigned_at", "deadline", "extended"]
+
+
+class ProposalSerializer(ModelSerializer):
+    """A proposal as a list row shows it."""
+
+    session = RefSerializer()
+    category = RefSerializer()
+    proposer = RefSerializer()
+    leading_official = RefSerializer(allow_null=True)
+    supervising_unit = RefSerializer(allow_null=True)
+    status_display = serializers.CharField(source="get_status_display")
+    kind_display = serializers.CharField(source="get_kind_display")
+    handling_mode_display = serializers.CharField(source="get_handling_mode_display")
+    overdue = serializers.SerializerMethodField(help_text=_("有逾期未办的环节（列表查询时给出）"))
+    assignments = AssignmentSummarySerializer(many=True)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id", "session", "number", "display_number", "year_number", "title", "analysis", "suggestions", "category",
+            "kind", "kind_display", "organisation_name", "status", "status_display", "proposer", "is_key", "leading_official",
+            "supervising_unit", "is_public", "handling_mode", "handling_mode_display", "handling_round", "reply_deadline",
+            "implementation_grade", "overdue", "created_at", "submitted_at", "assigned_at", "closed_at", "assignments",
+        ]
+
+    def get_overdue(self, proposal) -> bool | None:
+        return getattr(proposal, "overdue", None)
+
+
+class ConsultationSerializer(ModelSerializer):
+    mode_display = serializers.CharField(source="get_mode_display")
+
+    class Meta:
+        model = Consultation
+        fields = ["id", "assignment", "date", "mode", "mode_display", "participants", "note", "created_at"]
+
+
+class ExtensionRequestSerializer(ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id", "assignment", "reason", "requested_until", "status", "status_display", "requested_at",
+            "decided_at", "decision_note",
+        ]
+
+
+class AssignmentSerializer(AssignmentSummarySerializer):
+    proposal = serializers.PrimaryKeyRelatedField(read_only=True)
+    consultations = ConsultationSerializer(many=True)
+    extension_requests = ExtensionRequestSerializer(many=True)
+
+    class Meta:
+        model = Assignment
+        fields = AssignmentSummarySerializer.Meta.fields + [
+            "proposal", "signed_at", "reassign_deadline", "reassign_reason", "reassign_requested_at", "opinion",
+            "opinion_sent_at", "consultations", "extension_requests",
+        ]
+
+
+class ReplySerializer(ModelSerializer):
+    department = RefSerializer(source="assignment.department")
+    status_display = serializers.CharField(source="get_status_display")
+    signed_by = RefSerializer(allow_null=True)
+
+    class Meta:
+        model = Reply
+        fields = [
+            "id", "assignment", "department", "round", "status", "status_display", "reply_class", "original_class", "title",
+            "body", "contact_person", "contact_phone", "doc_number", "signed_by", "signed_at", "return_note", "reviewed_at",
+            "replied_at", "updated_at",
+        ]
+
+
+class EvaluationSerializer(ModelSerializer):
+    rater = RefSerializer()
+
+    class Meta:
+        model = Evaluation
+        fields = ["id", "proposal", "rater", "round", "process_rating", "result_rating", "comment", "created_at"]
+
+
+class CosignerSerializer(ModelSerializer):
+    member = RefSerializer()
+    status_display = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Cosigner
+        fields = ["id", "member", "status", "status_display", "responded_at"]
+
+
+NODE_ACTIONS = {
+    "cosign": "proposals/{proposal}/cosign/",
+    "submit": "proposals/{proposal}/submit/",
+    "review": "proposals/{proposal}/review/",
+    "assign": "proposals/{proposal}/assign/",
+    "sign": "proposal-assignments/{assignment}/sign/",
+    "reassign_decide": "proposal-assignments/{assignment}/reassign-decision/",
+    "co_opinion": "proposal-assignments/{assignment}/opinion/",
+    "draft_reply": "proposal-assignments/{assignment}/reply/",
+    "revise": "proposal-assignments/{assignment}/reply/",
+    "sign_off": "proposal-replies/{reply}/sign-off/",
+    "revise_sign_off": "proposal-replies/{reply}/sign-off/",
+    "supervision_review": "proposal-replies/{reply}/review/",
+    "evaluate": "proposals/{rated_proposal}/evaluate/",
+    "close": "proposals/{proposal}/close/",
+}
+
+
+class ProposalTaskSerializer(ModelSerializer):
+    """An open task of the requesting user, with the API path that completes it."""
+
+    node = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+    department = RefSerializer(allow_null=True)
+    assignment = serializers.SerializerMethodField()
+    reply = serializers.SerializerMethodField()
+    rated_proposal = serializers.SerializerMethodField()
+    action = serializers.SerializerMethodField(help_text=_("完成此任务的接口（相对 /api/v1/）"))
+
+    class Meta:
+        model = ProposalTask
+        fields = ["id", "proposal", "node", "title", "status", "role", "department", "deadline", "created", "assignment", "reply", "rated_proposal", "action"]
+
+    def get_node(self, task) -> str:
+        return task.flow_task.name
+
+    def get_title(self, task) -> str:
+        return str(task.flow_task)
+
+    def get_assignment(self, task) -> int | None:
+        return (task.data or {}).get("assignment_id")
+
+    def get_reply(self, task) -> int | None:
+        data = task.data or {}
+        if data.get("reply_id"):
+            return data["reply_id"]
+        current = self.context.get("current_replies", {})
+        return current.get((data.get("assignment_id"), task.proposal.handling_round if task.proposal_id else None))
+
+    def get_rated_proposal(self, task) -> int | None:
+        return (task.data or {}).get("rated_proposal_id")
+
+    def get_action(self, task) -> str | None:
+        template = NODE_ACTIONS.get(task.flow_task.name)
+        values = {
+            "proposal": task.proposal_id, "assignment": self.get_assignment(task), "reply": self.get_reply(task),
+            "rated_proposal": self.get_rated_proposal(task),
+        }
+        if template is None:
+            return None
+        needed = [k for k in values if "{" + k + "}" in template]
+        if any(values[k] is None for k in needed):
+            return None
+        return template.format(**values)
+
+
+def current_replies_for(tasks) -> dict:
+    """(assignment id, round) → reply id for the tasks' assignments, in one query."""
+    ids = {(t.data or {}).get("assignment_id") for t in tasks} - {None}
+    if not ids:
+        return {}
+    return {(a, r): pk for pk, a, r in Reply.objects.filter(assignment_id__in=ids).values_list("pk", "assignment_id", "round")}
+
+
+class ProposalDetailSerializer(ProposalSerializer):
+    """A proposal with everything its detail page shows (replies only those the user may see)."""
+
+    rejection_reason = RejectionReasonSerializer(allow_null=True)
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    forwarded_to = RefSerializer(allow_null=True)
+    case = serializers.SerializerMethodField(help_text=_("实际办理的提案（并案时为并入的提案）"))
+    assignments = serializers.SerializerMethodField()
+    replies = serializers.SerializerMethodField()
+    cosigners = serializers.SerializerMethodField()
+    evaluations = serializers.SerializerMethodField()
+    merged = serializers.SerializerMethodField(help_text=_("并入本案的提案"))
+    my_tasks = serializers.SerializerMethodField(help_text=_("当前用户在本案的待办"))
+
+    class Meta(ProposalSerializer.Meta):
+        fields = ProposalSerializer.Meta.fields + [
+            "contact_name", "contact_phone", "between_sessions", "reviewed_at", "review_note", "rejection_reason",
+            "merged_into", "forwarded_to", "close_note", "case", "cosigners", "replies", "evaluations", "merged", "my_tasks",
+        ]
+
+    def _detail(self) -> dict:
+        return self.context["detail"]
+
+    def get_case(self, proposal) -> int:
+        return self._detail()["case"].pk
+
+    @extend_schema_field(AssignmentSerializer(many=True))
+    def get_assignments(self, proposal):
+        return AssignmentSerializer(self._detail()["assignments"], many=True).data
+
+    @extend_schema_field(ReplySerializer(many=True))
+    def get_replies(self, proposal):
+        return ReplySerializer(self._detail()["replies"], many=True).data
+
+    @extend_schema_field(CosignerSerializer(many=True))
+    def get_cosigners(self, proposal):
+        return CosignerSerializer(self._detail()["cosigners"], many=True).data
+
+    @extend_schema_field(EvaluationSerializer(many=True))
+    def get_evaluations(self, proposal):
+        return EvaluationSerializer(self._detail()["evaluations"], many=True).data
+
+    @extend_schema_field(RefSerializer(many=True))
+    def get_merged(self, proposal):
+        return [{"id": p.pk, "name": str(p)} for p in self._detail()["merged"]]
+
+    @extend_schema_field(ProposalTaskSerializer(many=True))
+    def get_my_tasks(self, proposal):
+        tasks = self._detail()["my_tasks"]
+        return ProposalTaskSerializer(tasks, many=True, context={"current_replies": current_replies_for(tasks)}).data
+
+
+class TimelineEntrySerializer(Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=[("event", "event"), ("history", "history")])
+    title = serializers.CharField()
+    actor = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    details = serializers.DictField(child=serializers.JSONField())
+
+
+# --- input -----------------------------------------------------------------------------------------
+@extend_schema_field(OpenApiTypes.INT)
+class UserScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A proposal id the requesting user may see (others do not exist for them)."""
+
+    def get_queryset(self):
+        return selectors.proposal_queryset(user=self.context["request"].user)
+
+
+class LabelCodeField(serializers.CharField):
+    """A code of a labelled scale (rules as data). The label itself (e.g. 满意) is accepted too."""
+
+    def __init__(self, scale: str, **kwargs):
+        self.scale = scale
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value == "" and self.allow_blank:
+            return value
+        choices = list(LabelChoice.objects.filter(scale__code=self.scale, is_active=True).order_by("ordering"))
+        for choice in choices:
+            if value in (choice.code, choice.label):
+                return choice.code
+        allowed = "、".join(f"{c.code}（{c.label}）" for c in choices)
+        raise serializers.ValidationError(_("“%(value)s”不是有效的选项，可选：%(allowed)s。") % {"value": value, "allowed": allowed})
+
+
+class RejectionReasonField(serializers.Field):
+    """A rejection reason by id or by code."""
+
+    default_error_messages = {"unknown": _("不予立案理由“%(value)s”不存在。")}
+
+    def to_internal_value(self, data):
+        reasons = RejectionReason.objects.filter(is_active=True)
+        reason = None
+        if isinstance(data, int) or (isinstance(data, str) and data.isdecimal() and len(data) < 10):
+            reason = reasons.filter(pk=int(data)).first()
+        if reason is None and isinstance(data, str):
+            reason = reasons.filter(code=data).first()
+        if reason is None:
+            raise serializers.ValidationError(self.error_messages["unknown"] % {"value": data})
+        return reason
+
+    def to_representation(self, value):
+        return value.code
+
+
+extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "不予立案理由的 id 或代码"})(RejectionReasonField)
+
+
+def _departments():
+    return Department.objects.filter(is_active=True)
+
+
+def _users():
+    return User.objects.filter(is_active=True)
+
+
+class ProposalWriteSerializer(Serializer):
+    """A draft proposal (草稿). Blank or over-long text is refused by the service with its own messages."""
+
+    session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.all())
+    title = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=_("案由"))
+    analysis = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=_("情况分析"))
+    suggestions = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=_("具体建议"))
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
+    contact_name = serializers.CharField(allow_blank=True)
+    contact_phone = serializers.CharField(allow_blank=True)
+    kind = serializers.ChoiceField(choices=Proposal.Kind.choices, required=False)
+    organisation_name = serializers.CharField(allow_blank=True, required=False)
+    between_sessions = Bool(required=False)
+    cosigners = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False, help_text=_("联名委员的用户 id"))
+
+
+class CosignSerializer(Serializer):
+    accept = Bool(help_text=_("true 确认联名，false 拒绝"))
+
+
+class ReviewSerializer(Serializer):
+    outcome = serializers.ChoiceField(choices=[
+        (ReviewOutcome.ACCEPT, _("立案")), (ReviewOutcome.REJECT, _("不予立案")),
+        (ReviewOutcome.MERGE, _("并案")), (ReviewOutcome.FORWARD, _("转意见建议")),
+    ])
+    rejection_reason = RejectionReasonField(required=False, allow_null=True)
+    merge_into = UserScopedPrimaryKeyField(required=False, allow_null=True, help_text=_("并入的提案 id"))
+    forward_to = serializers.PrimaryKeyRelatedField(queryset=_departments(), required=False, allow_null=True, help_text=_("转交单位 id"))
+    number = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True, help_text=_("提案编号，不填则自动编号"))
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class SupervisionSerializer(Serializer):
+    is_key = Bool()
+    leading_official = serializers.PrimaryKeyRelatedField(queryset=_users(), required=False, allow_null=True)
+    supervising_unit = serializers.PrimaryKeyRelatedField(queryset=_departments(), required=False, allow_null=True)
+
+
+class AssignSerializer(SupervisionSerializer):
+    mode = serializers.ChoiceField(choices=Proposal.HandlingMode.choices)
+    lead = serializers.PrimaryKeyRelatedField(queryset=_departments(), required=False, allow_null=True, help_text=_("单独办理或主办单位"))
+    co_handlers = serializers.PrimaryKeyRelatedField(queryset=_departments(), many=True, required=False)
+    separate = serializers.PrimaryKeyRelatedField(queryset=_departments(), many=True, required=False)
+    is_key = Bool(required=False, default=False)
+    is_public = Bool(required=False, default=True)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class PublicSerializer(Serializer):
+    is_public = Bool()
+
+
+class EvaluateSerializer(Serializer):
+    process_rating = LabelCodeField("proposal_rating", help_text=_("对办理过程的评价（代码或文字，如 satisfied / 满意）"))
+    result_rating = LabelCodeField("proposal_rating", help_text=_("对办理结果的评价"))
+    comment = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class CloseSerializer(Serializer):
+    implementation_grade = LabelCodeField("implementation_grade", help_text=_("落实情况（A/B/C）"))
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class NoteSerializer(Serializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ReassignRequestSerializer(Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text=_("申请调整的理由"))
+
+
+class ReassignDecisionSerializer(Serializer):
+    approve = Bool()
+    new_department = serializers.PrimaryKeyRelatedField(queryset=_departments(), required=False, allow_null=True)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ConsultationWriteSerializer(Serializer):
+    date = serializers.DateField()
+    mode = serializers.ChoiceField(choices=Consultation.Mode.choices)
+    participants = serializers.CharField(allow_blank=True, max_length=255)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class OpinionSerializer(Serializer):
+    opinion = serializers.CharField(allow_blank=True, help_text=_("会办意见"))
+
+
+class ReplyDraftSerializer(Serializer):
+    reply_class = LabelCodeField("reply_class", help_text=_("答复类别（A/B/C）"))
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    contact_person = serializers.CharField(allow_blank=True, max_length=64)
+    contact_phone = serializers.CharField(allow_blank=True, max_length=32)
+    title = serializers.CharField(allow_blank=True, required=False, default="", max_length=200, help_text=_("不填则用“关于政协…第X号提案的答复”"))
+
+
+class ExtensionRequestWriteSerializer(Serializer):
+    requested_until = serializers.DateField(help_text=_("申请延至（YYYY-MM-DD）"))
+    reason = serializers.CharField(allow_blank=True)
+
+
+class SignOffSerializer(Serializer):
+    approve = Bool(help_text=_("true 签发，false 退回修改"))
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+    doc_number = serializers.CharField(allow_blank=True, required=False, default="", max_length=64, help_text=_("发文字号，不填则按本单位序列自动编号"))
+
+
+class ReplyReviewSerializer(Serializer):
+    passed = Bool()
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+    reply_class = LabelCodeField("reply_class", allow_blank=True, required=False, default="", help_text=_("更正答复类别（可选）"))
+
+
+class ExtensionDecisionSerializer(Serializer):
+    approve = Bool()
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ProposalListQuerySerializer(Serializer):
+    session = serializers.IntegerField(required=False, min_value=1, max_value=MAX_INT)
+    category = serializers.IntegerField(required=False, min_value=1, max_value=MAX_INT)
+    status = serializers.ChoiceField(choices=Proposal.Status.choices, required=False)
+    department = serializers.IntegerField(required=False, min_value=1, max_value=MAX_INT, help_text=_("承办单位 id"))
+    is_key = Bool(required=False, allow_null=True, default=None)
+    overdue = Bool(required=False, allow_null=True, default=None)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=_("案由关键词或编号"))
+
+
+class ErrorSerializer(Serializer):
+    detail = serializers.CharField()
+

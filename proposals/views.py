@@ -1,0 +1,716 @@
+"""Pages of the proposals app (namespace "proposals").
+
+Thin views: get the object through the scoped selectors (a proposal the user
+may not see is a 404), validate a form, call one service, redirect with a
+message. Services refuse with ValidationError (shown on the form, HTTP 400)
+or PermissionDenied (HTTP 403, left to Django). The role checks at the top of
+the action views only make a wrong role a 403 whatever it posted; the
+services check again, department by department.
+"""
+from __future__ import annotations
+
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from workflow.models import Department, Membership, Role
+from workflow.rules import label_choices
+from workflow.selectors import case_timeline, user_roles
+
+from . import forms, selectors, services
+from .models import Assignment, Cosigner, ExtensionRequest, Proposal, Reply
+
+PAGE_SIZE = 20
+
+
+# --- helpers --------------------------------------------------------------------------------
+def _proposal_or_404(user, pk: int) -> Proposal:
+    try:
+        return selectors.proposal_get(user=user, pk=pk)
+    except Proposal.DoesNotExist:
+        raise Http404(_("没有找到该提案，或您无权查看。"))
+
+
+def _assignment_or_404(user, pk: int) -> tuple[Assignment, Proposal]:
+    assignment = get_object_or_404(Assignment.objects.select_related("department"), pk=pk)
+    proposal = _proposal_or_404(user, assignment.proposal_id)
+    assignment.proposal = proposal
+    return assignment, proposal
+
+
+def _reply_or_404(user, pk: int) -> tuple[Reply, Proposal]:
+    reply = get_object_or_404(Reply.objects.select_related("assignment__department"), pk=pk)
+    proposal = _proposal_or_404(user, reply.assignment.proposal_id)
+    reply.assignment.proposal = proposal
+    return reply, proposal
+
+
+def _extension_or_404(user, pk: int) -> tuple[ExtensionRequest, Proposal]:
+    req = get_object_or_404(ExtensionRequest.objects.select_related("assignment__department"), pk=pk)
+    proposal = _proposal_or_404(user, req.assignment.proposal_id)
+    return req, proposal
+
+
+def _form(cls, key: str, data=None, **kwargs):
+    """Forms share one page: keep their HTML ids apart (names stay plain)."""
+    return cls(data, auto_id=f"id_{key}_%s", **kwargs)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form (unknown fields become form errors)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc)
+
+
+def _is_office(user) -> bool:
+    return Role.PROPOSAL_OFFICE in user_roles(user=user)
+
+
+def _require_office(user) -> None:
+    if not _is_office(user):
+        raise PermissionDenied(_("此操作需要“%(role)s”角色。") % {"role": Role.PROPOSAL_OFFICE.label})
+
+
+def _dept_roles(user) -> set[tuple[str, int]]:
+    return set(Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id"))
+
+
+def _require_dept_role(user, role: str, department: Department) -> None:
+    if (role, department.pk) not in _dept_roles(user):
+        raise PermissionDenied(_("您不是“%(dept)s”的%(role)s，无权办理。") % {"dept": department, "role": Role(role).label})
+
+
+def _detail_url(proposal) -> str:
+    return reverse("proposals:detail", args=[proposal.pk])
+
+
+def _labels(scale: str) -> dict[str, str]:
+    return {c.code: c.label for c in label_choices(scale)}
+
+
+def _querystring(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- timeline in Chinese --------------------------------------------------------------------
+EVENT_TEXT = {
+    "drafted": gettext_lazy("起草提案（草稿）"),
+    "draft_updated": gettext_lazy("修改草稿"),
+    "submitted_for_cosign": gettext_lazy("提交，邀请委员联名"),
+    "cosign_confirmed": gettext_lazy("确认联名"),
+    "cosign_declined": gettext_lazy("拒绝联名"),
+    "cosign_complete": gettext_lazy("联名确认完成，待提交"),
+    "submitted": gettext_lazy("提交提案，待审查"),
+    "accepted": gettext_lazy("立案"),
+    "rejected": gettext_lazy("不予立案"),
+    "merged": gettext_lazy("并案办理"),
+    "merged_in": gettext_lazy("并入其他提案"),
+    "forwarded": gettext_lazy("转意见建议"),
+    "assigned": gettext_lazy("交办"),
+    "key_set": gettext_lazy("设为重点提案"),
+    "key_unset": gettext_lazy("取消重点提案"),
+    "public_set": gettext_lazy("设为答复公开"),
+    "public_unset": gettext_lazy("设为答复不公开"),
+    "signed": gettext_lazy("签收"),
+    "reassign_requested": gettext_lazy("申请调整承办单位"),
+    "reassign_approved": gettext_lazy("同意调整承办单位"),
+    "reassign_refused": gettext_lazy("不同意调整承办单位"),
+    "consulted": gettext_lazy("办理协商"),
+    "opinion_sent": gettext_lazy("送会办意见"),
+    "reply_drafted": gettext_lazy("撰写答复函"),
+    "reply_revised": gettext_lazy("修改答复函"),
+    "reply_submitted": gettext_lazy("答复函送单位领导签发"),
+    "reply_signed": gettext_lazy("单位领导签发答复函"),
+    "reply_returned_by_leader": gettext_lazy("单位领导退回答复函"),
+    "replies_signed": gettext_lazy("答复函均已签发，进入督办审核"),
+    "reply_passed": gettext_lazy("督办审核通过"),
+    "reply_returned": gettext_lazy("督办审核退回"),
+    "replied": gettext_lazy("答复送达委员"),
+    "extension_requested": gettext_lazy("申请延期答复"),
+    "extension_approved": gettext_lazy("同意延期答复"),
+    "extension_refused": gettext_lazy("不同意延期答复"),
+    "evaluated": gettext_lazy("委员评价"),
+    "evaluation_complete": gettext_lazy("评价完成，待办结"),
+    "closed": gettext_lazy("办结"),
+    "rehandling": gettext_lazy("委员不满意，重新办理"),
+}
+
+
+def _timeline(proposal: Proposal, case: Proposal, labels: dict) -> tuple[list[dict], list[dict]]:
+    entries = case_timeline(case=proposal)
+    if case.pk != proposal.pk:
+        entries = sorted(entries + [e for e in case_timeline(case=case) if e.kind == "event"], key=lambda e: e.at)
+    dept_ids = set()
+    for e in entries:
+        if e.kind != "event":
+            continue
+        for key in ("department", "from_department", "to_department"):
+            if isinstance(e.details.get(key), int):
+                dept_ids.add(e.details[key])
+        dept_ids.update(d for d in e.details.get("departments") or [] if isinstance(d, int))
+    depts = Department.objects.in_bulk(dept_ids) if dept_ids else {}
+    status_labels = dict(Proposal.Status.choices)
+    field_names = {f.name: str(getattr(f, "verbose_name", f.name)) for f in Proposal._meta.get_fields() if hasattr(f, "verbose_name")}
+    events, history = [], []
+    for e in entries:
+        if e.kind != "event":
+            changes = [
+                {"field": field_names.get(name, name), "old": v.get("old"), "new": v.get("new")}
+                for name, v in (e.details or {}).items()
+            ]
+            history.append({"at": e.at, "actor": e.actor, "title": {"created": _("创建"), "deleted": _("删除")}.get(e.title, _("修改")), "changes": changes})
+            continue
+        d = e.details or {}
+        parts = []
+        dept = depts.get(d.get("department"))
+        if dept:
+            parts.append(str(dept))
+        if d.get("departments"):
+            parts.append("、".join(str(depts.get(i, i)) for i in d["departments"]))
+        if d.get("mode"):
+            parts.append(str(dict(Proposal.HandlingMode.choices).get(d["mode"], d["mode"])))
+        if d.get("from_department") and d.get("to_department") and d["from_department"] != d["to_department"]:
+            parts.append(_("%(a)s → %(b)s") % {"a": depts.get(d["from_department"], ""), "b": depts.get(d["to_department"], "")})
+        if d.get("until"):
+            parts.append(_("延至%(d)s") % {"d": d["until"]})
+        if d.get("date"):
+            parts.append(_("协商日期%(d)s") % {"d": d["date"]})
+        if d.get("doc_number"):
+            parts.append(d["doc_number"])
+        if e.title in ("reply_passed", "reply_returned") and d.get("reply_class"):
+            parts.append(_("答复类别%(c)s") % {"c": d["reply_class"]})
+        if e.title == "evaluated":
+            rating = labels["proposal_rating"]
+            parts.append(_("办理过程：%(p)s；办理结果：%(r)s") % {"p": rating.get(d.get("process"), d.get("process")), "r": rating.get(d.get("result"), d.get("result"))})
+        if e.title == "closed" and d.get("grade"):
+            parts.append(_("落实情况%(g)s") % {"g": d["grade"]})
+        note = d.get("note") or d.get("reason") or ""
+        events.append({
+            "at": e.at, "actor": e.actor or _("系统"), "text": str(EVENT_TEXT.get(e.title, e.title)),
+            "details": "；".join(str(p) for p in parts if p), "note": note,
+            "to_state": status_labels.get(e.to_state, ""),
+        })
+    return events, history
+
+
+# --- detail page and its action forms --------------------------------------------------------
+def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> dict:
+    bound = bound or {}
+    user = request.user
+    detail = selectors.proposal_detail(user=user, proposal=proposal)
+    case = detail["case"]
+    roles = user_roles(user=user)
+    office = Role.PROPOSAL_OFFICE in roles
+    mine = _dept_roles(user)
+    my_dept_ids = {d for r, d in mine if r in (Role.HANDLER, Role.DEPT_LEADER)}
+    labels = {s: _labels(s) for s in ("reply_class", "proposal_rating", "implementation_grade")}
+    negative = {c.code for c in label_choices("proposal_rating") if c.is_negative}
+    assignments = {a.pk: a for a in detail["assignments"]}
+    replies = detail["replies"]
+    for r in replies:
+        r.class_label = labels["reply_class"].get(r.reply_class, r.reply_class)
+    for ev in detail["evaluations"]:
+        ev.process_label = labels["proposal_rating"].get(ev.process_rating, ev.process_rating)
+        ev.result_label = labels["proposal_rating"].get(ev.result_rating, ev.result_rating)
+    now = timezone.now()
+    actions: list[dict] = []
+    keys: set[str] = set()
+
+    def add(key, template, title, url, form_factory, **extra):
+        if key in keys:
+            return
+        keys.add(key)
+        form = bound.get(key) or form_factory()
+        actions.append({"key": key, "template": f"proposals/action_{template}.html", "title": title, "url": url, "form": form, **extra})
+
+    def current_reply(assignment_id):
+        for r in replies:
+            if r.assignment_id == assignment_id and r.round == case.handling_round:
+                return r
+        return None
+
+    for task in detail["my_tasks"]:
+        node = task.flow_task.name
+        data = task.data or {}
+        a = assignments.get(data.get("assignment_id"))
+        if node == "cosign":
+            add("cosign", "cosign", _("联名确认"), reverse("proposals:cosign", args=[case.pk]), lambda: _form(forms.CosignForm, "cosign"), task=task)
+        elif node == "submit":
+            add("submit", "submit", _("提交提案"), reverse("proposals:submit", args=[case.pk]), lambda: _form(forms.EmptyForm, "submit"), task=task)
+        elif node == "review":
+            add("review", "review", _("立案审查"), reverse("proposals:review", args=[case.pk]),
+                lambda: _form(forms.ReviewForm, "review", proposal=case, user=user), task=task)
+        elif node == "assign":
+            add("assign", "assign", _("交办"), reverse("proposals:assign", args=[case.pk]),
+                lambda: _form(forms.AssignForm, "assign", initial={"is_key": case.is_key, "is_public": case.is_public,
+                                                                     "leading_official": case.leading_official_id, "supervising_unit": case.supervising_unit_id}), task=task)
+        elif node == "sign" and a:
+            add(f"sign-{a.pk}", "sign", _("签收：%(d)s") % {"d": a.department}, reverse("proposals:sign", args=[a.pk]),
+                lambda: _form(forms.EmptyForm, f"sign-{a.pk}"), task=task, assignment=a)
+            add(f"reassign-{a.pk}", "reassign", _("申请调整承办单位"), reverse("proposals:reassign", args=[a.pk]),
+                lambda: _form(forms.ReassignRequestForm, f"reassign-{a.pk}"), task=task, assignment=a)
+        elif node == "reassign_decide" and a:
+            add(f"reassigndecide-{a.pk}", "reassign_decide", _("审批调整申请：%(d)s") % {"d": a.department},
+                reverse("proposals:reassign_decide", args=[a.pk]), lambda: _form(forms.ReassignDecideForm, f"reassigndecide-{a.pk}"), task=task, assignment=a)
+        elif node == "co_opinion" and a:
+            add(f"opinion-{a.pk}", "opinion", _("送会办意见：%(d)s") % {"d": a.department}, reverse("proposals:opinion", args=[a.pk]),
+                lambda: _form(forms.OpinionForm, f"opinion-{a.pk}"), task=task, assignment=a)
+        elif node in ("draft_reply", "revise") and a:
+            reply = current_reply(a.pk)
+            if reply is not None:
+                initial = {"reply_class": reply.reply_class, "title": reply.title, "body": reply.body,
+                           "contact_person": reply.contact_person, "contact_phone": reply.contact_phone}
+            else:
+                initial = {"title": services.reply_default_title(case), "contact_person": str(user), "contact_phone": user.phone}
+            co_opinions = [x for x in detail["assignments"] if x.role == Assignment.Role.CO] if a.role == Assignment.Role.LEAD else []
+            add(f"reply-{a.pk}", "reply", _("撰写答复函：%(d)s") % {"d": a.department}, reverse("proposals:reply", args=[a.pk]),
+                lambda: _form(forms.ReplyForm, f"reply-{a.pk}", initial=initial), task=task, assignment=a, reply=reply, co_opinions=co_opinions)
+        elif node in ("sign_off", "revise_sign_off") and a:
+            reply = current_reply(a.pk)
+            if reply is not None:
+                add(f"signoff-{reply.pk}", "sign_off", _("签发答复函：%(d)s") % {"d": a.department}, reverse("proposals:sign_off", args=[reply.pk]),
+                    lambda: _form(forms.SignOffForm, f"signoff-{reply.pk}"), task=task, assignment=a, reply=reply)
+        elif node == "supervision_review":
+            reply = next((r for r in replies if r.pk == data.get("reply_id")), None)
+            if reply is not None:
+                add(f"replyreview-{reply.pk}", "reply_review", _("督办审核：%(d)s") % {"d": reply.assignment.department},
+                    reverse("proposals:reply_review", args=[reply.pk]), lambda: _form(forms.ReplyReviewForm, f"replyreview-{reply.pk}"), task=task, reply=reply)
+        elif node == "evaluate":
+            rated = data.get("rated_proposal_id") or case.pk
+            add(f"evaluate-{rated}", "evaluate", _("评价办理情况"), reverse("proposals:evaluate", args=[rated]),
+                lambda: _form(forms.EvaluationForm, f"evaluate-{rated}"), task=task)
+        elif node == "close":
+            add("close", "close", _("办结"), reverse("proposals:close", args=[case.pk]), lambda: _form(forms.CloseForm, "close"), task=task)
+            dissatisfied = any(
+                ev.round == case.handling_round and ({ev.process_rating, ev.result_rating} & negative) for ev in detail["evaluations"]
+            )
+            if dissatisfied:
+                add("rehandle", "rehandle", _("退回重办"), reverse("proposals:rehandle", args=[case.pk]), lambda: _form(forms.RehandleForm, "rehandle"), task=task)
+
+    # Actions that are not flow tasks.
+    if proposal.status == Proposal.Status.DRAFT and proposal.proposer_id == user.pk:
+        add("submit", "submit", _("提交提案"), reverse("proposals:submit", args=[proposal.pk]), lambda: _form(forms.EmptyForm, "submit"),
+            edit_url=reverse("proposals:edit", args=[proposal.pk]))
+    is_open = case.status in Proposal.OPEN_STATUSES
+    for a in detail["assignments"]:
+        if (Role.HANDLER, a.department_id) not in mine or not is_open:
+            continue
+        if a.status not in (Assignment.Status.ASSIGNED, Assignment.Status.REASSIGN_REQUESTED, Assignment.Status.REASSIGNED_AWAY, Assignment.Status.DONE):
+            add(f"consult-{a.pk}", "consult", _("记录办理协商：%(d)s") % {"d": a.department}, reverse("proposals:consult", args=[a.pk]),
+                lambda: _form(forms.ConsultationForm, f"consult-{a.pk}", initial={"date": timezone.localdate(), "participants": ""}), assignment=a)
+        pending = any(r.status == ExtensionRequest.Status.PENDING for r in a.extension_requests.all())
+        if a.answers and a.status not in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY) and not pending and now <= a.deadline:
+            add(f"extension-{a.pk}", "extension", _("申请延期答复：%(d)s") % {"d": a.department}, reverse("proposals:extension", args=[a.pk]),
+                lambda: _form(forms.ExtensionRequestForm, f"extension-{a.pk}"), assignment=a)
+    if office:
+        for a in detail["assignments"]:
+            for req in a.extension_requests.all():
+                if req.status == ExtensionRequest.Status.PENDING:
+                    add(f"extdecide-{req.pk}", "extension_decide", _("审批延期申请：%(d)s") % {"d": a.department},
+                        reverse("proposals:extension_decide", args=[req.pk]), lambda: _form(forms.ExtensionDecideForm, f"extdecide-{req.pk}"), request_obj=req, assignment=a)
+        assigning = "assign" in keys  # the assign form carries these choices itself
+        if case.number and case.status != Proposal.Status.CLOSED and not assigning:
+            add("key", "key", _("重点提案与督办"), reverse("proposals:set_supervision", args=[case.pk]),
+                lambda: _form(forms.KeyForm, "key", initial={"is_key": case.is_key, "leading_official": case.leading_official_id, "supervising_unit": case.supervising_unit_id}))
+        if case.number and not assigning:
+            add("public", "public", _("信息公开"), reverse("proposals:set_public", args=[case.pk]),
+                lambda: _form(forms.PublicForm, "public", initial={"is_public": case.is_public}))
+    # A confirmed co-signer may add their own rating while the case awaits closure.
+    if case.status in (Proposal.Status.REPLIED, Proposal.Status.EVALUATED):
+        confirmed = any(c.member_id == user.pk and c.status == Cosigner.Status.CONFIRMED for c in detail["cosigners"])
+        rated = any(ev.rater_id == user.pk and ev.proposal_id == proposal.pk and ev.round == case.handling_round for ev in detail["evaluations"])
+        if confirmed and not rated:
+            add(f"evaluate-{proposal.pk}", "evaluate", _("联名委员评价"), reverse("proposals:evaluate", args=[proposal.pk]),
+                lambda: _form(forms.EvaluationForm, f"evaluate-{proposal.pk}"))
+
+    # Errors of a form that has no place on the page any more (e.g. the step was done meanwhile).
+    orphan_errors = []
+    for key, form in bound.items():
+        if key not in keys:
+            for field, errors in form.errors.items():
+                orphan_errors.extend(errors)
+
+    # Co-handler opinions and extension requests are working papers: the office
+    # and the departments handling the case see them, the members see the replies.
+    internal = office or bool(my_dept_ids & {a.department_id for a in detail["assignments"]})
+    events, history = _timeline(proposal, case, labels)
+    return {
+        "proposal": proposal,
+        "case": case,
+        "detail": detail,
+        "assignments": detail["assignments"],
+        "replies": replies,
+        "cosigners": detail["cosigners"],
+        "evaluations": detail["evaluations"],
+        "merged": detail["merged"],
+        "actions": actions,
+        "orphan_errors": orphan_errors,
+        "internal": internal,
+        "events": events,
+        "history": history,
+        "grade_label": labels["implementation_grade"].get(case.implementation_grade, case.implementation_grade),
+        "reply_overdue": bool(case.reply_deadline and case.reply_deadline < now and case.status in Proposal.OPEN_STATUSES),
+        "now": now,
+    }
+
+
+def _render_detail(request, proposal: Proposal, bound: dict | None = None, status: int = 200):
+    return render(request, "proposals/detail.html", _detail_context(request, proposal, bound), status=status)
+
+
+def _act(request, proposal: Proposal, key: str, form, call, success: str, target: Proposal | None = None):
+    """Validate, call the service, redirect; or show the page again with the errors (400)."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(_detail_url(target or proposal))
+    return _render_detail(request, proposal, {key: form}, status=400)
+
+
+# --- pages ------------------------------------------------------------------------------------
+@login_required
+def proposal_list(request):
+    form = forms.ProposalFilterForm(request.GET or None)
+    qs = selectors.proposal_list(user=request.user, filters=form.filters())
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "proposals/list.html", {"form": form, "page": page, "querystring": _querystring(request), "title": _("提案列表")})
+
+
+@login_required
+def supervision(request):
+    roles = user_roles(user=request.user)
+    if not ({Role.SUPERVISOR, Role.KEY_LEADER, Role.PROPOSAL_OFFICE, Role.ADMIN} & roles):
+        raise PermissionDenied(_("重点与逾期提案仅供督查人员、牵头领导和提案委查看。"))
+    qs = selectors.supervision_list(user=request.user)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "proposals/supervision.html", {"page": page, "querystring": _querystring(request)})
+
+
+def public(request):
+    """Published proposals with their replies: no login."""
+    page = Paginator(selectors.public_proposals(), PAGE_SIZE).get_page(request.GET.get("page"))
+    grades = _labels("reply_class")
+    for p in page.object_list:
+        p.published = []
+        for a in p.assignments.all():
+            for r in a.replies.all():
+                r.class_label = grades.get(r.reply_class, r.reply_class)
+                r.department = a.department
+                p.published.append(r)
+    return render(request, "proposals/public.html", {"page": page, "querystring": _querystring(request)})
+
+
+@login_required
+def detail(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    return _render_detail(request, proposal)
+
+
+def _save_proposal(request, form, proposal: Proposal | None):
+    """Create or update the draft and, with the 提交 button, submit it: all or nothing."""
+    submit = request.POST.get("action") == "submit"
+    kwargs = form.service_kwargs()
+    with transaction.atomic():
+        if proposal is None:
+            proposal = services.proposal_create(actor=request.user, **kwargs)
+        else:
+            cosigners = kwargs.pop("cosigners")
+            proposal = services.proposal_update(actor=request.user, proposal=proposal, cosigners=cosigners, **kwargs)
+        if submit:
+            proposal = services.proposal_submit(actor=request.user, proposal=proposal)
+    if submit:
+        if proposal.status == Proposal.Status.COSIGNING:
+            messages.success(request, _("提案已提交，已邀请联名委员确认。全部答复后请再次提交。"))
+        else:
+            messages.success(request, _("提案已提交，等待提案委审查。"))
+    else:
+        messages.success(request, _("草稿已保存。"))
+    return redirect(_detail_url(proposal))
+
+
+@login_required
+def proposal_new(request):
+    if Role.MEMBER not in user_roles(user=request.user):
+        raise PermissionDenied(_("只有政协委员可以撰写提案。"))
+    form = forms.ProposalForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return _save_proposal(request, form, None)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "proposals/form.html", {"form": form, "title": _("撰写提案")}, status=status)
+
+
+@login_required
+def proposal_edit(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    if proposal.proposer_id != request.user.pk:
+        raise PermissionDenied(_("只有领衔提案人可以修改草稿。"))
+    if proposal.status != Proposal.Status.DRAFT:
+        messages.warning(request, _("提案已提交，不能再修改。"))
+        return redirect(_detail_url(proposal))
+    form = forms.ProposalForm(request.POST or None, user=request.user, initial=forms.ProposalForm.initial_for(proposal))
+    if request.method == "POST" and form.is_valid():
+        try:
+            return _save_proposal(request, form, proposal)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "proposals/form.html", {"form": form, "proposal": proposal, "title": _("修改草稿")}, status=status)
+
+
+# --- actions on a proposal ------------------------------------------------------------------------
+@login_required
+@require_POST
+def submit(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    if proposal.proposer_id != request.user.pk:
+        raise PermissionDenied(_("只有领衔提案人可以提交提案。"))
+    form = _form(forms.EmptyForm, "submit", request.POST)
+    return _act(request, proposal, "submit", form, lambda d: services.proposal_submit(actor=request.user, proposal=proposal),
+                _("提案已提交。"))
+
+
+@login_required
+@require_POST
+def cosign(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    if not Cosigner.objects.filter(proposal=proposal, member=request.user).exists():
+        raise PermissionDenied(_("您没有被邀请联名此提案。"))
+    form = _form(forms.CosignForm, "cosign", request.POST)
+    return _act(request, proposal, "cosign", form,
+                lambda d: services.cosigner_respond(actor=request.user, proposal=proposal, accept=d["accept"]),
+                _("已答复联名邀请。"))
+
+
+@login_required
+@require_POST
+def review(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    _require_office(request.user)
+    form = _form(forms.ReviewForm, "review", request.POST, proposal=proposal, user=request.user)
+    return _act(request, proposal, "review", form, lambda d: services.proposal_review(
+        actor=request.user, proposal=proposal, outcome=d["outcome"], note=d["note"], rejection_reason=d["rejection_reason"],
+        merge_into=d["merge_into"], forward_to=d["forward_to"], number=d["number"],
+    ), _("审查结果已保存，并已告知提案人。"))
+
+
+@login_required
+@require_POST
+def assign(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    _require_office(request.user)
+    form = _form(forms.AssignForm, "assign", request.POST)
+    return _act(request, proposal, "assign", form,
+                lambda d: services.proposal_assign(actor=request.user, proposal=proposal, **form.service_kwargs()),
+                _("已交办，承办单位将收到签收通知。"))
+
+
+@login_required
+@require_POST
+def set_supervision(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    _require_office(request.user)
+    form = _form(forms.KeyForm, "key", request.POST)
+    return _act(request, proposal, "key", form, lambda d: services.proposal_set_supervision(
+        actor=request.user, proposal=proposal, is_key=d["is_key"], leading_official=d["leading_official"], supervising_unit=d["supervising_unit"],
+    ), _("重点提案设置已保存。"))
+
+
+@login_required
+@require_POST
+def set_public(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    _require_office(request.user)
+    form = _form(forms.PublicForm, "public", request.POST)
+    return _act(request, proposal, "public", form,
+                lambda d: services.proposal_set_public(actor=request.user, proposal=proposal, is_public=d["is_public"]),
+                _("信息公开设置已保存。"))
+
+
+@login_required
+@require_POST
+def evaluate(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    user = request.user
+    if proposal.proposer_id != user.pk and not Cosigner.objects.filter(proposal=proposal, member=user, status=Cosigner.Status.CONFIRMED).exists():
+        raise PermissionDenied(_("只有提案人和联名委员可以评价。"))
+    key = f"evaluate-{proposal.pk}"
+    form = _form(forms.EvaluationForm, key, request.POST)
+    return _act(request, proposal, key, form, lambda d: services.proposal_evaluate(
+        actor=user, proposal=proposal, process_rating=d["process_rating"], result_rating=d["result_rating"], comment=d["comment"],
+    ), _("感谢您的评价。"))
+
+
+@login_required
+@require_POST
+def close(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    _require_office(request.user)
+    form = _form(forms.CloseForm, "close", request.POST)
+    return _act(request, proposal, "close", form, lambda d: services.proposal_close(
+        actor=request.user, proposal=proposal, implementation_grade=d["implementation_grade"], note=d["note"],
+    ), _("提案已办结。"))
+
+
+@login_required
+@require_POST
+def rehandle(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    _require_office(request.user)
+    form = _form(forms.RehandleForm, "rehandle", request.POST)
+    return _act(request, proposal, "rehandle", form,
+                lambda d: services.proposal_rehandle(actor=request.user, proposal=proposal, note=d["note"]),
+                _("已退回承办单位重新办理。"))
+
+
+# --- actions on an assignment ------------------------------------------------------------------------
+@login_required
+@require_POST
+def sign(request, pk: int):
+    assignment, proposal = _assignment_or_404(request.user, pk)
+    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    key = f"sign-{assignment.pk}"
+    form = _form(forms.EmptyForm, key, request.POST)
+    return _act(request, proposal, key, form, lambda d: services.assignment_sign(actor=request.user, assignment=assignment),
+                _("已签收。"))
+
+
+@login_required
+@require_POST
+def reassign(request, pk: int):
+    assignment, proposal = _assignment_or_404(request.user, pk)
+    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    key = f"reassign-{assignment.pk}"
+    form = _form(forms.ReassignRequestForm, key, request.POST)
+    return _act(request, proposal, key, form,
+                lambda d: services.assignment_request_reassign(actor=request.user, assignment=assignment, reason=d["reason"]),
+                _("调整申请已提交，等待提案委审批。"))
+
+
+@login_required
+@require_POST
+def reassign_decide(request, pk: int):
+    assignment, proposal = _assignment_or_404(request.user, pk)
+    _require_office(request.user)
+    key = f"reassigndecide-{assignment.pk}"
+    form = _form(forms.ReassignDecideForm, key, request.POST)
+    return _act(request, proposal, key, form, lambda d: services.assignment_decide_reassign(
+        actor=request.user, assignment=assignment, approve=d["approve"], new_department=d["new_department"], note=d["note"],
+    ), _("调整申请已审批。"))
+
+
+@login_required
+@require_POST
+def consult(request, pk: int):
+    assignment, proposal = _assignment_or_404(request.user, pk)
+    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    key = f"consult-{assignment.pk}"
+    form = _form(forms.ConsultationForm, key, request.POST)
+    return _act(request, proposal, key, form, lambda d: services.consultation_record(
+        actor=request.user, assignment=assignment, date=d["date"], mode=d["mode"], participants=d["participants"], note=d["note"],
+    ), _("办理协商已记录。"))
+
+
+@login_required
+@require_POST
+def opinion(request, pk: int):
+    assignment, proposal = _assignment_or_404(request.user, pk)
+    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    key = f"opinion-{assignment.pk}"
+    form = _form(forms.OpinionForm, key, request.POST)
+    return _act(request, proposal, key, form,
+                lambda d: services.assignment_send_opinion(actor=request.user, assignment=assignment, opinion=d["opinion"]),
+                _("会办意见已送主办单位。"))
+
+
+@login_required
+@require_POST
+def reply(request, pk: int):
+    """Save the reply draft; with the 提交签发 button also submit it (both or neither)."""
+    assignment, proposal = _assignment_or_404(request.user, pk)
+    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    key = f"reply-{assignment.pk}"
+    form = _form(forms.ReplyForm, key, request.POST)
+    submit_too = request.POST.get("action") == "submit"
+
+    def call(d):
+        with transaction.atomic():
+            services.reply_save_draft(actor=request.user, assignment=assignment, reply_class=d["reply_class"], body=d["body"],
+                                      contact_person=d["contact_person"], contact_phone=d["contact_phone"], title=d["title"])
+            if submit_too:
+                services.reply_submit(actor=request.user, assignment=assignment)
+
+    return _act(request, proposal, key, form, call, _("答复函已提交单位领导签发。") if submit_too else _("答复函草稿已保存。"))
+
+
+@login_required
+@require_POST
+def extension(request, pk: int):
+    assignment, proposal = _assignment_or_404(request.user, pk)
+    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    key = f"extension-{assignment.pk}"
+    form = _form(forms.ExtensionRequestForm, key, request.POST)
+    return _act(request, proposal, key, form, lambda d: services.extension_request(
+        actor=request.user, assignment=assignment, requested_until=d["requested_until"], reason=d["reason"],
+    ), _("延期申请已提交，等待提案委审批。"))
+
+
+# --- actions on a reply or an extension request ---------------------------------------------------------
+@login_required
+@require_POST
+def sign_off(request, pk: int):
+    reply_obj, proposal = _reply_or_404(request.user, pk)
+    _require_dept_role(request.user, Role.DEPT_LEADER, reply_obj.assignment.department)
+    key = f"signoff-{reply_obj.pk}"
+    form = _form(forms.SignOffForm, key, request.POST)
+    success = _("答复函已签发。") if request.POST.get("approve") == "1" else _("答复函已退回修改。")
+    return _act(request, proposal, key, form, lambda d: services.reply_sign_off(
+        actor=request.user, reply=reply_obj, approve=d["approve"], note=d["note"], doc_number=d["doc_number"],
+    ), success)
+
+
+@login_required
+@require_POST
+def reply_review(request, pk: int):
+    reply_obj, proposal = _reply_or_404(request.user, pk)
+    _require_office(request.user)
+    key = f"replyreview-{reply_obj.pk}"
+    form = _form(forms.ReplyReviewForm, key, request.POST)
+    success = _("督办审核通过。") if request.POST.get("passed") == "1" else _("答复函已退回承办单位修改。")
+    return _act(request, proposal, key, form, lambda d: services.reply_review(
+        actor=request.user, reply=reply_obj, passed=d["passed"], note=d["note"], reply_class=d["reply_class"],
+    ), success)
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk: int):
+    req, proposal = _extension_or_404(request.user, pk)
+    _require_office(request.user)
+    key = f"extdecide-{req.pk}"
+    form = _form(forms.ExtensionDecideForm, key, request.POST)
+    return _act(request, proposal, key, form, lambda d: services.extension_decide(
+        actor=request.user, request=req, approve=d["approve"], note=d["note"],
+    ), _("延期申请已审批。"))
