@@ -27,6 +27,7 @@ An If reads the data of its own task: the node before it must pass its
 decision on with task_data=carry (close -> check_rehandle, sign -> check_sign, ...).
 """
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
@@ -46,10 +47,13 @@ def carry(activation):
     return {k: v for k, v in (activation.task.data or {}).items() if not k.startswith("_")}
 
 
-def human(permission=None):
-    node = flow.View(handled_by_our_views)
+def human(title, permission=None, assign=None):
+    """A human task completed through our services; routed by flow_task_created."""
+    node = flow.View(handled_by_our_views).Annotation(title=title)
     if permission:
         node = node.Permission(permission)
+    if assign:
+        node = node.Assign(assign)
     return node.onCreate(this.task_created)
 
 
@@ -63,34 +67,34 @@ class ProposalFlow(flow.Flow):
     start = flow.StartHandle(this.start_process).Next(this.check_cosigners)
     check_cosigners = flow.If(this.has_cosigners).Then(this.split_cosign).Else(this.review)
     split_cosign = DynamicSplit(this.cosigner_items).Next(this.cosign)
-    cosign = flow.View(handled_by_our_views).Assign(this.item_user).onCreate(this.task_created).Next(this.join_cosign)
+    cosign = human(_("确认联名"), assign=this.item_user).Next(this.join_cosign)
     join_cosign = flow.Join().Next(this.submit)
-    submit = flow.View(handled_by_our_views).Assign(this.proposer).onCreate(this.task_created).Next(this.review)
+    submit = human(_("提交提案"), assign=this.proposer).Next(this.review)
 
-    review = human("proposals.review_proposal").Next(this.check_accepted)
+    review = human(_("立案审查"), "proposals.review_proposal").Next(this.check_accepted)
     check_accepted = flow.If(this.is_accepted).Then(this.assign).Else(this.end_unaccepted)
-    assign = human("proposals.review_proposal").Next(this.split_departments)
+    assign = human(_("交办"), "proposals.review_proposal").Next(this.split_departments)
 
     split_departments = DynamicSplit(this.assignment_items).Next(this.sign)
-    sign = human("proposals.handle_proposal").Next(this.check_sign, task_data=carry)
+    sign = human(_("签收"), "proposals.handle_proposal").Next(this.check_sign, task_data=carry)
     check_sign = (
         flow.If(this.reassign_requested)
         .Then(this.reassign_decide, task_data=carry)
         .Else(this.check_co, task_data=carry)
     )
-    reassign_decide = human("proposals.review_proposal").Next(this.sign, task_data=carry)
+    reassign_decide = human(_("调整申请审批"), "proposals.review_proposal").Next(this.sign, task_data=carry)
     check_co = flow.If(this.is_co_handler).Then(this.co_opinion, task_data=carry).Else(this.draft_reply, task_data=carry)
-    co_opinion = human("proposals.handle_proposal").Next(this.join_departments)
-    draft_reply = human("proposals.handle_proposal").Next(this.sign_off, task_data=carry)
-    sign_off = human("proposals.handle_proposal").Next(this.check_signed, task_data=carry)
+    co_opinion = human(_("送会办意见"), "proposals.handle_proposal").Next(this.join_departments)
+    draft_reply = human(_("撰写答复函"), "proposals.handle_proposal").Next(this.sign_off, task_data=carry)
+    sign_off = human(_("签发答复函"), "proposals.handle_proposal").Next(this.check_signed, task_data=carry)
     check_signed = flow.If(this.reply_signed).Then(this.join_departments).Else(this.draft_reply, task_data=carry)
     join_departments = flow.Join().Next(this.split_review)
 
     split_review = DynamicSplit(this.review_items).Next(this.supervision_review)
-    supervision_review = human("proposals.review_proposal").Next(this.check_passed, task_data=carry)
+    supervision_review = human(_("督办审核"), "proposals.review_proposal").Next(this.check_passed, task_data=carry)
     check_passed = flow.If(this.reply_passed).Then(this.join_review).Else(this.revise, task_data=carry)
-    revise = human("proposals.handle_proposal").Next(this.revise_sign_off, task_data=carry)
-    revise_sign_off = human("proposals.handle_proposal").Next(this.check_revise_signed, task_data=carry)
+    revise = human(_("修改答复函"), "proposals.handle_proposal").Next(this.revise_sign_off, task_data=carry)
+    revise_sign_off = human(_("签发修改后的答复函"), "proposals.handle_proposal").Next(this.check_revise_signed, task_data=carry)
     check_revise_signed = (
         flow.If(this.reply_signed)
         .Then(this.supervision_review, task_data=carry)
@@ -99,9 +103,9 @@ class ProposalFlow(flow.Flow):
     join_review = flow.Join().Next(this.split_evaluate)
 
     split_evaluate = DynamicSplit(this.rater_items).Next(this.evaluate)
-    evaluate = flow.View(handled_by_our_views).Assign(this.item_user).onCreate(this.task_created).Next(this.join_evaluate)
+    evaluate = human(_("评价办理结果"), assign=this.item_user).Next(this.join_evaluate)
     join_evaluate = flow.Join().Next(this.close)
-    close = human("proposals.review_proposal").Next(this.check_rehandle, task_data=carry)
+    close = human(_("办结或重办"), "proposals.review_proposal").Next(this.check_rehandle, task_data=carry)
     check_rehandle = flow.If(this.rehandle_requested).Then(this.split_rehandle).Else(this.end)
     split_rehandle = DynamicSplit(this.rehandle_items).Next(this.draft_reply)
 

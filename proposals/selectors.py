@@ -20,7 +20,7 @@ from viewflow.workflow.status import STATUS
 from workflow.models import Membership, Role, User
 from workflow.selectors import user_roles
 
-from .models import Assignment, Cosigner, Evaluation, Proposal, ProposalTask, Reply
+from .models import Assignment, Cosigner, Evaluation, ExtensionRequest, Proposal, ProposalTask, Reply
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -88,7 +88,8 @@ def proposal_list(*, user: User, filters: ProposalFilters | None = None) -> Quer
     if f.overdue:
         qs = qs.filter(_overdue_q())
     if f.q:
-        qs = qs.filter(Q(title__icontains=f.q) | Q(number=int(f.q)) if f.q.isdigit() else Q(title__icontains=f.q))
+        number = int(f.q) if f.q.isascii() and f.q.isdecimal() else None
+        qs = qs.filter(Q(title__icontains=f.q) | Q(number=number) if number is not None else Q(title__icontains=f.q))
     return (
         qs.select_related("session", "category", "proposer", "leading_official", "supervising_unit")
         .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("role", "pk")))
@@ -121,8 +122,18 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
         if office or r.status == Reply.Status.PASSED and r.replied_at or r.assignment.department_id in my_depts
         or (r.status == Reply.Status.PASSED and user_is_supervising(user, case))
     ]
+    # Co-handler opinions, re-assignment reasons and extension requests are working
+    # papers: the office and the departments handling the case see them; members,
+    # supervisors and others see the replies. Blank them here, not in the template.
+    internal = office or bool(my_depts & {a.department_id for a in assignments})
+    if not internal:
+        for a in assignments:
+            a.opinion = ""
+            a.reassign_reason = ""
+            a._prefetched_objects_cache["extension_requests"] = ExtensionRequest.objects.none()
     return {
         "case": case,
+        "internal": internal,
         "assignments": assignments,
         "replies": visible_replies,
         "cosigners": list(proposal.cosigners.select_related("member")),

@@ -321,6 +321,8 @@ def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User
     for key, value in fields.items():
         setattr(proposal, key, value)
     _validate_content(title=proposal.title, analysis=proposal.analysis, suggestions=proposal.suggestions, contact_name=proposal.contact_name, contact_phone=proposal.contact_phone)
+    if proposal.kind in (Proposal.Kind.ORGANISATION, Proposal.Kind.COMMITTEE, Proposal.Kind.GROUP) and not (proposal.organisation_name or "").strip():
+        raise ValidationError({"organisation_name": _("党派团体、专委会或界别提案须填写提案单位名称。")})
     if cosigners is not None:
         users = _validate_cosigners(actor, cosigners)
         proposal.cosigners.exclude(member__in=users).delete()
@@ -619,13 +621,13 @@ def assignment_sign(*, actor: User, assignment: Assignment) -> Assignment:
     return assignment
 
 
-def assignment_request_reassign(*, actor: User, assignment: Assignment, reason: str, at: dt.datetime | None = None) -> Assignment:
+def assignment_request_reassign(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
     """申请调整: within the window after assignment, with a reason. The office decides."""
     assignment = _current_assignment(assignment)
     _require_role(actor, Role.HANDLER, assignment.department)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("申请调整须说明理由。")})
-    now = at or timezone.now()
+    now = timezone.now()
     if now > assignment.reassign_deadline:
         raise ValidationError({"reason": _("已超过申请调整期限（%(deadline)s前），不再受理，请按交办意见办理。") % {"deadline": timezone.localtime(assignment.reassign_deadline).strftime("%Y-%m-%d")}})
     task = _open_task(assignment.proposal, "sign", assignment_id=assignment.pk)

@@ -348,7 +348,7 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
 
     # Co-handler opinions and extension requests are working papers: the office
     # and the departments handling the case see them, the members see the replies.
-    internal = office or bool(my_dept_ids & {a.department_id for a in detail["assignments"]})
+    internal = detail["internal"]
     events, history = _timeline(proposal, case, labels)
     return {
         "proposal": proposal,

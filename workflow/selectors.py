@@ -27,10 +27,12 @@ def user_roles(*, user: User) -> set[str]:
 
 
 def user_departments(*, user: User, role: str | None = None) -> models.QuerySet[Department]:
-    qs = Department.objects.filter(memberships__user=user, memberships__is_active=True, is_active=True)
+    # One membership must match user, role and activity together (a single
+    # filter() call), or a leader would pass as a handler of the same department.
+    memberships = Membership.objects.filter(user=user, is_active=True)
     if role:
-        qs = qs.filter(memberships__role=role)
-    return qs.distinct()
+        memberships = memberships.filter(role=role)
+    return Department.objects.filter(is_active=True, pk__in=memberships.values("department_id"))
 
 
 def user_memberships(*, user: User) -> list[Membership]:
