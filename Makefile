@@ -40,8 +40,13 @@ run: demo
 test: setup
 	@bash scripts/test.sh
 
-bench: demo
-	$(PY) bench/run.py
+# Benchmarks use their own database (var/bench.sqlite3), never the demo one.
+BENCH_DB := sqlite:///$(CURDIR)/var/bench.sqlite3
+bench: setup
+	@mkdir -p var
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py demo_data > /dev/null
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py
 
 check-deploy: setup
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \

@@ -32,7 +32,7 @@ def load(*, users: dict, departments: dict) -> None:
     committee = departments["cppcc"].name
     s2019, _ = Session.objects.get_or_create(committee=committee, name="六届四次会议", defaults={"year": 2019})
     s2026, _ = Session.objects.get_or_create(
-        committee=committee, name="七届五次会议", defaults={"year": 2026, "is_current": True}
+        committee=committee, name="七届五次会议", defaults={"year": 2026, "is_current": True, "cutoff": dt.date(2026, 12, 5)}
     )
     if not Proposal.objects.filter(session=s2019, number=28).exists():
         _seed_case(s2019, users, departments)

@@ -341,6 +341,14 @@ def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User
     return proposal
 
 
+def _check_session_cutoff(session: Session) -> None:
+    """Proposals after the cut-off (default 5 December) count for the next plenary session."""
+    if session.cutoff and timezone.localdate() > session.cutoff:
+        raise ValidationError({"session": _(
+            "%(session)s的提案已于%(date)s截止，之后提交的提案计入下一次全会：请改选下一届次后再提交。"
+        ) % {"session": session.name, "date": session.cutoff.strftime("%Y-%m-%d")}})
+
+
 def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
     """Submit a draft: to the co-signers first when there are any, else to the proposal office.
     After every co-signer has answered, the proposer submits again (status 待提交)."""
@@ -355,6 +363,7 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         _require_status(proposal, [Proposal.Status.DRAFT], _("提案已提交。"))
         _validate_content(title=proposal.title, analysis=proposal.analysis, suggestions=proposal.suggestions, contact_name=proposal.contact_name, contact_phone=proposal.contact_phone)
+        _check_session_cutoff(proposal.session)
         proposal.submitted_at = timezone.now()
         has_cosigners = proposal.cosigners.exists()
         new_status = Proposal.Status.COSIGNING if has_cosigners else Proposal.Status.SUBMITTED

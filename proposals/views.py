@@ -28,7 +28,7 @@ from workflow.rules import label_choices
 from workflow.selectors import case_timeline, user_roles
 
 from . import forms, selectors, services
-from .models import Assignment, Cosigner, ExtensionRequest, Proposal, Reply
+from .models import Assignment, Consultation, Cosigner, ExtensionRequest, Proposal, Reply
 
 PAGE_SIZE = 20
 
@@ -184,7 +184,8 @@ def _timeline(proposal: Proposal, case: Proposal, labels: dict) -> tuple[list[di
         if d.get("departments"):
             parts.append("、".join(str(depts.get(i, i)) for i in d["departments"]))
         if d.get("mode"):
-            parts.append(str(dict(Proposal.HandlingMode.choices).get(d["mode"], d["mode"])))
+            mode_labels = dict(Consultation.Mode.choices) if e.title == "consulted" else dict(Proposal.HandlingMode.choices)
+            parts.append(str(mode_labels.get(d["mode"], d["mode"])))
         if d.get("from_department") and d.get("to_department") and d["from_department"] != d["to_department"]:
             parts.append(_("%(a)s → %(b)s") % {"a": depts.get(d["from_department"], ""), "b": depts.get(d["to_department"], "")})
         if d.get("until"):

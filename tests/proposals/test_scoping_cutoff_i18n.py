@@ -66,3 +66,34 @@ def test_organisation_proposal_keeps_its_organisation_name_on_edit(session, cate
     assert Proposal.objects.get(pk=p.pk).kind == Proposal.Kind.MEMBER
     services.proposal_update(actor=member, proposal=p, kind=Proposal.Kind.ORGANISATION, organisation_name="民盟朝天区支部")
     assert Proposal.objects.get(pk=p.pk).organisation_name == "民盟朝天区支部"
+
+
+def test_submission_after_the_session_cutoff_is_refused(session, category, member):
+    # given a session whose proposals close on 5 December
+    session.cutoff = dt.date(2019, 12, 5)
+    session.save()
+    with at(2019, 12, 6, 9):
+        p = draft(member, session, category)
+        # when submitted the day after, then it is refused and stays a draft
+        with pytest.raises(ValidationError) as exc:
+            services.proposal_submit(actor=member, proposal=p)
+    assert "2019-12-05" in str(exc.value) and "下一次全会" in str(exc.value)
+    assert Proposal.objects.get(pk=p.pk).status == Proposal.Status.DRAFT
+    with at(2019, 12, 5, 17):
+        assert services.proposal_submit(actor=member, proposal=p).status == Proposal.Status.SUBMITTED
+
+
+def test_proposal_pages_in_english(client, session, category, member, office_user):
+    # given an accepted proposal and an office user who chose English
+    with at(2019, 3, 1, 9):
+        p = accepted(member, session, category, office_user, number=28)
+    client.force_login(office_user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    # when they open the list and the detail page
+    listing = client.get("/proposals/").content.decode()
+    detail = client.get(f"/proposals/{p.pk}/").content.decode()
+    # then the interface is English (the proposal's own text stays as written)
+    assert 'lang="en"' in detail
+    assert "Assign" in detail and "Situation and analysis" in detail
+    assert "Proposals" in listing
+    assert "关于加快" in detail
