@@ -73,7 +73,7 @@ class ServiceAPIMixin:
 
     def _visible_proposal(self, pk: int) -> Proposal:
         try:
-            return selectors.proposal_get(user=self.request.user, pk=pk)
+            return selectors.proposal_get_or_deny(user=self.request.user, pk=pk)
         except Proposal.DoesNotExist:
             raise Http404
 

@@ -109,6 +109,21 @@ def proposal_get(*, user: User, pk: int) -> Proposal:
     ).get(pk=pk)
 
 
+def proposal_get_or_deny(*, user: User, pk: int) -> Proposal:
+    """Like proposal_get, but a proposal that exists outside the user's scope is
+    refused (PermissionDenied → 403, e.g. another department's case) rather
+    than reported missing; a proposal that does not exist raises DoesNotExist."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    try:
+        return proposal_get(user=user, pk=pk)
+    except Proposal.DoesNotExist:
+        if Proposal.objects.filter(pk=pk).exists():
+            raise PermissionDenied(_("您无权查看该提案：它不是您提出或联名的，也不是交给您所在单位办理的。"))
+        raise
+
+
 def proposal_detail(*, user: User, proposal: Proposal) -> dict:
     """Everything the detail page shows, for a proposal the user may see."""
     case = proposal.merged_into or proposal

@@ -36,7 +36,7 @@ PAGE_SIZE = 20
 # --- helpers --------------------------------------------------------------------------------
 def _proposal_or_404(user, pk: int) -> Proposal:
     try:
-        return selectors.proposal_get(user=user, pk=pk)
+        return selectors.proposal_get_or_deny(user=user, pk=pk)
     except Proposal.DoesNotExist:
         raise Http404(_("没有找到该提案，或您无权查看。"))
 

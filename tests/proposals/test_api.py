@@ -1,5 +1,5 @@
 """The proposals REST API (/api/v1/): the seed case through the API alone,
-roles (403), department scope (404), bad input (400), fixed-query lists and
+roles and other departments (403), bad input (400), fixed-query lists and
 the OpenAPI schema."""
 import datetime as dt
 
@@ -332,7 +332,7 @@ def test_lead_and_co_handlers_return_and_rehandle_through_the_api(session, categ
 
 
 # --- scope -------------------------------------------------------------------------------------------
-def test_another_departments_handler_gets_404(session, category, member, office_user, handler, other_handler, approval_dept):
+def test_another_departments_handler_gets_403(session, category, member, office_user, handler, other_handler, approval_dept):
     # given a proposal assigned to the approval bureau, with a draft reply
     with at(2019, 5, 6, 9):
         p = services.proposal_create(actor=member, session=session, category=category, **{
@@ -346,15 +346,19 @@ def test_another_departments_handler_gets_404(session, category, member, office_
         reply = services.reply_save_draft(actor=handler, assignment=a, reply_class="A", body="答复", contact_person="联系人", contact_phone="1")
         ext = services.extension_request(actor=handler, assignment=a, requested_until=dt.date(2019, 10, 31), reason="统筹")
     api_other = as_user(other_handler)
-    # when the human-resources bureau's handler reads or acts on it, then it does not exist for them
+    # when the human-resources bureau's handler reads or acts on it, then it is refused (403)
     for url in (
         f"/api/v1/proposals/{p.pk}/", f"/api/v1/proposals/{p.pk}/timeline/", f"/api/v1/proposals/{p.pk}/tasks/",
         f"/api/v1/proposal-assignments/{a.pk}/", f"/api/v1/proposal-assignments/{a.pk}/reply/",
         f"/api/v1/proposal-replies/{reply.pk}/", f"/api/v1/proposal-extensions/{ext.pk}/",
     ):
-        assert api_other.get(url).status_code == 404, url
-    assert api_other.post(f"/api/v1/proposal-assignments/{a.pk}/sign/").status_code == 404
-    assert api_other.post(f"/api/v1/proposal-replies/{reply.pk}/sign-off/", {"approve": True}, format="json").status_code == 404
+        response = api_other.get(url)
+        assert response.status_code == 403, url
+        assert "无权查看该提案" in response.json()["detail"]
+    assert api_other.post(f"/api/v1/proposal-assignments/{a.pk}/sign/").status_code == 403
+    assert api_other.post(f"/api/v1/proposal-replies/{reply.pk}/sign-off/", {"approve": True}, format="json").status_code == 403
+    # a proposal that does not exist at all is a 404
+    assert api_other.get("/api/v1/proposals/999999/").status_code == 404
     assert ok(api_other.get("/api/v1/proposals/"))["count"] == 0
     # and the member does not see the unsigned draft reply, while the department does
     assert as_user(member).get(f"/api/v1/proposal-replies/{reply.pk}/").status_code == 404
@@ -366,8 +370,8 @@ def test_another_departments_handler_gets_404(session, category, member, office_
 def test_drafts_are_the_proposers_alone(session, category, member, member2, office_user):
     draft = ok(as_user(member).post("/api/v1/proposals/", draft_body(session, category), format="json"), 201)
     for user in (member2, office_user):
-        assert as_user(user).get(f"/api/v1/proposals/{draft['id']}/").status_code == 404
-        assert as_user(user).patch(f"/api/v1/proposals/{draft['id']}/", {"title": "改"}, format="json").status_code == 404
+        assert as_user(user).get(f"/api/v1/proposals/{draft['id']}/").status_code == 403
+        assert as_user(user).patch(f"/api/v1/proposals/{draft['id']}/", {"title": "改"}, format="json").status_code == 403
     assert APIClient().get("/api/v1/proposals/").status_code in (401, 403)
 
 

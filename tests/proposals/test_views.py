@@ -205,7 +205,7 @@ def test_seed_case_end_to_end_through_the_pages(
     assert Evaluation.objects.get().result_rating == "satisfied"
 
 
-# --- wrong roles: 403; other departments: 404 -------------------------------------------------------------
+# --- wrong roles and other departments: 403 ---------------------------------------------------------------
 @pytest.fixture
 def two_departments_case(member, office_user, handler, session, category, approval_dept, hrss_dept):
     """A proposal handled separately by the approval and the HRSS departments; the
@@ -277,7 +277,7 @@ def test_wrong_role_gets_403_and_nothing_changes(request, client, two_department
     assert after == before
 
 
-def test_other_department_gets_404(client, member, office_user, other_handler, other_leader, session, category, approval_dept):
+def test_other_department_gets_403(client, member, office_user, other_handler, other_leader, session, category, approval_dept):
     # given a proposal assigned to the approval department only
     p = assigned(member, office_user, session, category, [approval_dept])
     a = p.assignments.get()
@@ -285,8 +285,9 @@ def test_other_department_gets_404(client, member, office_user, other_handler, o
         for user in (other_handler, other_leader):
             as_user(client, user)
             # then another department neither sees it nor can act on it
-            assert client.get(f"/proposals/{p.pk}/").status_code == 404
-            assert client.post(f"/proposals/assignments/{a.pk}/sign/").status_code == 404
+            response = client.get(f"/proposals/{p.pk}/")
+            assert response.status_code == 403 and "无权查看该提案" in body(response)
+            assert client.post(f"/proposals/assignments/{a.pk}/sign/").status_code == 403
             assert p.title not in body(client.get("/proposals/"))
     a.refresh_from_db()
     assert a.status == Assignment.Status.ASSIGNED
@@ -382,7 +383,7 @@ def test_draft_is_edited_by_its_proposer_only(client, member, member2, session, 
         response = client.post(f"/proposals/{p.pk}/edit/", new_data(session, category, title="", action="save"))
         assert response.status_code == 400 and "请填写案由（标题）。" in body(response)
         as_user(client, member2)
-        assert client.get(f"/proposals/{p.pk}/edit/").status_code == 404  # another member's draft is invisible
+        assert client.get(f"/proposals/{p.pk}/edit/").status_code == 403  # another member's draft is not theirs
     p.refresh_from_db()
     assert p.title == "新的案由" and p.status == Proposal.Status.DRAFT
 
