@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
 from workflow import services as engine
@@ -128,7 +129,20 @@ def _open_task(proposal: Proposal, nodes, **data) -> ProposalTask:
 @contextmanager
 def _flow_step(task: ProposalTask, actor: User):
     """Lock the process, take the task for the actor, let the caller do the
-    domain work, then complete the task (the flow moves on) — one transaction."""
+    domain work, then complete the task (the flow moves on) — one transaction.
+
+    On PostgreSQL the process row is locked with FOR UPDATE NOWAIT (viewflow
+    retries a few times); when someone else keeps it busy the user is asked to
+    retry instead of getting a server error."""
+    try:
+        with _locked_activation(task, actor) as activation:
+            yield activation
+    except FlowLockFailed:
+        raise ValidationError(_("该提案正由他人同时办理，请稍后刷新重试。"))
+
+
+@contextmanager
+def _locked_activation(task: ProposalTask, actor: User):
     with task.activation() as activation:
         current = activation.task
         if current.status not in (STATUS.NEW, STATUS.ASSIGNED):

@@ -1,0 +1,79 @@
+"""Concurrency on PostgreSQL, where FOR UPDATE really locks (SQLite ignores it).
+
+Marked `postgres`: scripts/test.sh runs these in the PostgreSQL run and leaves
+them out of the SQLite run, where two connections cannot share the in-memory
+test database.
+"""
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from proposals import services
+from proposals.models import Assignment, Proposal
+from tests.proposals.test_services import at, submitted
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(*jobs):
+    """Run the jobs at the same moment in threads with their own connections."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def runner(i, job):
+        try:
+            barrier.wait()
+            results[i] = ("ok", job())
+        except Exception as exc:  # collected and asserted by the test
+            results[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_runs_on_postgresql():
+    assert connection.vendor == "postgresql"
+
+
+def test_two_offices_accepting_at_once_get_consecutive_numbers(session, category, member, member2, office_user):
+    with at(2019, 3, 1, 9):
+        p1 = submitted(member, session, category)
+        p2 = submitted(member2, session, category)
+        results = _race(
+            lambda: services.proposal_review(actor=office_user, proposal=p1, outcome="accept").number,
+            lambda: services.proposal_review(actor=office_user, proposal=p2, outcome="accept").number,
+        )
+    assert [r[0] for r in results] == ["ok", "ok"], results
+    assert sorted(r[1] for r in results) == [1, 2]
+
+
+def test_signing_the_same_assignment_twice_at_once_signs_once(session, category, member, office_user, approval_dept, handler):
+    from tests.factories import UserFactory
+    from workflow.models import Role
+
+    colleague = UserFactory(username="handler_b", roles=[(approval_dept, Role.HANDLER)])
+    with at(2019, 3, 1, 9):
+        p = submitted(member, session, category)
+        p = services.proposal_review(actor=office_user, proposal=p, outcome="accept")
+        p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
+        a = p.assignments.get()
+        results = _race(
+            lambda: services.assignment_sign(actor=handler, assignment=a),
+            lambda: services.assignment_sign(actor=colleague, assignment=a),
+        )
+    outcomes = sorted(r[0] for r in results)
+    assert outcomes == ["error", "ok"], results
+    error = next(r[1] for r in results if r[0] == "error")
+    assert isinstance(error, ValidationError), repr(error)
+    assert Assignment.objects.get(pk=a.pk).status == Assignment.Status.SIGNED
+    from workflow.models import CaseEvent
+
+    assert CaseEvent.objects.filter(case_id=p.pk, type="signed").count() == 1
