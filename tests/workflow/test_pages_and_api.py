@@ -179,3 +179,11 @@ def test_home_inbox_queries_do_not_grow_with_tasks(client, office_user):
         body = client.get("/").content.decode()
     assert body.count('data-testid="task"') == 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client):
+    body = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in body and "登录" in body
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    body = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert 'lang="en"' in body
