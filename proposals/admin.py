@@ -65,5 +65,19 @@ class ProposalAdmin(SimpleHistoryAdmin):
         return False
 
 
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Replies, ratings, extensions and consultations change only through the
+    workflow services (flow steps, deadlines, event log): the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 for model in (Reply, Evaluation, ExtensionRequest, Consultation):
-    admin.site.register(model, SimpleHistoryAdmin)
+    admin.site.register(model, ReadOnlyHistoryAdmin)

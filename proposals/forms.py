@@ -137,7 +137,7 @@ class ReviewForm(StyledForm):
                  (ReviewOutcome.FORWARD, _("转意见建议")), (ReviewOutcome.REJECT, _("不予立案"))],
         error_messages={"required": _("请选择审查结果。")},
     )
-    number = forms.IntegerField(label=_("编号"), required=False, min_value=1, help_text=_("留空则自动取本届次下一个编号"))
+    number = forms.IntegerField(label=_("编号"), required=False, min_value=1, max_value=2147483647, help_text=_("留空则自动取本届次下一个编号"))
     rejection_reason = forms.ModelChoiceField(label=_("不予立案理由"), queryset=RejectionReason.objects.none(), required=False, empty_label="—")
     merge_into = forms.ModelChoiceField(label=_("并入提案"), queryset=Proposal.objects.none(), required=False, empty_label="—")
     forward_to = forms.ModelChoiceField(label=_("转交单位"), queryset=Department.objects.none(), required=False, empty_label="—")
@@ -256,6 +256,14 @@ class CloseForm(StyledForm):
 
 class RehandleForm(StyledForm):
     note = forms.CharField(label=_("重办意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WaiveEvaluationForm(StyledForm):
+    note = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawCosignerForm(StyledForm):
+    member = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2147483647)
 
 
 # --- departments -------------------------------------------------------------------------------

@@ -34,13 +34,16 @@ def _scope_q(user: User) -> Q | None:
         return None
     q = Q(pk__in=[])
     if Role.MEMBER in roles:
-        q |= Q(proposer=user) | Q(cosigners__member=user) | Q(merged__proposer=user)
+        # A co-signer who declined is out; the proposer of a merged proposal follows the target.
+        q |= Q(proposer=user) | Q(merged__proposer=user) | Q(
+            cosigners__member=user, cosigners__status__in=[Cosigner.Status.INVITED, Cosigner.Status.CONFIRMED]
+        )
     dept_roles = {Role.HANDLER, Role.DEPT_LEADER} & roles
     if dept_roles:
-        depts = Membership.objects.filter(user=user, role__in=dept_roles, is_active=True).values("department_id")
+        depts = Membership.objects.filter(user=user, role__in=dept_roles, is_active=True, department__is_active=True).values("department_id")
         q |= Q(assignments__department__in=depts) | Q(forwarded_to__in=depts)
     if Role.SUPERVISOR in roles:
-        sup = Membership.objects.filter(user=user, role=Role.SUPERVISOR, is_active=True).values("department_id")
+        sup = Membership.objects.filter(user=user, role=Role.SUPERVISOR, is_active=True, department__is_active=True).values("department_id")
         q |= Q(supervising_unit__in=sup) | Q(is_key=True)
     if Role.KEY_LEADER in roles:
         q |= Q(leading_official=user)
@@ -146,16 +149,58 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
             a.opinion = ""
             a.reassign_reason = ""
             a._prefetched_objects_cache["extension_requests"] = ExtensionRequest.objects.none()
+    cosigners = list(proposal.cosigners.select_related("member"))
+    # The member's phone, the co-signers and others' rating comments are for the
+    # people working the case, not for every member who can open it (e.g. the
+    # proposer of a proposal merged into this one).
+    private = (
+        internal or proposal.proposer_id == user.pk
+        or any(c.member_id == user.pk and c.status == Cosigner.Status.CONFIRMED for c in cosigners)
+        or user_is_supervising(user, case)
+    )
+    evaluations = list(Evaluation.objects.filter(Q(proposal=case) | Q(proposal__merged_into=case)).select_related("rater", "proposal"))
+    if not private:
+        evaluations = [e for e in evaluations if e.rater_id == user.pk]
     return {
         "case": case,
         "internal": internal,
+        "private": private,
         "assignments": assignments,
         "replies": visible_replies,
-        "cosigners": list(proposal.cosigners.select_related("member")),
-        "evaluations": list(Evaluation.objects.filter(Q(proposal=case) | Q(proposal__merged_into=case)).select_related("rater", "proposal")),
+        "cosigners": cosigners if private else [],
+        "evaluations": evaluations,
         "merged": list(case.merged.select_related("proposer")),
         "my_tasks": list(open_tasks_for(user=user, proposal=case)),
+        "timeline": proposal_timeline(proposal=proposal, case=case, internal=internal),
     }
+
+
+# Event types that are the departments' and the office's working papers.
+INTERNAL_EVENTS = {
+    "reassign_requested", "reassign_refused", "extension_requested", "extension_refused",
+    "reply_drafted", "reply_revised", "reply_returned_by_leader", "reply_returned", "opinion_sent",
+}
+PRIVATE_PAYLOAD = ("note", "reason", "until", "comment")
+
+
+def proposal_timeline(*, proposal: Proposal, case: Proposal, internal: bool) -> list:
+    """The proposal's timeline (with the target's events when merged), its
+    working papers left out for people outside the office and the departments."""
+    from workflow.selectors import case_timeline
+
+    entries = case_timeline(case=proposal)
+    if case.pk != proposal.pk:
+        entries = sorted(entries + [e for e in case_timeline(case=case) if e.kind == "event"], key=lambda e: e.at)
+    if internal:
+        return entries
+    kept = []
+    for entry in entries:
+        if entry.kind == "event":
+            if entry.title in INTERNAL_EVENTS:
+                continue
+            entry.details = {k: v for k, v in (entry.details or {}).items() if k not in PRIVATE_PAYLOAD}
+        kept.append(entry)
+    return kept
 
 
 def user_is_supervising(user: User, proposal: Proposal) -> bool:
@@ -203,10 +248,20 @@ def scope_task_queue(qs, user: User):
     return qs.filter(Q(proposaltask__isnull=True) | Q(pk__in=allowed))
 
 
+def overdue_evaluation_tasks(*, proposal: Proposal) -> QuerySet[ProposalTask]:
+    """Evaluation tasks of the case whose limit (15 WD by default) has passed."""
+    from .flows import ProposalFlow
+
+    return ProposalTask.objects.filter(
+        proposal=proposal, flow_task=ProposalFlow.evaluate, status__in=OPEN_TASK, deadline__lt=timezone.now()
+    )
+
+
 def public_proposals() -> QuerySet[Proposal]:
-    """Closed or replied public proposals with their published replies (no login)."""
+    """Public proposals with their replies, published when the case closes (DESIGN 1):
+    a reply the member rated 不满意 and that is being re-handled is not published yet."""
     return (
-        Proposal.objects.filter(is_public=True, number__isnull=False, status__in=[Proposal.Status.REPLIED, Proposal.Status.EVALUATED, Proposal.Status.CLOSED, Proposal.Status.REHANDLING])
+        Proposal.objects.filter(is_public=True, number__isnull=False, status=Proposal.Status.CLOSED)
         .select_related("session", "category")
         .prefetch_related(Prefetch("assignments__replies", queryset=Reply.objects.filter(status=Reply.Status.PASSED, replied_at__isnull=False).order_by("round")), "assignments__department")
         .order_by("-session__year", "number")

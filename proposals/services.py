@@ -244,12 +244,12 @@ def flow_rater_items(*, proposal: Proposal) -> list[dict]:
     raters = _raters(proposal)
     for merged, _user in raters[1:]:
         _event(merged, "replied", None, payload_target=proposal.pk)
-    cosigners = [c.member for c in Cosigner.objects.filter(proposal__in=[p for p, _u in raters], status=Cosigner.Status.CONFIRMED).select_related("member")]
-    _notify_users(
-        [u for _p, u in raters] + cosigners,
-        _("提案%(number)s已答复，请评价") % {"number": proposal.display_number},
-        proposal.title, _url(proposal),
-    )
+    for rated, user in raters:
+        # Each person is sent to the proposal they can open (a merged one shows the target's replies).
+        cosigners = [c.member for c in rated.cosigners.filter(status=Cosigner.Status.CONFIRMED).select_related("member")]
+        _notify_users(
+            [user] + cosigners, _("提案%(number)s已答复，请评价") % {"number": proposal.display_number}, proposal.title, _url(rated),
+        )
     return [{"user_id": user.pk, "rated_proposal_id": p.pk} for p, user in raters]
 
 
@@ -395,6 +395,7 @@ def _submit_after_cosign(*, actor: User, proposal: Proposal) -> Proposal:
     with _flow_step(task, actor):
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         _require_status(proposal, [Proposal.Status.READY], _("联名确认尚未完成。"))
+        _check_session_cutoff(proposal.session)
         proposal.submitted_at = timezone.now()
         if not proposal.cosigners.filter(status=Cosigner.Status.CONFIRMED).exists() and proposal.kind == Proposal.Kind.JOINT:
             proposal.kind = Proposal.Kind.MEMBER
@@ -424,6 +425,31 @@ def cosigner_respond(*, actor: User, proposal: Proposal, accept: bool) -> Cosign
     return cosigner
 
 
+def cosigner_withdraw(*, actor: User, proposal: Proposal, member: User) -> Cosigner:
+    """The proposer withdraws an unanswered invitation (the co-signer is away, say),
+    so that the proposal does not wait for them. Completes their co-sign task."""
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    if proposal.proposer_id != actor.pk:
+        raise PermissionDenied(_("只有领衔提案人可以撤回联名邀请。"))
+    cosigner = Cosigner.objects.filter(proposal=proposal, member=member).first()
+    if cosigner is None:
+        raise ValidationError(_("“%(name)s”不在联名委员中。") % {"name": member})
+    task = _open_task(proposal, "cosign", user_id=member.pk)
+    with _flow_step(task, actor):
+        cosigner = Cosigner.objects.select_for_update().get(pk=cosigner.pk)
+        if cosigner.status != Cosigner.Status.INVITED:
+            raise ValidationError(_("“%(name)s”已答复联名邀请，不能撤回。") % {"name": member})
+        cosigner.status = Cosigner.Status.DECLINED
+        cosigner.responded_at = timezone.now()
+        cosigner.save(update_fields=["status", "responded_at"])
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        _event(proposal, "cosign_withdrawn", actor, member=member.pk)
+        if not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists():
+            _set_status(proposal, Proposal.Status.READY, actor, "cosign_complete")
+    _notify_users([member], _("%(name)s已撤回联名邀请") % {"name": actor}, proposal.title)
+    return cosigner
+
+
 # --- review (立案审查) --------------------------------------------------------------------
 class ReviewOutcome:
     ACCEPT = "accept"
@@ -433,8 +459,13 @@ class ReviewOutcome:
     ALL = (ACCEPT, REJECT, MERGE, FORWARD)
 
 
+def _lock_session(session_id: int) -> None:
+    """Serialise numbering per session. NO KEY: proposals referring to the
+    session can still be saved meanwhile (their foreign-key checks need KEY SHARE)."""
+    Session.objects.select_for_update(no_key=True).get(pk=session_id)
+
+
 def _next_number(session: Session) -> int:
-    Session.objects.select_for_update().get(pk=session.pk)  # serialise numbering per session
     last = Proposal.objects.filter(session=session).aggregate(m=Max("number"))["m"] or 0
     return last + 1
 
@@ -453,6 +484,8 @@ def proposal_review(
         raise ValidationError({"merge_into": _("并案须选择并入的提案。")})
     if outcome == ReviewOutcome.FORWARD and forward_to is None:
         raise ValidationError({"forward_to": _("转意见建议须选择转交单位。")})
+    if outcome == ReviewOutcome.FORWARD and (not forward_to.is_active or forward_to.kind != Department.Kind.GOVERNMENT):
+        raise ValidationError({"forward_to": _("“%(d)s”不是可承办意见建议的单位。") % {"d": forward_to}})
     task = _open_task(proposal, "review")
     with _flow_step(task, actor):
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
@@ -462,6 +495,7 @@ def proposal_review(
         fields = ["reviewed_at", "review_note"]
         notice = ""
         if outcome == ReviewOutcome.ACCEPT:
+            _lock_session(proposal.session_id)
             wanted = number or _next_number(proposal.session)
             if Proposal.objects.filter(session=proposal.session, number=wanted).exclude(pk=proposal.pk).exists():
                 raise ValidationError({"number": _("本届次已有第%(n)d号提案。") % {"n": wanted}})
@@ -582,6 +616,8 @@ def proposal_set_supervision(
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.number is None:
         raise ValidationError(_("只有已立案的提案可以设为重点提案。"))
+    if proposal.status == Proposal.Status.CLOSED:
+        raise ValidationError(_("提案已办结，不能再设置重点督办。"))
     fields = _supervision_fields(proposal, is_key=is_key, leading_official=leading_official, supervising_unit=supervising_unit)
     proposal.save(update_fields=fields)
     _event(proposal, "key_set" if is_key else "key_unset", actor, leading_official=getattr(leading_official, "pk", None), supervising_unit=getattr(supervising_unit, "pk", None))
@@ -696,6 +732,8 @@ def assignment_decide_reassign(
         assignment.status = Assignment.Status.ASSIGNED
         assignment.save(update_fields=fields)
         if approve:
+            _cancel_pending_extensions(assignment, actor, _("承办单位已调整，期限已重新计算"))
+        if approve:
             _refresh_reply_deadline(assignment.proposal_id)
         activation.task.data["approved"] = approve
         _event(assignment.proposal, "reassign_approved" if approve else "reassign_refused", actor,
@@ -716,6 +754,8 @@ def consultation_record(
     assignment = _lock_assignment(assignment, assignment.department_id)
     if assignment.status in (Assignment.Status.ASSIGNED, Assignment.Status.REASSIGN_REQUESTED, Assignment.Status.REASSIGNED_AWAY):
         raise ValidationError(_("请先签收提案再记录协商。"))
+    if assignment.proposal.status in (Proposal.Status.CLOSED, Proposal.Status.REPLIED, Proposal.Status.EVALUATED):
+        raise ValidationError(_("提案已答复，不能再补记办理协商。"))
     if mode not in Consultation.Mode.values:
         raise ValidationError({"mode": _("协商方式无效。")})
     if not (participants or "").strip():
@@ -823,12 +863,33 @@ def reply_submit(*, actor: User, assignment: Assignment) -> Reply:
     return reply
 
 
-def _next_doc_number(department: Department, year: int) -> str:
+def _doc_prefix(department: Department) -> str:
+    return department.doc_number_prefix or department.short_name
+
+
+def _next_doc_number(department: Department, year: int, typed: str = "") -> str:
+    """The next number of the department's series (朝审函〔2019〕28号), or a typed
+    one checked against the series: right prefix and year, no leading zero, unused."""
+    import re
+
     counter, _c = DocumentCounter.objects.select_for_update().get_or_create(department=department, year=year)
-    counter.last += 1
+    prefix = _doc_prefix(department)
+    if typed:
+        match = re.fullmatch(re.escape(prefix) + r"〔(\d{4})〕([1-9]\d{0,5})号", typed)
+        if not match or int(match.group(1)) != year:
+            raise ValidationError({"doc_number": _("发文字号格式应为“%(example)s”（本单位前缀、%(year)d年、序号不加“第”和前导零）。") % {"example": f"{prefix}〔{year}〕1号", "year": year}})
+        if Reply.objects.filter(doc_number=typed).exists():
+            raise ValidationError({"doc_number": _("发文字号%(n)s已被使用。") % {"n": typed}})
+        counter.last = max(counter.last, int(match.group(2)))
+        counter.save(update_fields=["last"])
+        return typed
+    while True:
+        counter.last += 1
+        number = f"{prefix}〔{year}〕{counter.last}号"
+        if not Reply.objects.filter(doc_number=number).exists():
+            break
     counter.save(update_fields=["last"])
-    prefix = department.doc_number_prefix or department.short_name
-    return f"{prefix}〔{year}〕{counter.last}号"
+    return number
 
 
 def reply_sign_off(*, actor: User, reply: Reply, approve: bool, note: str = "", doc_number: str = "") -> Reply:
@@ -845,7 +906,7 @@ def reply_sign_off(*, actor: User, reply: Reply, approve: bool, note: str = "", 
         now = timezone.now()
         if approve:
             if not reply.doc_number:
-                reply.doc_number = doc_number.strip() or _next_doc_number(assignment.department, timezone.localtime(now).year)
+                reply.doc_number = _next_doc_number(assignment.department, timezone.localtime(now).year, (doc_number or "").strip())
             reply.status = Reply.Status.SIGNED
             reply.signed_by, reply.signed_at, reply.return_note = actor, now, ""
             assignment.status = Assignment.Status.REPLY_SIGNED
@@ -935,6 +996,10 @@ def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, n
     assignment = _lock_assignment(req.assignment)
     if approve and assignment.status in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY):
         raise ValidationError(_("该单位已答复，无需延期。"))
+    if approve and end_of_day(req.requested_until) <= assignment.deadline:
+        raise ValidationError(_("申请的日期已不晚于现在的答复期限（交办调整或重办后期限已变），无需批准。"))
+    if approve and end_of_day(req.requested_until) > _deadline("reply_extended", assignment.assigned_at):
+        raise ValidationError(_("申请的日期超过了交办后6个月的最长期限。"))
     req.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
     req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -950,6 +1015,15 @@ def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, n
     _event(assignment.proposal, "extension_approved" if approve else "extension_refused", actor, department=assignment.department_id, until=req.requested_until.isoformat(), note=note)
     _notify_users(_department_people(assignment.department, Role.HANDLER), _("延期申请已%(r)s") % {"r": _("同意") if approve else _("不同意")}, note, _url(assignment.proposal))
     return req
+
+
+def _cancel_pending_extensions(assignment: Assignment, actor: User, note: str) -> None:
+    """Deadlines were recomputed (re-assignment, re-handling): a pending request no longer applies."""
+    for req in assignment.extension_requests.select_for_update().filter(status=ExtensionRequest.Status.PENDING):
+        req.status = ExtensionRequest.Status.REFUSED
+        req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
+        req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _event(assignment.proposal, "extension_refused", actor, department=assignment.department_id, until=req.requested_until.isoformat(), note=note)
 
 
 # --- evaluation and closure ------------------------------------------------------------------------
@@ -1003,6 +1077,31 @@ def proposal_evaluate(
     with transaction.atomic():
         case_locked = Proposal.objects.select_for_update().get(pk=case.pk)
         return _save(case_locked)
+
+
+def proposal_waive_evaluation(*, actor: User, proposal: Proposal, note: str) -> Proposal:
+    """A proposer did not rate within the limit (15 WD by default): the office
+    records that and lets the case go on to closure. Only overdue evaluation
+    tasks are waived; nobody's rating is invented."""
+    _require_role(actor, Role.PROPOSAL_OFFICE)
+    if not (note or "").strip():
+        raise ValidationError({"note": _("请说明情况（例如已电话联系委员未回复）。")})
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    now = timezone.now()
+    overdue = list(
+        ProposalTask.objects.filter(proposal=proposal, flow_task=_node("evaluate"), status__in=OPEN_TASK, deadline__lt=now).order_by("pk")
+    )
+    if not overdue:
+        raise ValidationError(_("没有超过评价期限的待评价任务：委员仍在评价期限内。"))
+    with transaction.atomic():
+        for task in overdue:
+            with _flow_step(task, actor):
+                case = Proposal.objects.select_for_update().get(pk=proposal.pk)
+                _event(case, "evaluation_waived", actor, rater=task.data.get("user_id"), rated_proposal=task.data.get("rated_proposal_id"), note=note.strip())
+                others = ProposalTask.objects.filter(proposal=case, flow_task=_node("evaluate"), status__in=OPEN_TASK).exclude(pk=task.pk)
+                if not others.exists():
+                    _set_status(case, Proposal.Status.EVALUATED, actor, "evaluation_complete")
+    return Proposal.objects.get(pk=proposal.pk)
 
 
 def _node(name: str):
@@ -1062,7 +1161,9 @@ def proposal_rehandle(*, actor: User, proposal: Proposal, note: str = "", at: dt
         for assignment in answering.select_for_update():
             assignment.status = Assignment.Status.SIGNED
             assignment.deadline = deadline
-            assignment.save(update_fields=["status", "deadline"])
+            assignment.extended = False  # a new round with its own limit
+            assignment.save(update_fields=["status", "deadline", "extended"])
+            _cancel_pending_extensions(assignment, actor, _("提案重办，期限已重新计算"))
         proposal.handling_round += 1
         proposal.reply_deadline = deadline
         proposal.save(update_fields=["handling_round", "reply_deadline"])

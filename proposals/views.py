@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from workflow.models import Department, Membership, Role
 from workflow.rules import label_choices
-from workflow.selectors import case_timeline, user_roles
+from workflow.selectors import user_roles
 
 from . import forms, selectors, services
 from .models import Assignment, Consultation, Cosigner, ExtensionRequest, Proposal, Reply
@@ -115,6 +115,8 @@ EVENT_TEXT = {
     "submitted_for_cosign": gettext_lazy("提交，邀请委员联名"),
     "cosign_confirmed": gettext_lazy("确认联名"),
     "cosign_declined": gettext_lazy("拒绝联名"),
+    "cosign_withdrawn": gettext_lazy("撤回联名邀请"),
+    "evaluation_waived": gettext_lazy("委员逾期未评价（已记录）"),
     "cosign_complete": gettext_lazy("联名确认完成，待提交"),
     "submitted": gettext_lazy("提交提案，待审查"),
     "accepted": gettext_lazy("立案"),
@@ -152,10 +154,7 @@ EVENT_TEXT = {
 }
 
 
-def _timeline(proposal: Proposal, case: Proposal, labels: dict) -> tuple[list[dict], list[dict]]:
-    entries = case_timeline(case=proposal)
-    if case.pk != proposal.pk:
-        entries = sorted(entries + [e for e in case_timeline(case=case) if e.kind == "event"], key=lambda e: e.at)
+def _timeline(entries: list, labels: dict) -> tuple[list[dict], list[dict]]:
     dept_ids = set()
     for e in entries:
         if e.kind != "event":
@@ -332,6 +331,17 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
         if case.number and not assigning:
             add("public", "public", _("信息公开"), reverse("proposals:set_public", args=[case.pk]),
                 lambda: _form(forms.PublicForm, "public", initial={"is_public": case.is_public}))
+    # The office may waive a rating the proposer did not give within the limit.
+    if office and case.status == Proposal.Status.REPLIED and selectors.overdue_evaluation_tasks(proposal=case).exists():
+        add("waive", "waive", _("委员逾期未评价"), reverse("proposals:waive_evaluation", args=[case.pk]),
+            lambda: _form(forms.WaiveEvaluationForm, "waive"))
+    # The proposer may withdraw an unanswered co-sign invitation.
+    if proposal.status == Proposal.Status.COSIGNING and proposal.proposer_id == user.pk:
+        for c in detail["cosigners"]:
+            if c.status == Cosigner.Status.INVITED:
+                add(f"withdraw-{c.member_id}", "withdraw", _("撤回对%(name)s的联名邀请") % {"name": c.member},
+                    reverse("proposals:withdraw_cosigner", args=[proposal.pk]),
+                    lambda c=c: _form(forms.WithdrawCosignerForm, f"withdraw-{c.member_id}", initial={"member": c.member_id}))
     # A confirmed co-signer may add their own rating while the case awaits closure.
     if case.status in (Proposal.Status.REPLIED, Proposal.Status.EVALUATED):
         confirmed = any(c.member_id == user.pk and c.status == Cosigner.Status.CONFIRMED for c in detail["cosigners"])
@@ -350,7 +360,7 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
     # Co-handler opinions and extension requests are working papers: the office
     # and the departments handling the case see them, the members see the replies.
     internal = detail["internal"]
-    events, history = _timeline(proposal, case, labels)
+    events, history = _timeline(detail["timeline"], labels)
     return {
         "proposal": proposal,
         "case": case,
@@ -573,6 +583,35 @@ def close(request, pk: int):
     return _act(request, proposal, "close", form, lambda d: services.proposal_close(
         actor=request.user, proposal=proposal, implementation_grade=d["implementation_grade"], note=d["note"],
     ), _("提案已办结。"))
+
+
+@login_required
+@require_POST
+def waive_evaluation(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    _require_office(request.user)
+    form = _form(forms.WaiveEvaluationForm, "waive", request.POST)
+    return _act(request, proposal, "waive", form,
+                lambda d: services.proposal_waive_evaluation(actor=request.user, proposal=proposal, note=d["note"]),
+                _("已记录委员逾期未评价，可以办结。"))
+
+
+@login_required
+@require_POST
+def withdraw_cosigner(request, pk: int):
+    proposal = _proposal_or_404(request.user, pk)
+    if proposal.proposer_id != request.user.pk:
+        raise PermissionDenied(_("只有领衔提案人可以撤回联名邀请。"))
+    key = f"withdraw-{request.POST.get('member', '')}"
+    form = _form(forms.WithdrawCosignerForm, key, request.POST)
+
+    def do(d):
+        member = Cosigner.objects.filter(proposal=proposal, member_id=d["member"]).select_related("member").first()
+        if member is None:
+            raise ValidationError(_("该委员不在联名委员中。"))
+        return services.cosigner_withdraw(actor=request.user, proposal=proposal, member=member.member)
+
+    return _act(request, proposal, key, form, do, _("已撤回联名邀请。"))
 
 
 @login_required

@@ -77,3 +77,21 @@ def test_signing_the_same_assignment_twice_at_once_signs_once(session, category,
     from workflow.models import CaseEvent
 
     assert CaseEvent.objects.filter(case_id=p.pk, type="signed").count() == 1
+
+
+def test_a_typed_number_racing_an_automatic_one_never_deadlocks(session, category, member, member2, office_user):
+    with at(2019, 3, 1, 9):
+        p1 = submitted(member, session, category)
+        p2 = submitted(member2, session, category)
+        results = _race(
+            lambda: services.proposal_review(actor=office_user, proposal=p1, outcome="accept", number=1).number,
+            lambda: services.proposal_review(actor=office_user, proposal=p2, outcome="accept").number,
+        )
+    # one of two orders: typed 1 first (auto takes 2), or auto takes 1 first (typed 1 refused clearly)
+    kinds = sorted(r[0] for r in results)
+    if kinds == ["ok", "ok"]:
+        assert sorted(r[1] for r in results) == [1, 2]
+    else:
+        assert kinds == ["error", "ok"], results
+        error = next(r[1] for r in results if r[0] == "error")
+        assert isinstance(error, ValidationError) and "第1号" in str(error), repr(error)

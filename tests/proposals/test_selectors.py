@@ -263,6 +263,11 @@ def test_public_proposals_show_only_published_replies(world, handler, dept_leade
         reply = services.reply_submit(actor=handler, assignment=a)
         services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
         services.reply_review(actor=office_user, reply=reply, passed=True)
+    # replied but not closed: not published yet (a 不满意 could send it back)
+    assert not selectors.public_proposals().exists()
+    with at(2019, 3, 12, 15):
+        services.proposal_evaluate(actor=key.proposer, proposal=key, process_rating="satisfied", result_rating="satisfied")
+        services.proposal_close(actor=office_user, proposal=key, implementation_grade="A")
     assert list(selectors.public_proposals()) == [key]
     with at(2019, 3, 13, 9):
         services.proposal_set_public(actor=office_user, proposal=key, is_public=False)

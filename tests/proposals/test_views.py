@@ -563,18 +563,22 @@ def test_list_filters_and_pagination(client, member, office_user, session, categ
 
 
 def test_public_page_works_logged_out_and_shows_only_public_replies(client, member, office_user, handler, dept_leader, session, category, approval_dept):
-    # given a public replied proposal, a non-public one, and one still being handled
-    replied(member, office_user, handler, dept_leader, session, category, approval_dept, title="公开的提案", number=1)
-    replied(member, office_user, handler, dept_leader, session, category, approval_dept, title="不公开的提案", is_public=False, number=2)
+    # given a closed public proposal, a closed non-public one, one replied but not closed, and one still being handled
+    for title, number, public in (("公开的提案", 1, True), ("不公开的提案", 2, False)):
+        p = replied(member, office_user, handler, dept_leader, session, category, approval_dept, title=title, is_public=public, number=number)
+        with at(2019, 8, 1, 9):
+            services.proposal_evaluate(actor=member, proposal=p, process_rating="satisfied", result_rating="satisfied")
+            services.proposal_close(actor=office_user, proposal=p, implementation_grade="A")
+    replied(member, office_user, handler, dept_leader, session, category, approval_dept, title="已答复待评价的提案", number=4)
     assigned(member, office_user, session, category, [approval_dept], title="办理中的提案", number=3)
     submitted(member, session, category, title="未立案的提案")
     # when anyone opens the public page without logging in
     response = client.get("/proposals/public/")
-    # then only the public replied proposal is there, with its reply
+    # then only the closed public proposal is there, with its reply (published at closure)
     assert response.status_code == 200
     page = body(response)
     assert "公开的提案" in page and "一、推进情况" in page and "朝审函〔2019〕" in page
-    for hidden in ("不公开的提案", "办理中的提案", "未立案的提案"):
+    for hidden in ("不公开的提案", "办理中的提案", "未立案的提案", "已答复待评价的提案"):
         assert hidden not in page
     assert "0839" not in page  # no contact details of the member
 
