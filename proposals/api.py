@@ -8,6 +8,8 @@ by field when it names one) or 403 (PermissionDenied).
 """
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -19,8 +21,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workflow.models import LabelChoice
-from workflow.selectors import case_timeline
+from workflow.models import LabelChoice, Role
+from workflow.selectors import user_roles
 
 from . import selectors, services
 from . import serializers as s
@@ -50,6 +52,24 @@ def validation_error_data(exc: DjangoValidationError) -> dict:
     return {"detail": exc.messages}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable_detail(detail):
+    """The error detail with lone surrogates replaced by U+FFFD.
+
+    JSON bodies may carry lone surrogates ("\\ud800"); DRF's messages quote
+    the input ("“…” 不是合法选项。") and the JSON renderer cannot encode them as
+    UTF-8, which turned a bad request into a server error."""
+    if isinstance(detail, dict):
+        return {encodable_detail(k): encodable_detail(v) for k, v in detail.items()}
+    if isinstance(detail, (list, tuple)):
+        return [encodable_detail(v) for v in detail]
+    if isinstance(detail, str) and _SURROGATE.search(detail):
+        return exceptions.ErrorDetail(_SURROGATE.sub("\ufffd", detail), code=getattr(detail, "code", None))
+    return detail
+
+
 class ServiceAPIMixin:
     """Scoped fetching and the mapping of service refusals to HTTP answers."""
 
@@ -60,6 +80,8 @@ class ServiceAPIMixin:
             exc = exceptions.ValidationError(validation_error_data(exc))
         elif isinstance(exc, PermissionDenied):
             exc = exceptions.PermissionDenied(str(exc) or None)
+        if isinstance(exc, exceptions.APIException):
+            exc.detail = encodable_detail(exc.detail)
         return super().handle_exception(exc)
 
     def _pk(self) -> int:
@@ -251,10 +273,28 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         proposal = services.proposal_rehandle(actor=request.user, proposal=proposal, note=data["note"])
         return _proposal_detail_response(request, proposal)
 
+    @extend_schema(summary="委员逾期未评价：记录情况后可办结（提案委）", parameters=[ID_PARAM], request=s.NoteSerializer, responses=responses(s.ProposalDetailSerializer))
+    @action(detail=True, methods=["post"], url_path="waive-evaluation", url_name="waive-evaluation")
+    def waive_evaluation(self, request, pk=None):
+        proposal = self.get_object()
+        data = self._input(s.NoteSerializer)
+        proposal = services.proposal_waive_evaluation(actor=request.user, proposal=proposal, note=data["note"])
+        return _proposal_detail_response(request, proposal)
+
+    @extend_schema(summary="撤回未答复的联名邀请（领衔提案人）", parameters=[ID_PARAM], request=s.WithdrawCosignerSerializer, responses=responses(s.ProposalDetailSerializer))
+    @action(detail=True, methods=["post"], url_path="withdraw-cosigner", url_name="withdraw-cosigner")
+    def withdraw_cosigner(self, request, pk=None):
+        proposal = self.get_object()
+        data = self._input(s.WithdrawCosignerSerializer)
+        services.cosigner_withdraw(actor=request.user, proposal=proposal, member=data["member"])
+        return _proposal_detail_response(request, proposal)
+
     @extend_schema(summary="办理过程（事件与修改记录）", parameters=[ID_PARAM], request=None, responses=responses(s.TimelineEntrySerializer(many=True)))
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
-        entries = case_timeline(case=self.get_object())
+        proposal = self.get_object()
+        # The selector leaves the working papers out for people outside the case's office and departments.
+        entries = selectors.proposal_detail(user=request.user, proposal=proposal)["timeline"]
         return Response(s.TimelineEntrySerializer(entries, many=True).data)
 
     @extend_schema(summary="当前用户在本提案的待办", parameters=[ID_PARAM], request=None, responses=responses(s.ProposalTaskSerializer(many=True)))
@@ -280,10 +320,14 @@ class AssignmentViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         return assignment
 
     def _assignment_response(self, assignment: Assignment, code: int = status.HTTP_200_OK) -> Response:
-        assignment = (
-            Assignment.objects.select_related("department").prefetch_related("consultations", "extension_requests").get(pk=assignment.pk)
-        )
-        return Response(s.AssignmentSerializer(assignment).data, status=code)
+        # Through the selector: opinions, re-assignment reasons and extension
+        # requests are blanked for people outside the office and the departments.
+        proposal = selectors.proposal_get(user=self.request.user, pk=assignment.proposal_id)
+        detail = selectors.proposal_detail(user=self.request.user, proposal=proposal)
+        scoped = next((a for a in detail["assignments"] if a.pk == assignment.pk), None)
+        if scoped is None:
+            raise Http404
+        return Response(s.AssignmentSerializer(scoped).data, status=code)
 
     @extend_schema(summary="交办详情", parameters=[ID_PARAM], responses=responses(s.AssignmentSerializer))
     def retrieve(self, request, pk=None):
@@ -416,7 +460,9 @@ class ExtensionRequestViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         req = ExtensionRequest.objects.select_related("assignment__proposal", "assignment__department").filter(pk=self._pk()).first()
         if req is None:
             raise Http404
-        self._visible_proposal(req.assignment.proposal_id)
+        proposal = self._visible_proposal(req.assignment.proposal_id)
+        if not selectors.proposal_detail(user=self.request.user, proposal=proposal)["internal"]:
+            raise PermissionDenied(_("延期申请是提案委和承办单位的工作记录，您无权查看。"))
         return req
 
     @extend_schema(summary="延期申请详情", parameters=[ID_PARAM], responses=responses(s.ExtensionRequestSerializer))
@@ -466,6 +512,9 @@ class CosignCandidateViewSet(ServiceAPIMixin, mixins.ListModelMixin, viewsets.Ge
     serializer_class = s.MemberSerializer
 
     def get_queryset(self):
+        # The member directory is for members choosing co-signers, not for everyone.
+        if Role.MEMBER not in user_roles(user=self.request.user):
+            raise PermissionDenied(_("只有政协委员可以邀请联名。"))
         return selectors.members_for_cosign(exclude=self.request.user)
 
 

@@ -336,6 +336,14 @@ class ProposalDetailSerializer(ProposalSerializer):
     def _detail(self) -> dict:
         return self.context["detail"]
 
+    def to_representation(self, proposal):
+        data = super().to_representation(proposal)
+        if not self._detail().get("private", True):
+            # The member's phone is for the people working the case (see selectors.proposal_detail).
+            data["contact_name"] = ""
+            data["contact_phone"] = ""
+        return data
+
     def get_case(self, proposal) -> int:
         return self._detail()["case"].pk
 
@@ -411,9 +419,11 @@ class RejectionReasonField(serializers.Field):
     def to_internal_value(self, data):
         reasons = RejectionReason.objects.filter(is_active=True)
         reason = None
-        if isinstance(data, int) or (isinstance(data, str) and data.isdecimal() and len(data) < 10):
+        if isinstance(data, int) and not isinstance(data, bool) and 0 < data <= MAX_INT:
+            reason = reasons.filter(pk=data).first()
+        elif isinstance(data, str) and data.isascii() and data.isdecimal() and len(data) < 10:
             reason = reasons.filter(pk=int(data)).first()
-        if reason is None and isinstance(data, str):
+        if reason is None and isinstance(data, str) and _queryable(data):
             reason = reasons.filter(code=data).first()
         if reason is None:
             raise serializers.ValidationError(self.error_messages["unknown"] % {"value": data})
@@ -421,6 +431,18 @@ class RejectionReasonField(serializers.Field):
 
     def to_representation(self, value):
         return value.code
+
+
+def _queryable(value: str) -> bool:
+    """A string the database can be asked about: no NUL (PostgreSQL refuses
+    it), no lone surrogate (not encodable as UTF-8), not absurdly long."""
+    if len(value) > 255 or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "不予立案理由的 id 或代码"})(RejectionReasonField)
@@ -499,6 +521,10 @@ class CloseSerializer(Serializer):
 
 class NoteSerializer(Serializer):
     note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class WithdrawCosignerSerializer(Serializer):
+    member = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text=_("尚未答复的联名委员"))
 
 
 class ReassignRequestSerializer(Serializer):

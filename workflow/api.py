@@ -114,4 +114,6 @@ class DeadlineView(APIView):
             deadline = workdays.compute_deadline(start_dt, amount, unit)
         except workdays.CalendarYearMissing as exc:
             return Response({"detail": str(exc), "missing_year": exc.year}, status=400)
+        except (OverflowError, ValueError):
+            return Response({"start": [_("起始日期过远，无法计算期限。")]}, status=400)
         return Response(DeadlineSerializer({"start": start, "amount": amount, "unit": unit, "deadline": deadline}).data)

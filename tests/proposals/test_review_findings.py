@@ -149,3 +149,57 @@ def test_forwarding_only_to_a_government_department(session, category, member, o
         with pytest.raises(ValidationError):
             services.proposal_review(actor=office_user, proposal=p, outcome="forward", forward_to=supervision_dept)
     assert Proposal.objects.get(pk=p.pk).status == Proposal.Status.SUBMITTED
+
+
+def test_api_keeps_working_papers_and_contacts_from_members(client, session, category, member, member2, office_user, handler, approval_dept):
+    from rest_framework.test import APIClient
+
+    with at(2019, 3, 1, 9):
+        p = accepted(member, session, category, office_user)
+        other = submitted(member2, session, category, title="相似的建议")
+        services.proposal_review(actor=office_user, proposal=other, outcome="merge", merge_into=p)
+    with at(2019, 3, 11, 9):
+        p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
+    a = p.assignments.get()
+    with at(2019, 3, 12, 9):
+        services.extension_request(actor=handler, assignment=a, requested_until=dt.date(2019, 7, 31), reason="内部理由EXT")
+        services.assignment_request_reassign(actor=handler, assignment=a, reason="内部理由REASSIGN")
+    api = APIClient()
+    api.force_authenticate(member)
+    timeline = api.get(f"/api/v1/proposals/{p.pk}/timeline/").content.decode()
+    assignment = api.get(f"/api/v1/proposal-assignments/{a.pk}/").content.decode()
+    assert "REASSIGN" not in timeline and "EXT" not in timeline
+    assert "REASSIGN" not in assignment and "EXT" not in assignment
+    assert api.get(f"/api/v1/proposal-extensions/{a.extension_requests.get().pk}/").status_code == 403
+    # the proposer of the merged proposal opens the target without its proposer's phone
+    api.force_authenticate(member2)
+    data = api.get(f"/api/v1/proposals/{p.pk}/").json()
+    assert data["contact_phone"] == "" and data["cosigners"] == []
+    # the office sees everything
+    api.force_authenticate(office_user)
+    assert "REASSIGN" in api.get(f"/api/v1/proposal-assignments/{a.pk}/").content.decode()
+    assert api.get(f"/api/v1/proposals/{p.pk}/").json()["contact_phone"] == "0839-0000000"
+    # the member directory is for members
+    api.force_authenticate(handler)
+    assert api.get("/api/v1/proposal-cosign-candidates/").status_code == 403
+    api.force_authenticate(member)
+    assert api.get("/api/v1/proposal-cosign-candidates/").status_code == 200
+
+
+def test_api_withdraw_and_waive(session, category, member, member2, office_user):
+    from rest_framework.test import APIClient
+
+    with at(2019, 3, 1, 9):
+        p = draft(member, session, category, cosigners=[member2])
+        services.proposal_submit(actor=member, proposal=p)
+    api = APIClient()
+    api.force_authenticate(member2)
+    assert api.post(f"/api/v1/proposals/{p.pk}/withdraw-cosigner/", {"member": member2.pk}, format="json").status_code == 403
+    api.force_authenticate(member)
+    with at(2019, 3, 2, 9):
+        r = api.post(f"/api/v1/proposals/{p.pk}/withdraw-cosigner/", {"member": member2.pk}, format="json")
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == Proposal.Status.READY
+    api.force_authenticate(office_user)
+    r = api.post(f"/api/v1/proposals/{p.pk}/waive-evaluation/", {"note": "x"}, format="json")
+    assert r.status_code == 400

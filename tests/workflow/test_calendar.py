@@ -172,3 +172,10 @@ def test_deadline_api(client, handler):
     assert "2027" in str(r.json()["detail"])
     r = client.get("/api/v1/calendar/deadline/", {"start": "not-a-date", "amount": 1})
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize("start,amount,unit", [("9999-12-20", 3650, "days"), ("9999-12-01", 3, "months"), ("9999-12-31", 48, "hours")])
+def test_deadline_api_far_dates_are_a_400(client, handler, start, amount, unit):
+    client.force_login(handler)
+    r = client.get("/api/v1/calendar/deadline/", {"start": start, "amount": amount, "unit": unit})
+    assert r.status_code == 400
