@@ -203,3 +203,43 @@ def test_api_withdraw_and_waive(session, category, member, member2, office_user)
     api.force_authenticate(office_user)
     r = api.post(f"/api/v1/proposals/{p.pk}/waive-evaluation/", {"note": "x"}, format="json")
     assert r.status_code == 400
+
+
+def test_public_and_supervision_pages_use_a_fixed_number_of_queries(client, session, category, member, office_user, handler, dept_leader, approval_dept, supervisor, supervision_dept, key_leader):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def closed_key_case(n):
+        with at(2019, 3, 1, 9):
+            p = accepted(member, session, category, office_user, title=f"公开提案{n}")
+        with at(2019, 3, 11, 9):
+            p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept, is_key=True,
+                                         leading_official=key_leader, supervising_unit=supervision_dept)
+        a = p.assignments.get()
+        with at(2019, 3, 12, 9):
+            services.assignment_sign(actor=handler, assignment=a)
+            reply = write_reply(handler, a)
+            services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
+            services.reply_review(actor=office_user, reply=reply, passed=True)
+            services.proposal_evaluate(actor=member, proposal=p, process_rating="satisfied", result_rating="satisfied")
+            services.proposal_close(actor=office_user, proposal=p, implementation_grade="A")
+
+    def count(url):
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    closed_key_case(1)
+    client.logout()
+    public_one = count("/proposals/public/")
+    client.force_login(supervisor)
+    supervision_one = count("/proposals/supervision/")
+    for n in range(2, 6):
+        closed_key_case(n)
+    client.logout()
+    assert count("/proposals/public/") == public_one
+    client.force_login(supervisor)
+    page = client.get("/proposals/supervision/").content.decode()
+    assert "公开提案5" in page
+    assert count("/proposals/supervision/") == supervision_one
