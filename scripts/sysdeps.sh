@@ -18,7 +18,7 @@ if [ "$(id -u)" = "0" ]; then
   echo "Installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -q "${missing[@]}" >/dev/null
 else
   echo "Missing Debian packages (run as root or install them): ${missing[*]}" >&2
   exit 1
