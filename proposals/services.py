@@ -762,6 +762,8 @@ def consultation_record(
         raise ValidationError({"participants": _("请填写参加人员。")})
     if date > timezone.localdate():
         raise ValidationError({"date": _("协商日期不能晚于今天。")})
+    if date < timezone.localtime(assignment.assigned_at).date():
+        raise ValidationError({"date": _("协商日期不能早于交办日期。")})
     consultation = Consultation.objects.create(assignment=assignment, date=date, mode=mode, participants=participants.strip(), note=note, recorded_by=actor)
     _event(assignment.proposal, "consulted", actor, department=assignment.department_id, date=date.isoformat(), mode=mode)
     return consultation

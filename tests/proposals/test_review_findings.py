@@ -243,3 +243,13 @@ def test_public_and_supervision_pages_use_a_fixed_number_of_queries(client, sess
     page = client.get("/proposals/supervision/").content.decode()
     assert "公开提案5" in page
     assert count("/proposals/supervision/") == supervision_one
+
+
+def test_consultation_cannot_predate_the_assignment(assigned, handler):
+    a = assigned.assignments.get()
+    with at(2019, 3, 12, 9):
+        services.assignment_sign(actor=handler, assignment=a)
+        with pytest.raises(ValidationError) as exc:
+            services.consultation_record(actor=handler, assignment=a, date=dt.date(1, 1, 1), mode="phone", participants="x")
+        assert "早于交办日期" in str(exc.value)
+        services.consultation_record(actor=handler, assignment=a, date=dt.date(2019, 3, 11), mode="phone", participants="x")
