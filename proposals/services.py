@@ -21,9 +21,9 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
 from workflow import services as engine
-from workflow.models import Department, LabelChoice, Membership, Role, User
+from workflow.models import Department, LabelChoice, Role, User
 from workflow.rules import RuleMissing, rule_deadline
-from workflow.selectors import user_roles
+from workflow.selectors import require_role, user_has_role
 from workflow.workdays import CalendarYearMissing, end_of_day
 
 from .models import (
@@ -45,25 +45,6 @@ OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 # --- checks ------------------------------------------------------------------------
-def _has_role(user: User, role: str, department: Department | None = None) -> bool:
-    if not user.is_authenticated:
-        return False
-    if department is None:
-        return role in user_roles(user=user)
-    # One membership row must carry both the role and the department (a user
-    # who leads a department is not thereby one of its handlers).
-    return Membership.objects.filter(
-        user=user, role=role, department=department, is_active=True, department__is_active=True
-    ).exists()
-
-
-def _require_role(user: User, role: str, department: Department | None = None) -> None:
-    if not _has_role(user, role, department):
-        if department is not None:
-            raise PermissionDenied(_("您不是“%(dept)s”的%(role)s，无权办理。") % {"dept": department, "role": Role(role).label})
-        raise PermissionDenied(_("此操作需要“%(role)s”角色。") % {"role": Role(role).label})
-
-
 def _require_status(obj, allowed: Iterable[str], message: str) -> None:
     if obj.status not in set(allowed):
         raise ValidationError(message + _("（当前状态：%(status)s）") % {"status": obj.get_status_display()})
@@ -287,7 +268,7 @@ def _validate_cosigners(proposer: User, cosigners: Iterable[User]) -> list[User]
     for user in cosigners:
         if user.pk == proposer.pk:
             errors.append(_("领衔提案人不能同时作为联名委员。"))
-        elif not _has_role(user, Role.MEMBER):
+        elif not user_has_role(user=user, role=Role.MEMBER):
             errors.append(_("“%(name)s”不是政协委员，不能联名。") % {"name": user})
         elif user not in result:
             result.append(user)
@@ -303,7 +284,7 @@ def proposal_create(
     between_sessions: bool = False, cosigners: Iterable[User] = (),
 ) -> Proposal:
     """Save a draft proposal (草稿). Nothing is sent anywhere yet."""
-    _require_role(actor, Role.MEMBER)
+    require_role(user=actor, role=Role.MEMBER)
     _validate_content(title=title, analysis=analysis, suggestions=suggestions, contact_name=contact_name, contact_phone=contact_phone)
     cosigner_users = _validate_cosigners(actor, cosigners)
     if kind in (Proposal.Kind.ORGANISATION, Proposal.Kind.COMMITTEE, Proposal.Kind.GROUP) and not organisation_name.strip():
@@ -475,7 +456,7 @@ def proposal_review(
     merge_into: Proposal | None = None, forward_to: Department | None = None, number: int | None = None,
 ) -> Proposal:
     """立案 / 不予立案 (with a reason) / 并案 into an accepted proposal / 转意见建议 to a department."""
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     if outcome not in ReviewOutcome.ALL:
         raise ValidationError({"outcome": _("审查结果无效。")})
     if outcome == ReviewOutcome.REJECT and rejection_reason is None:
@@ -548,7 +529,7 @@ def _check_departments(departments: list[Department]) -> None:
 def _supervision_fields(proposal, *, is_key, leading_official, supervising_unit) -> list[str]:
     if is_key and (leading_official is None or supervising_unit is None):
         raise ValidationError({"is_key": _("重点提案须指定牵头领导和督办单位。")})
-    if leading_official is not None and not _has_role(leading_official, Role.KEY_LEADER):
+    if leading_official is not None and not user_has_role(user=leading_official, role=Role.KEY_LEADER):
         raise ValidationError({"leading_official": _("“%(u)s”不是牵头领导。") % {"u": leading_official}})
     if supervising_unit is not None and supervising_unit.kind != Department.Kind.SUPERVISION_OFFICE:
         raise ValidationError({"supervising_unit": _("督办单位须为督查室等督办机构。")})
@@ -564,7 +545,7 @@ def proposal_assign(
     supervising_unit: Department | None = None, is_public: bool = True, note: str = "", at: dt.datetime | None = None,
 ) -> Proposal:
     """交办: single department, lead + co-handlers, or separate handlers; deadlines in working days."""
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     co_handlers, separate = list(co_handlers), list(separate)
     if mode == Proposal.HandlingMode.SINGLE:
         if lead is None or co_handlers or separate:
@@ -612,7 +593,7 @@ def proposal_set_supervision(
     *, actor: User, proposal: Proposal, is_key: bool, leading_official: User | None = None, supervising_unit: Department | None = None,
 ) -> Proposal:
     """Mark (or unmark) a key proposal with its leading official and supervising unit."""
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.number is None:
         raise ValidationError(_("只有已立案的提案可以设为重点提案。"))
@@ -628,7 +609,7 @@ def proposal_set_supervision(
 
 @transaction.atomic
 def proposal_set_public(*, actor: User, proposal: Proposal, is_public: bool) -> Proposal:
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     proposal.is_public = is_public
     proposal.save(update_fields=["is_public"])
@@ -666,7 +647,7 @@ def _current_assignment(assignment: Assignment) -> Assignment:
 def assignment_sign(*, actor: User, assignment: Assignment) -> Assignment:
     """签收."""
     assignment = _current_assignment(assignment)
-    _require_role(actor, Role.HANDLER, assignment.department)
+    require_role(user=actor, role=Role.HANDLER, department=assignment.department)
     task = _open_task(assignment.proposal, "sign", assignment_id=assignment.pk)
     with _flow_step(task, actor) as activation:
         assignment = _lock_assignment(assignment, assignment.department_id)
@@ -683,7 +664,7 @@ def assignment_sign(*, actor: User, assignment: Assignment) -> Assignment:
 def assignment_request_reassign(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
     """申请调整: within the window after assignment, with a reason. The office decides."""
     assignment = _current_assignment(assignment)
-    _require_role(actor, Role.HANDLER, assignment.department)
+    require_role(user=actor, role=Role.HANDLER, department=assignment.department)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("申请调整须说明理由。")})
     now = timezone.now()
@@ -707,7 +688,7 @@ def assignment_decide_reassign(
     *, actor: User, assignment: Assignment, approve: bool, new_department: Department | None = None, note: str = "",
 ) -> Assignment:
     """The office approves (choosing the new department) or refuses a re-assignment request."""
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     if approve and new_department is None:
         raise ValidationError({"new_department": _("同意调整须选择新的承办单位。")})
     if not approve and not (note or "").strip():
@@ -750,7 +731,7 @@ def consultation_record(
 ) -> Consultation:
     """办理协商 with the member: date, mode, who took part."""
     assignment = _current_assignment(assignment)
-    _require_role(actor, Role.HANDLER, assignment.department)
+    require_role(user=actor, role=Role.HANDLER, department=assignment.department)
     assignment = _lock_assignment(assignment, assignment.department_id)
     if assignment.status in (Assignment.Status.ASSIGNED, Assignment.Status.REASSIGN_REQUESTED, Assignment.Status.REASSIGNED_AWAY):
         raise ValidationError(_("请先签收提案再记录协商。"))
@@ -772,7 +753,7 @@ def consultation_record(
 def assignment_send_opinion(*, actor: User, assignment: Assignment, opinion: str) -> Assignment:
     """会办意见 to the lead department."""
     assignment = _current_assignment(assignment)
-    _require_role(actor, Role.HANDLER, assignment.department)
+    require_role(user=actor, role=Role.HANDLER, department=assignment.department)
     if assignment.role != Assignment.Role.CO:
         raise ValidationError(_("只有会办单位送会办意见。"))
     if not (opinion or "").strip():
@@ -802,7 +783,7 @@ def reply_save_draft(
 ) -> Reply:
     """Write or revise the reply letter of the current round (not yet submitted)."""
     assignment = _current_assignment(assignment)
-    _require_role(actor, Role.HANDLER, assignment.department)
+    require_role(user=actor, role=Role.HANDLER, department=assignment.department)
     assignment = _lock_assignment(assignment, assignment.department_id)
     if not assignment.answers:
         raise ValidationError(_("会办单位不单独答复，请送会办意见。"))
@@ -841,7 +822,7 @@ def reply_save_draft(
 def reply_submit(*, actor: User, assignment: Assignment) -> Reply:
     """Send the draft to the department leader for sign-off (签发)."""
     assignment = _current_assignment(assignment)
-    _require_role(actor, Role.HANDLER, assignment.department)
+    require_role(user=actor, role=Role.HANDLER, department=assignment.department)
     task = _open_task(assignment.proposal, ["draft_reply", "revise"], assignment_id=assignment.pk)
     with _flow_step(task, actor):
         assignment = _lock_assignment(assignment, assignment.department_id)
@@ -897,7 +878,7 @@ def _next_doc_number(department: Department, year: int, typed: str = "") -> str:
 def reply_sign_off(*, actor: User, reply: Reply, approve: bool, note: str = "", doc_number: str = "") -> Reply:
     """签发 by the department leader (the document number comes from the department's series), or return."""
     assignment = Assignment.objects.select_related("proposal", "department").get(pk=Reply.objects.values_list("assignment_id", flat=True).get(pk=reply.pk))
-    _require_role(actor, Role.DEPT_LEADER, assignment.department)
+    require_role(user=actor, role=Role.DEPT_LEADER, department=assignment.department)
     if not approve and not (note or "").strip():
         raise ValidationError({"note": _("退回须说明修改意见。")})
     task = _open_task(assignment.proposal, ["sign_off", "revise_sign_off"], assignment_id=assignment.pk)
@@ -927,7 +908,7 @@ def reply_sign_off(*, actor: User, reply: Reply, approve: bool, note: str = "", 
 
 def reply_review(*, actor: User, reply: Reply, passed: bool, note: str = "", reply_class: str = "") -> Reply:
     """督办审核: pass (optionally correcting the A/B/C class) or return with reasons."""
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     if not passed and not (note or "").strip():
         raise ValidationError({"note": _("退回须说明理由。")})
     if reply_class and reply_class not in _label_codes("reply_class"):
@@ -964,7 +945,7 @@ def reply_review(*, actor: User, reply: Reply, passed: bool, note: str = "", rep
 def extension_request(*, actor: User, assignment: Assignment, requested_until: dt.date, reason: str) -> ExtensionRequest:
     """Explain in advance and ask for a later reply date (at most 6 months after assignment)."""
     assignment = _current_assignment(assignment)
-    _require_role(actor, Role.HANDLER, assignment.department)
+    require_role(user=actor, role=Role.HANDLER, department=assignment.department)
     assignment = _lock_assignment(assignment, assignment.department_id)
     if not assignment.answers:
         raise ValidationError(_("会办单位不申请答复延期。"))
@@ -989,7 +970,7 @@ def extension_request(*, actor: User, assignment: Assignment, requested_until: d
 
 @transaction.atomic
 def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, note: str = "") -> ExtensionRequest:
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     req = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     if req.status != ExtensionRequest.Status.PENDING:
         raise ValidationError(_("该申请已审批。"))
@@ -1085,7 +1066,7 @@ def proposal_waive_evaluation(*, actor: User, proposal: Proposal, note: str) -> 
     """A proposer did not rate within the limit (15 WD by default): the office
     records that and lets the case go on to closure. Only overdue evaluation
     tasks are waived; nobody's rating is invented."""
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     if not (note or "").strip():
         raise ValidationError({"note": _("请说明情况（例如已电话联系委员未回复）。")})
     proposal = Proposal.objects.get(pk=proposal.pk)
@@ -1114,7 +1095,7 @@ def _node(name: str):
 
 def proposal_close(*, actor: User, proposal: Proposal, implementation_grade: str, note: str = "") -> Proposal:
     """办结 with the implementation grade (落实情况). Merged proposals close with it."""
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     if implementation_grade not in _label_codes("implementation_grade"):
         raise ValidationError({"implementation_grade": _("请评定落实情况。")})
     task = _open_task(proposal, "close")
@@ -1150,7 +1131,7 @@ def _current_round_dissatisfied(proposal: Proposal) -> bool:
 
 def proposal_rehandle(*, actor: User, proposal: Proposal, note: str = "", at: dt.datetime | None = None) -> Proposal:
     """重办 after 不满意: the answering departments reply again within the re-handling limit."""
-    _require_role(actor, Role.PROPOSAL_OFFICE)
+    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     task = _open_task(proposal, "close")
     with _flow_step(task, actor) as activation:
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from workflow.models import Department, Membership, Role
 from workflow.rules import label_choices
-from workflow.selectors import user_roles
+from workflow.selectors import require_role, user_has_role, user_roles
 
 from . import forms, selectors, services
 from .models import Assignment, Consultation, Cosigner, ExtensionRequest, Proposal, Reply
@@ -77,21 +77,20 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 
 def _is_office(user) -> bool:
-    return Role.PROPOSAL_OFFICE in user_roles(user=user)
+    return user_has_role(user=user, role=Role.PROPOSAL_OFFICE)
 
 
 def _require_office(user) -> None:
-    if not _is_office(user):
-        raise PermissionDenied(_("此操作需要“%(role)s”角色。") % {"role": Role.PROPOSAL_OFFICE.label})
+    require_role(user=user, role=Role.PROPOSAL_OFFICE)
 
 
 def _dept_roles(user) -> set[tuple[str, int]]:
+    """(role, department) pairs, for deciding in one query which action cards to show."""
     return set(Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id"))
 
 
 def _require_dept_role(user, role: str, department: Department) -> None:
-    if (role, department.pk) not in _dept_roles(user):
-        raise PermissionDenied(_("您不是“%(dept)s”的%(role)s，无权办理。") % {"dept": department, "role": Role(role).label})
+    require_role(user=user, role=role, department=department)
 
 
 def _detail_url(proposal) -> str:
@@ -218,7 +217,6 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
     roles = user_roles(user=user)
     office = Role.PROPOSAL_OFFICE in roles
     mine = _dept_roles(user)
-    my_dept_ids = {d for r, d in mine if r in (Role.HANDLER, Role.DEPT_LEADER)}
     labels = {s: _labels(s) for s in ("reply_class", "proposal_rating", "implementation_grade")}
     negative = {c.code for c in label_choices("proposal_rating") if c.is_negative}
     assignments = {a.pk: a for a in detail["assignments"]}

@@ -1,6 +1,4 @@
 """REST API of the shared engine under /api/v1/."""
-import datetime as dt
-
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets

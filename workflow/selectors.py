@@ -26,6 +26,31 @@ def user_roles(*, user: User) -> set[str]:
     return roles
 
 
+def user_has_role(*, user: User, role: str, department: Department | None = None) -> bool:
+    """Does the user hold `role` (in `department`, when given)? One membership row
+    must carry both the role and the department: leading a department does not
+    make one of its handlers."""
+    if not user.is_authenticated:
+        return False
+    if department is None:
+        return role in user_roles(user=user)
+    return Membership.objects.filter(
+        user=user, role=role, department=department, is_active=True, department__is_active=True
+    ).exists()
+
+
+def require_role(*, user: User, role: str, department: Department | None = None) -> None:
+    """PermissionDenied (a 403 with the reason) unless user_has_role."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    if user_has_role(user=user, role=role, department=department):
+        return
+    if department is not None:
+        raise PermissionDenied(_("您不是“%(dept)s”的%(role)s，无权办理。") % {"dept": department, "role": Role(role).label})
+    raise PermissionDenied(_("此操作需要“%(role)s”角色。") % {"role": Role(role).label})
+
+
 def user_departments(*, user: User, role: str | None = None) -> models.QuerySet[Department]:
     # One membership must match user, role and activity together (a single
     # filter() call), or a leader would pass as a handler of the same department.
