@@ -118,22 +118,11 @@ def _proposal_detail_response(request, proposal: Proposal, code: int = status.HT
     return Response(s.ProposalDetailSerializer(proposal, context={"request": request, "detail": detail}).data, status=code)
 
 
-def _list_filters(data: dict) -> tuple[selectors.ProposalFilters, str]:
-    """The selector's filters, and a title search the API applies itself.
-
-    selectors.proposal_list treats an all-digit q as a number too, with int();
-    a q that Python calls digits but that is no integer the database can hold
-    (e.g. "²" or 20 digits) would fail there, so it is searched in titles here.
-    """
-    q = data.get("q") or None
-    title_only = ""
-    if q and q.isdigit() and not (q.isascii() and int(q) <= s.MAX_INT):
-        title_only, q = q, None
-    filters = selectors.ProposalFilters(
+def _list_filters(data: dict) -> selectors.ProposalFilters:
+    return selectors.ProposalFilters(
         session=data.get("session"), category=data.get("category"), status=data.get("status") or None,
-        department=data.get("department"), is_key=data.get("is_key"), overdue=data.get("overdue"), q=q,
+        department=data.get("department"), is_key=data.get("is_key"), overdue=data.get("overdue"), q=data.get("q") or None,
     )
-    return filters, title_only
 
 
 # --- proposals ---------------------------------------------------------------------------------------
@@ -158,10 +147,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
     def list(self, request):
         query = s.ProposalListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        filters, title_only = _list_filters(query.validated_data)
-        qs = selectors.proposal_list(user=request.user, filters=filters)
-        if title_only:
-            qs = qs.filter(title__icontains=title_only)
+        qs = selectors.proposal_list(user=request.user, filters=_list_filters(query.validated_data))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.ProposalSerializer(page, many=True, context={"request": request}).data)
 
