@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -72,8 +73,12 @@ def department_list(*, user: User) -> models.QuerySet[Department]:
     return Department.objects.filter(is_active=True).select_related("parent").order_by("kind", "code")
 
 
-def flow_classes() -> list:
-    """Every viewflow Flow class defined in the apps' flows.py modules."""
+@functools.cache
+def flow_classes() -> tuple:
+    """Every viewflow Flow class defined in the apps' flows.py modules.
+
+    Found once per process: every inbox and queue asks for them, and a failed
+    import of an app without flows.py is not cached by Python."""
     from viewflow.workflow.flow import Flow
 
     result = []
@@ -87,7 +92,7 @@ def flow_classes() -> list:
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, Flow) and value is not Flow and value.__module__ == module.__name__:
                 result.append(value)
-    return result
+    return tuple(result)
 
 
 TASK_RELATED: list[str] = ["process"]
