@@ -15,8 +15,18 @@ REJECTION_REASONS = [
 
 CATEGORIES = ["经济建设", "政务服务", "社会事业", "城乡建设", "生态环境", "文化旅游", "农业农村", "其他"]
 
-# Extra proposal steps not in workflow.defaults (same tuple shape).
+# Proposal steps: (case_kind, step, category, name, amount, unit, warn_before_wd, note).
 TIME_LIMITS = [
+    ("proposal", "sign", "", "提案签收", 3, "wd", 1, "交办后签收"),
+    ("proposal", "reassign_request", "", "申请调整承办单位", 5, "wd", 1, "交办后5个工作日内，逾期不予受理"),
+    ("proposal", "co_opinion", "", "会办意见送主办单位", 1, "months", 5, "部分地方为2个月"),
+    ("proposal", "consultation", "", "办理协商（面商）", 15, "wd", 3, "部分地方要求"),
+    ("proposal", "reply", "", "提案答复", 3, "months", 10, "自交办之日起3个月"),
+    ("proposal", "reply_extended", "", "延期答复最迟", 6, "months", 10, "经提案委同意延期，最迟6个月"),
+    ("proposal", "sign_off", "", "单位领导签发", 3, "wd", 1, ""),
+    ("proposal", "supervision_review", "", "督办审核", 5, "wd", 1, ""),
+    ("proposal", "member_rating", "", "委员评价", 15, "wd", 3, "收到答复后15个工作日内"),
+    ("proposal", "rehandle_reply", "", "重办答复", 1, "months", 5, "不满意后1个月内重新答复"),
     ("proposal", "cosign", "", "联名确认", 5, "wd", 1, "受邀委员确认联名"),
     ("proposal", "review", "", "立案审查", 10, "wd", 2, "及时告知提案人审查结果"),
     ("proposal", "assign", "", "交办", 5, "wd", 1, "立案后交办承办单位"),
@@ -27,7 +37,7 @@ TIME_LIMITS = [
 
 def ensure() -> None:
     """Create missing defaults; never overwrite (called after every migrate)."""
-    from workflow.models import TimeLimitRule
+    from workflow.services import time_limits_ensure
 
     from .models import Category, RejectionReason
 
@@ -35,8 +45,4 @@ def ensure() -> None:
         RejectionReason.objects.get_or_create(code=code, defaults={"text": text, "ordering": order})
     for order, name in enumerate(CATEGORIES, start=1):
         Category.objects.get_or_create(name=name, defaults={"ordering": order})
-    for kind, step, category, name, amount, unit, warn, note in TIME_LIMITS:
-        TimeLimitRule.objects.get_or_create(
-            case_kind=kind, step=step, category=category,
-            defaults={"name": name, "amount": amount, "unit": unit, "warn_before": warn, "note": note},
-        )
+    time_limits_ensure(rows=TIME_LIMITS)

@@ -5,18 +5,9 @@ administrators then edit them in the admin. A default is never overwritten:
 to switch a rule off, untick 启用 rather than deleting it.
 """
 
-# (case_kind, step, category, name, amount, unit, warn_before_wd, note)
+# (case_kind, step, category, name, amount, unit, warn_before_wd, note).
+# Each case app keeps its own steps in <app>/defaults.py (proposals/defaults.py).
 TIME_LIMITS = [
-    ("proposal", "sign", "", "提案签收", 3, "wd", 1, "交办后签收"),
-    ("proposal", "reassign_request", "", "申请调整承办单位", 5, "wd", 1, "交办后5个工作日内，逾期不予受理"),
-    ("proposal", "co_opinion", "", "会办意见送主办单位", 1, "months", 5, "部分地方为2个月"),
-    ("proposal", "consultation", "", "办理协商（面商）", 15, "wd", 3, "部分地方要求"),
-    ("proposal", "reply", "", "提案答复", 3, "months", 10, "自交办之日起3个月"),
-    ("proposal", "reply_extended", "", "延期答复最迟", 6, "months", 10, "经提案委同意延期，最迟6个月"),
-    ("proposal", "sign_off", "", "单位领导签发", 3, "wd", 1, ""),
-    ("proposal", "supervision_review", "", "督办审核", 5, "wd", 1, ""),
-    ("proposal", "member_rating", "", "委员评价", 15, "wd", 3, "收到答复后15个工作日内"),
-    ("proposal", "rehandle_reply", "", "重办答复", 1, "months", 5, "不满意后1个月内重新答复"),
     ("complaint", "dispatch", "", "派单", 1, "wd", 0, "受理后1个工作日内"),
     ("complaint", "sign", "", "签收", 1, "wd", 0, "派单后1个工作日内"),
     ("complaint", "return", "", "退单", 2, "wd", 0, "派单后2个工作日内，说明理由"),

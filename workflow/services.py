@@ -228,19 +228,28 @@ def calendar_seed_from_library(*, actor: User | None, years: list[int] | None = 
 
 
 # --- rule defaults ------------------------------------------------------------
-@transaction.atomic
-def rules_seed_defaults(*, actor: User | None = None) -> int:
-    """Create the default rules of RULES.md that are missing. Never overwrites."""
-    from . import defaults
-    from .models import LabelChoice, LabelScale, TimeLimitRule
+def time_limits_ensure(*, rows) -> int:
+    """Create the time-limit rows that are missing: (case_kind, step, category,
+    name, amount, unit, warn_before, note). Never overwrites an administrator's edit."""
+    from .models import TimeLimitRule
 
     created = 0
-    for kind, step, category, name, amount, unit, warn, note in defaults.TIME_LIMITS:
+    for kind, step, category, name, amount, unit, warn, note in rows:
         _obj, was_created = TimeLimitRule.objects.get_or_create(
             case_kind=kind, step=step, category=category,
             defaults={"name": name, "amount": amount, "unit": unit, "warn_before": warn, "note": note},
         )
         created += was_created
+    return created
+
+
+@transaction.atomic
+def rules_seed_defaults(*, actor: User | None = None) -> int:
+    """Create the default rules of RULES.md that are missing. Never overwrites."""
+    from . import defaults
+    from .models import LabelChoice, LabelScale
+
+    created = time_limits_ensure(rows=defaults.TIME_LIMITS)
     for code, name, note, choices in defaults.LABEL_SCALES:
         scale, was_created = LabelScale.objects.get_or_create(code=code, defaults={"name": name, "note": note})
         created += was_created
