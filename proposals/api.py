@@ -112,9 +112,7 @@ def _proposal_detail_response(request, proposal: Proposal, code: int = status.HT
     except Proposal.DoesNotExist:
         return Response(status=status.HTTP_204_NO_CONTENT)
     detail = selectors.proposal_detail(user=request.user, proposal=proposal)
-    proposal.overdue = selectors.proposal_list(
-        user=request.user, filters=selectors.ProposalFilters(overdue=True)
-    ).filter(pk=proposal.pk).exists()
+    proposal.overdue = selectors.proposal_is_overdue(proposal=proposal)
     return Response(s.ProposalDetailSerializer(proposal, context={"request": request, "detail": detail}).data, status=code)
 
 

@@ -96,13 +96,22 @@ def proposal_list(*, user: User, filters: ProposalFilters | None = None) -> Quer
     return (
         qs.select_related("session", "category", "proposer", "leading_official", "supervising_unit")
         .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("role", "pk")))
-        .annotate(overdue=Exists(ProposalTask.objects.filter(proposal=OuterRef("pk"), status__in=OPEN_TASK, deadline__lt=timezone.now())))
+        .annotate(overdue=Exists(overdue_tasks().filter(proposal=OuterRef("pk"))))
         .order_by("-session__year", "number", "-created_at")
     )
 
 
+def overdue_tasks() -> QuerySet[ProposalTask]:
+    """Open tasks past their deadline: what "overdue" means everywhere in proposals."""
+    return ProposalTask.objects.filter(status__in=OPEN_TASK, deadline__lt=timezone.now())
+
+
 def _overdue_q() -> Q:
-    return Q(pk__in=ProposalTask.objects.filter(status__in=OPEN_TASK, deadline__lt=timezone.now()).values("proposal_id"))
+    return Q(pk__in=overdue_tasks().values("proposal_id"))
+
+
+def proposal_is_overdue(*, proposal: Proposal) -> bool:
+    return overdue_tasks().filter(proposal=proposal).exists()
 
 
 def proposal_get(*, user: User, pk: int) -> Proposal:
@@ -252,9 +261,7 @@ def overdue_evaluation_tasks(*, proposal: Proposal) -> QuerySet[ProposalTask]:
     """Evaluation tasks of the case whose limit (15 WD by default) has passed."""
     from .flows import ProposalFlow
 
-    return ProposalTask.objects.filter(
-        proposal=proposal, flow_task=ProposalFlow.evaluate, status__in=OPEN_TASK, deadline__lt=timezone.now()
-    )
+    return overdue_tasks().filter(proposal=proposal, flow_task=ProposalFlow.evaluate)
 
 
 def public_proposals() -> QuerySet[Proposal]:
