@@ -143,7 +143,10 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
     replies = list(Reply.objects.filter(assignment__proposal=case).select_related("assignment__department", "signed_by").order_by("round", "pk"))
     roles = user_roles(user=user)
     office = bool({Role.PROPOSAL_OFFICE, Role.ADMIN} & roles) or user.is_superuser
-    my_depts = set(Membership.objects.filter(user=user, is_active=True, role__in=[Role.HANDLER, Role.DEPT_LEADER]).values_list("department_id", flat=True))
+    memberships = set(
+        Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id")
+    )
+    my_depts = {d for r, d in memberships if r in (Role.HANDLER, Role.DEPT_LEADER)}
     visible_replies = [
         r for r in replies
         if office or r.status == Reply.Status.PASSED and r.replied_at or r.assignment.department_id in my_depts
@@ -172,6 +175,7 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
         evaluations = [e for e in evaluations if e.rater_id == user.pk]
     return {
         "case": case,
+        "memberships": memberships,  # (role, department id) pairs, for the page's action cards
         "internal": internal,
         "private": private,
         "assignments": assignments,

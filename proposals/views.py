@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from workflow.models import Department, Membership, Role
+from workflow.models import Department, Role
 from workflow.rules import label_choices
 from workflow.selectors import require_role, user_has_role, user_roles
 
@@ -82,11 +82,6 @@ def _is_office(user) -> bool:
 
 def _require_office(user) -> None:
     require_role(user=user, role=Role.PROPOSAL_OFFICE)
-
-
-def _dept_roles(user) -> set[tuple[str, int]]:
-    """(role, department) pairs, for deciding in one query which action cards to show."""
-    return set(Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id"))
 
 
 def _require_dept_role(user, role: str, department: Department) -> None:
@@ -214,9 +209,8 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
     user = request.user
     detail = selectors.proposal_detail(user=user, proposal=proposal)
     case = detail["case"]
-    roles = user_roles(user=user)
-    office = Role.PROPOSAL_OFFICE in roles
-    mine = _dept_roles(user)
+    office = user_has_role(user=user, role=Role.PROPOSAL_OFFICE)
+    mine = detail["memberships"]
     labels = {s: _labels(s) for s in ("reply_class", "proposal_rating", "implementation_grade")}
     negative = {c.code for c in label_choices("proposal_rating") if c.is_negative}
     assignments = {a.pk: a for a in detail["assignments"]}

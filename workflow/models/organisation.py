@@ -37,10 +37,6 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.get_full_name() or self.username
 
-    @property
-    def display_name(self) -> str:
-        return str(self)
-
 
 class Department(models.Model):
     class Kind(models.TextChoices):
