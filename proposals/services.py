@@ -22,7 +22,7 @@ from viewflow.workflow.status import STATUS
 
 from workflow import services as engine
 from workflow.models import Department, LabelChoice, Role, User
-from workflow.rules import RuleMissing, rule_deadline
+from workflow.rules import RuleMissing, rule_deadline, time_limit_text
 from workflow.selectors import require_role, user_has_role
 from workflow.workdays import CalendarYearMissing, end_of_day
 
@@ -941,6 +941,16 @@ def reply_review(*, actor: User, reply: Reply, passed: bool, note: str = "", rep
 
 
 # --- extensions -----------------------------------------------------------------------------------
+def _check_extension_ceiling(assignment: Assignment, until: dt.date) -> None:
+    """An extended reply is due at the latest `reply_extended` (6 months by default) after assignment."""
+    ceiling = _deadline("reply_extended", assignment.assigned_at)
+    if end_of_day(until) > ceiling:
+        raise ValidationError({"requested_until": _("延期后最迟须在%(date)s前答复（交办后%(limit)s）。") % {
+            "date": timezone.localtime(ceiling).strftime("%Y-%m-%d"),
+            "limit": time_limit_text(case_kind="proposal", step="reply_extended"),
+        }})
+
+
 @transaction.atomic
 def extension_request(*, actor: User, assignment: Assignment, requested_until: dt.date, reason: str) -> ExtensionRequest:
     """Explain in advance and ask for a later reply date (at most 6 months after assignment)."""
@@ -955,9 +965,7 @@ def extension_request(*, actor: User, assignment: Assignment, requested_until: d
         raise ValidationError({"reason": _("请说明延期理由。")})
     if timezone.now() > assignment.deadline:
         raise ValidationError({"requested_until": _("已超过答复期限，须在期限届满前申请延期。")})
-    ceiling = _deadline("reply_extended", assignment.assigned_at)
-    if end_of_day(requested_until) > ceiling:
-        raise ValidationError({"requested_until": _("延期后最迟须在%(date)s前答复（交办后6个月）。") % {"date": timezone.localtime(ceiling).strftime("%Y-%m-%d")}})
+    _check_extension_ceiling(assignment, requested_until)
     if end_of_day(requested_until) <= assignment.deadline:
         raise ValidationError({"requested_until": _("申请的日期须晚于现在的答复期限。")})
     if assignment.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
@@ -981,8 +989,8 @@ def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, n
         raise ValidationError(_("该单位已答复，无需延期。"))
     if approve and end_of_day(req.requested_until) <= assignment.deadline:
         raise ValidationError(_("申请的日期已不晚于现在的答复期限（交办调整或重办后期限已变），无需批准。"))
-    if approve and end_of_day(req.requested_until) > _deadline("reply_extended", assignment.assigned_at):
-        raise ValidationError(_("申请的日期超过了交办后6个月的最长期限。"))
+    if approve:
+        _check_extension_ceiling(assignment, req.requested_until)
     req.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
     req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])

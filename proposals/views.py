@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from workflow.models import Department, Role
-from workflow.rules import label_choices
+from workflow.rules import label_choices, time_limit_text
 from workflow.selectors import require_role, user_has_role, user_roles
 
 from . import forms, selectors, services
@@ -293,7 +293,8 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
                 ev.round == case.handling_round and ({ev.process_rating, ev.result_rating} & negative) for ev in detail["evaluations"]
             )
             if dissatisfied:
-                add("rehandle", "rehandle", _("退回重办"), reverse("proposals:rehandle", args=[case.pk]), lambda: _form(forms.RehandleForm, "rehandle"), task=task)
+                add("rehandle", "rehandle", _("退回重办"), reverse("proposals:rehandle", args=[case.pk]), lambda: _form(forms.RehandleForm, "rehandle"), task=task,
+                    limit=time_limit_text(case_kind="proposal", step="rehandle_reply"))
 
     # Actions that are not flow tasks.
     if proposal.status == Proposal.Status.DRAFT and proposal.proposer_id == user.pk:
@@ -309,7 +310,8 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
         pending = any(r.status == ExtensionRequest.Status.PENDING for r in a.extension_requests.all())
         if a.answers and a.status not in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY) and not pending and now <= a.deadline:
             add(f"extension-{a.pk}", "extension", _("申请延期答复：%(d)s") % {"d": a.department}, reverse("proposals:extension", args=[a.pk]),
-                lambda: _form(forms.ExtensionRequestForm, f"extension-{a.pk}"), assignment=a)
+                lambda: _form(forms.ExtensionRequestForm, f"extension-{a.pk}"), assignment=a,
+                limit=time_limit_text(case_kind="proposal", step="reply_extended"))
     if office:
         for a in detail["assignments"]:
             for req in a.extension_requests.all():

@@ -30,6 +30,12 @@ def time_limit(*, case_kind: str, step: str, category: str = "") -> TimeLimitRul
     return rule
 
 
+def time_limit_text(*, case_kind: str, step: str, category: str = "") -> str:
+    """The limit as people say it, e.g. "6月" / "15工作日", for messages and help texts."""
+    rule = time_limit(case_kind=case_kind, step=step, category=category)
+    return f"{rule.amount}{rule.get_unit_display()}"
+
+
 def rule_deadline(*, case_kind: str, step: str, start: dt.datetime, category: str = "") -> dt.datetime:
     rule = time_limit(case_kind=case_kind, step=step, category=category)
     return compute_deadline(start, rule.amount, rule.unit)

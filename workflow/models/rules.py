@@ -9,7 +9,7 @@ class TimeUnit(models.TextChoices):
     WORKING_DAYS = "wd", _("工作日")
     NATURAL_DAYS = "days", _("自然日")
     HOURS = "hours", _("小时")
-    MONTHS = "months", _("月")
+    MONTHS = "months", _("个月")
 
 
 class TimeLimitRule(models.Model):
