@@ -499,7 +499,7 @@ class CosignCandidateViewSet(ServiceAPIMixin, mixins.ListModelMixin, viewsets.Ge
         # The member directory is for members choosing co-signers, not for everyone.
         if Role.MEMBER not in user_roles(user=self.request.user):
             raise PermissionDenied(_("只有政协委员可以邀请联名。"))
-        return selectors.members_for_cosign(exclude=self.request.user)
+        return selectors.members_for_cosign(user=self.request.user)
 
 
 def _labels(scale: str) -> list[dict]:

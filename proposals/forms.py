@@ -98,7 +98,7 @@ class ProposalForm(StyledForm):
         if current and not self.initial.get("session"):
             self.initial["session"] = current.pk
         self.fields["kind"].choices = [(k, label) for k, label in Proposal.Kind.choices if k != Proposal.Kind.JOINT]
-        self.fields["cosigners"].queryset = selectors.members_for_cosign(exclude=user)
+        self.fields["cosigners"].queryset = selectors.members_for_cosign(user=user)
 
     @classmethod
     def initial_for(cls, proposal: Proposal) -> dict:

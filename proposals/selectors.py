@@ -18,7 +18,7 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from workflow.models import Membership, Role, User
-from workflow.selectors import user_roles
+from workflow.selectors import user_has_role, user_roles
 
 from .models import Assignment, Cosigner, Evaluation, ExtensionRequest, Proposal, ProposalTask, Reply
 
@@ -184,7 +184,7 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
         "evaluations": evaluations,
         "merged": list(case.merged.select_related("proposer")),
         "my_tasks": list(open_tasks_for(user=user, proposal=case)),
-        "timeline": proposal_timeline(proposal=proposal, case=case, internal=internal),
+        "timeline": _proposal_timeline(proposal=proposal, case=case, internal=internal),
     }
 
 
@@ -196,7 +196,7 @@ INTERNAL_EVENTS = {
 PRIVATE_PAYLOAD = ("note", "reason", "until", "comment")
 
 
-def proposal_timeline(*, proposal: Proposal, case: Proposal, internal: bool) -> list:
+def _proposal_timeline(*, proposal: Proposal, case: Proposal, internal: bool) -> list:
     """The proposal's timeline (with the target's events when merged), its
     working papers left out for people outside the office and the departments."""
     from workflow.selectors import case_timeline
@@ -261,8 +261,11 @@ def scope_task_queue(qs, user: User):
     return qs.filter(Q(proposaltask__isnull=True) | Q(pk__in=allowed))
 
 
-def overdue_evaluation_tasks(*, proposal: Proposal) -> QuerySet[ProposalTask]:
-    """Evaluation tasks of the case whose limit (15 WD by default) has passed."""
+def overdue_evaluation_tasks(*, user: User, proposal: Proposal) -> QuerySet[ProposalTask]:
+    """Evaluation tasks of the case whose limit (15 WD by default) has passed:
+    the proposal office's concern (nobody else's)."""
+    if not user_has_role(user=user, role=Role.PROPOSAL_OFFICE):
+        return ProposalTask.objects.none()
     from .flows import ProposalFlow
 
     return overdue_tasks().filter(proposal=proposal, flow_task=ProposalFlow.evaluate)
@@ -284,8 +287,11 @@ def supervision_list(*, user: User) -> QuerySet[Proposal]:
     return proposal_list(user=user).filter(Q(is_key=True) | _overdue_q())
 
 
-def members_for_cosign(*, exclude: User | None = None) -> QuerySet[User]:
-    qs = User.objects.filter(memberships__role=Role.MEMBER, memberships__is_active=True, is_active=True).distinct().order_by("full_name")
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return qs
+def members_for_cosign(*, user: User) -> QuerySet[User]:
+    """The members a member may invite to co-sign (everyone else gets none)."""
+    if not user_has_role(user=user, role=Role.MEMBER):
+        return User.objects.none()
+    return (
+        User.objects.filter(memberships__role=Role.MEMBER, memberships__is_active=True, is_active=True)
+        .exclude(pk=user.pk).distinct().order_by("full_name")
+    )

@@ -326,7 +326,7 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
             add("public", "public", _("信息公开"), reverse("proposals:set_public", args=[case.pk]),
                 lambda: _form(forms.PublicForm, "public", initial={"is_public": case.is_public}))
     # The office may waive a rating the proposer did not give within the limit.
-    if office and case.status == Proposal.Status.REPLIED and selectors.overdue_evaluation_tasks(proposal=case).exists():
+    if office and case.status == Proposal.Status.REPLIED and selectors.overdue_evaluation_tasks(user=user, proposal=case).exists():
         add("waive", "waive", _("委员逾期未评价"), reverse("proposals:waive_evaluation", args=[case.pk]),
             lambda: _form(forms.WaiveEvaluationForm, "waive"))
     # The proposer may withdraw an unanswered co-sign invitation.
