@@ -76,18 +76,6 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _is_office(user) -> bool:
-    return user_has_role(user=user, role=Role.PROPOSAL_OFFICE)
-
-
-def _require_office(user) -> None:
-    require_role(user=user, role=Role.PROPOSAL_OFFICE)
-
-
-def _require_dept_role(user, role: str, department: Department) -> None:
-    require_role(user=user, role=role, department=department)
-
-
 def _detail_url(proposal) -> str:
     return reverse("proposals:detail", args=[proposal.pk])
 
@@ -513,7 +501,7 @@ def cosign(request, pk: int):
 @require_POST
 def review(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     form = _form(forms.ReviewForm, "review", request.POST, proposal=proposal, user=request.user)
     return _act(request, proposal, "review", form, lambda d: services.proposal_review(
         actor=request.user, proposal=proposal, outcome=d["outcome"], note=d["note"], rejection_reason=d["rejection_reason"],
@@ -525,7 +513,7 @@ def review(request, pk: int):
 @require_POST
 def assign(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     form = _form(forms.AssignForm, "assign", request.POST)
     return _act(request, proposal, "assign", form,
                 lambda d: services.proposal_assign(actor=request.user, proposal=proposal, **form.service_kwargs()),
@@ -536,7 +524,7 @@ def assign(request, pk: int):
 @require_POST
 def set_supervision(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     form = _form(forms.KeyForm, "key", request.POST)
     return _act(request, proposal, "key", form, lambda d: services.proposal_set_supervision(
         actor=request.user, proposal=proposal, is_key=d["is_key"], leading_official=d["leading_official"], supervising_unit=d["supervising_unit"],
@@ -547,7 +535,7 @@ def set_supervision(request, pk: int):
 @require_POST
 def set_public(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     form = _form(forms.PublicForm, "public", request.POST)
     return _act(request, proposal, "public", form,
                 lambda d: services.proposal_set_public(actor=request.user, proposal=proposal, is_public=d["is_public"]),
@@ -572,7 +560,7 @@ def evaluate(request, pk: int):
 @require_POST
 def close(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     form = _form(forms.CloseForm, "close", request.POST)
     return _act(request, proposal, "close", form, lambda d: services.proposal_close(
         actor=request.user, proposal=proposal, implementation_grade=d["implementation_grade"], note=d["note"],
@@ -583,7 +571,7 @@ def close(request, pk: int):
 @require_POST
 def waive_evaluation(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     form = _form(forms.WaiveEvaluationForm, "waive", request.POST)
     return _act(request, proposal, "waive", form,
                 lambda d: services.proposal_waive_evaluation(actor=request.user, proposal=proposal, note=d["note"]),
@@ -612,7 +600,7 @@ def withdraw_cosigner(request, pk: int):
 @require_POST
 def rehandle(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     form = _form(forms.RehandleForm, "rehandle", request.POST)
     return _act(request, proposal, "rehandle", form,
                 lambda d: services.proposal_rehandle(actor=request.user, proposal=proposal, note=d["note"]),
@@ -624,7 +612,7 @@ def rehandle(request, pk: int):
 @require_POST
 def sign(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
-    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"sign-{assignment.pk}"
     form = _form(forms.EmptyForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.assignment_sign(actor=request.user, assignment=assignment),
@@ -635,7 +623,7 @@ def sign(request, pk: int):
 @require_POST
 def reassign(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
-    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"reassign-{assignment.pk}"
     form = _form(forms.ReassignRequestForm, key, request.POST)
     return _act(request, proposal, key, form,
@@ -647,7 +635,7 @@ def reassign(request, pk: int):
 @require_POST
 def reassign_decide(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     key = f"reassigndecide-{assignment.pk}"
     form = _form(forms.ReassignDecideForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.assignment_decide_reassign(
@@ -659,7 +647,7 @@ def reassign_decide(request, pk: int):
 @require_POST
 def consult(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
-    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"consult-{assignment.pk}"
     form = _form(forms.ConsultationForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.consultation_record(
@@ -671,7 +659,7 @@ def consult(request, pk: int):
 @require_POST
 def opinion(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
-    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"opinion-{assignment.pk}"
     form = _form(forms.OpinionForm, key, request.POST)
     return _act(request, proposal, key, form,
@@ -684,7 +672,7 @@ def opinion(request, pk: int):
 def reply(request, pk: int):
     """Save the reply draft; with the 提交签发 button also submit it (both or neither)."""
     assignment, proposal = _assignment_or_404(request.user, pk)
-    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"reply-{assignment.pk}"
     form = _form(forms.ReplyForm, key, request.POST)
     submit_too = request.POST.get("action") == "submit"
@@ -703,7 +691,7 @@ def reply(request, pk: int):
 @require_POST
 def extension(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
-    _require_dept_role(request.user, Role.HANDLER, assignment.department)
+    require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"extension-{assignment.pk}"
     form = _form(forms.ExtensionRequestForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.extension_request(
@@ -716,7 +704,7 @@ def extension(request, pk: int):
 @require_POST
 def sign_off(request, pk: int):
     reply_obj, proposal = _reply_or_404(request.user, pk)
-    _require_dept_role(request.user, Role.DEPT_LEADER, reply_obj.assignment.department)
+    require_role(user=request.user, role=Role.DEPT_LEADER, department=reply_obj.assignment.department)
     key = f"signoff-{reply_obj.pk}"
     form = _form(forms.SignOffForm, key, request.POST)
     success = _("答复函已签发。") if request.POST.get("approve") == "1" else _("答复函已退回修改。")
@@ -729,7 +717,7 @@ def sign_off(request, pk: int):
 @require_POST
 def reply_review(request, pk: int):
     reply_obj, proposal = _reply_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     key = f"replyreview-{reply_obj.pk}"
     form = _form(forms.ReplyReviewForm, key, request.POST)
     success = _("督办审核通过。") if request.POST.get("passed") == "1" else _("答复函已退回承办单位修改。")
@@ -742,7 +730,7 @@ def reply_review(request, pk: int):
 @require_POST
 def extension_decide(request, pk: int):
     req, proposal = _extension_or_404(request.user, pk)
-    _require_office(request.user)
+    require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     key = f"extdecide-{req.pk}"
     form = _form(forms.ExtensionDecideForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.extension_decide(
