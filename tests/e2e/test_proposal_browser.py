@@ -10,7 +10,8 @@ import pytest
 
 from proposals.models import Category, Proposal, Reply, Session
 from tests.e2e.conftest import login
-from workflow.services import CalendarRow, calendar_import_rows
+from workflow.demo import provisional_year_rows
+from workflow.services import calendar_import_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,11 +19,7 @@ TITLE = "关于加快“最多跑一次”改革向纵深推进的建议"
 
 
 def import_provisional_calendar(year: int) -> None:
-    day, rows = dt.date(year, 1, 1), []
-    while day.year == year:
-        rows.append(CalendarRow(day, day.weekday() < 5, "临时日历（测试）"))
-        day += dt.timedelta(days=1)
-    calendar_import_rows(actor=None, rows=rows, note="临时日历，待国务院公布后替换")
+    calendar_import_rows(actor=None, rows=provisional_year_rows(year), note="临时日历，待国务院公布后替换")
 
 
 def open_as(browser, live_server, username, phone=False):
