@@ -21,7 +21,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workflow.models import LabelChoice, Role
+from workflow.models import Role
+from workflow.rules import label_choices
 from workflow.selectors import user_roles
 
 from . import selectors, services
@@ -505,7 +506,7 @@ class CosignCandidateViewSet(ServiceAPIMixin, mixins.ListModelMixin, viewsets.Ge
 def _labels(scale: str) -> list[dict]:
     return [
         {"code": c.code, "label": c.label, "is_negative": c.is_negative}
-        for c in LabelChoice.objects.filter(scale__code=scale, is_active=True).order_by("ordering")
+        for c in label_choices(scale)
     ]
 
 

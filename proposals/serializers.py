@@ -14,10 +14,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from workflow.models import Department, LabelChoice, User
+from workflow.models import Department, User
+from workflow.rules import label_choices
 
 from . import selectors
 from .models import (
+    MAX_INT,
     Assignment,
     Category,
     Consultation,
@@ -31,8 +33,6 @@ from .models import (
     Session,
 )
 from .services import ReviewOutcome
-
-MAX_INT = 2147483647
 
 
 class _InlineEnums:
@@ -403,7 +403,7 @@ class LabelCodeField(serializers.CharField):
         value = super().to_internal_value(data)
         if value == "" and self.allow_blank:
             return value
-        choices = list(LabelChoice.objects.filter(scale__code=self.scale, is_active=True).order_by("ordering"))
+        choices = label_choices(self.scale)
         for choice in choices:
             if value in (choice.code, choice.label):
                 return choice.code

@@ -21,8 +21,8 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
 from workflow import services as engine
-from workflow.models import Department, LabelChoice, Role, User
-from workflow.rules import RuleMissing, rule_deadline, time_limit_text
+from workflow.models import Department, Role, User
+from workflow.rules import RuleMissing, label_codes, negative_codes, rule_deadline, time_limit_text
 from workflow.selectors import require_role, user_has_role
 from workflow.workdays import CalendarYearMissing, end_of_day
 
@@ -55,10 +55,6 @@ def _deadline(step: str, start: dt.datetime) -> dt.datetime:
         return rule_deadline(case_kind="proposal", step=step, start=start)
     except (CalendarYearMissing, RuleMissing) as exc:
         raise ValidationError(str(exc))
-
-
-def _label_codes(scale: str) -> set[str]:
-    return set(LabelChoice.objects.filter(scale__code=scale, is_active=True).values_list("code", flat=True))
 
 
 def _event(proposal: Proposal, type: str, actor, from_state="", to_state="", **payload):
@@ -790,7 +786,7 @@ def reply_save_draft(
     if assignment.status not in (Assignment.Status.SIGNED,):
         raise ValidationError(_("当前不能编辑答复（%(status)s）。") % {"status": assignment.get_status_display()})
     errors = {}
-    if reply_class not in _label_codes("reply_class"):
+    if reply_class not in label_codes("reply_class"):
         errors["reply_class"] = _("请选择答复类别。")
     if not (body or "").strip():
         errors["body"] = _("请填写答复正文。")
@@ -911,7 +907,7 @@ def reply_review(*, actor: User, reply: Reply, passed: bool, note: str = "", rep
     require_role(user=actor, role=Role.PROPOSAL_OFFICE)
     if not passed and not (note or "").strip():
         raise ValidationError({"note": _("退回须说明理由。")})
-    if reply_class and reply_class not in _label_codes("reply_class"):
+    if reply_class and reply_class not in label_codes("reply_class"):
         raise ValidationError({"reply_class": _("答复类别无效。")})
     assignment = reply.assignment
     task = _open_task(assignment.proposal, "supervision_review", reply_id=reply.pk)
@@ -1024,7 +1020,7 @@ def proposal_evaluate(
     """The member rates the handling process and the result. The proposer (of
     this proposal or of one merged into it) completes their evaluation task;
     a confirmed co-signer may add their own rating while the case awaits closure."""
-    codes = _label_codes("proposal_rating")
+    codes = label_codes("proposal_rating")
     errors = {}
     if process_rating not in codes:
         errors["process_rating"] = _("请选择对办理过程的评价。")
@@ -1038,7 +1034,7 @@ def proposal_evaluate(
     is_cosigner = Cosigner.objects.filter(proposal=proposal, member=actor, status=Cosigner.Status.CONFIRMED).exists()
     if not (is_proposer or is_cosigner):
         raise PermissionDenied(_("只有提案人和联名委员可以评价。"))
-    dissatisfied = {c.code for c in LabelChoice.objects.filter(scale__code="proposal_rating", is_negative=True)}
+    dissatisfied = negative_codes("proposal_rating")
 
     def _save(case_locked: Proposal) -> Evaluation:
         if case_locked.status not in (Proposal.Status.REPLIED, Proposal.Status.EVALUATED):
@@ -1104,7 +1100,7 @@ def _node(name: str):
 def proposal_close(*, actor: User, proposal: Proposal, implementation_grade: str, note: str = "") -> Proposal:
     """办结 with the implementation grade (落实情况). Merged proposals close with it."""
     require_role(user=actor, role=Role.PROPOSAL_OFFICE)
-    if implementation_grade not in _label_codes("implementation_grade"):
+    if implementation_grade not in label_codes("implementation_grade"):
         raise ValidationError({"implementation_grade": _("请评定落实情况。")})
     task = _open_task(proposal, "close")
     with _flow_step(task, actor) as activation:
@@ -1131,7 +1127,7 @@ def proposal_close(*, actor: User, proposal: Proposal, implementation_grade: str
 
 
 def _current_round_dissatisfied(proposal: Proposal) -> bool:
-    negative = list(LabelChoice.objects.filter(scale__code="proposal_rating", is_negative=True).values_list("code", flat=True))
+    negative = negative_codes("proposal_rating")
     return Evaluation.objects.filter(
         Q(proposal=proposal) | Q(proposal__merged_into=proposal), round=proposal.handling_round
     ).filter(Q(process_rating__in=negative) | Q(result_rating__in=negative)).exists()

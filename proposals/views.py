@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from workflow.models import Department, Role
-from workflow.rules import label_choices, time_limit_text
+from workflow.rules import label_choices, negative_codes, time_limit_text
 from workflow.selectors import require_role, user_has_role, user_roles
 
 from . import forms, selectors, services
@@ -200,7 +200,7 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
     office = user_has_role(user=user, role=Role.PROPOSAL_OFFICE)
     mine = detail["memberships"]
     labels = {s: _labels(s) for s in ("reply_class", "proposal_rating", "implementation_grade")}
-    negative = {c.code for c in label_choices("proposal_rating") if c.is_negative}
+    negative = negative_codes("proposal_rating")
     assignments = {a.pk: a for a in detail["assignments"]}
     replies = detail["replies"]
     for r in replies:

@@ -47,6 +47,17 @@ def label_choices(scale_code: str) -> list[LabelChoice]:
     )
 
 
+def label_codes(scale_code: str) -> set[str]:
+    """Codes a user may choose now (active choices)."""
+    return {c.code for c in label_choices(scale_code)}
+
+
+def negative_codes(scale_code: str) -> set[str]:
+    """Codes that count as negative (不满意, 差评), including choices since switched off,
+    so that ratings given with them still count."""
+    return set(LabelChoice.objects.filter(scale__code=scale_code, is_negative=True).values_list("code", flat=True))
+
+
 def label_for(scale_code: str, code: str) -> str:
     choice = LabelChoice.objects.filter(scale__code=scale_code, code=code).first()
     return choice.label if choice else code
