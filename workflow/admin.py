@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -42,8 +42,22 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
         services.user_sync_groups(user=form.instance)
 
 
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "department", "role", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        department = data.get("department")
+        if department is not None and not department.is_active and data.get("is_active"):
+            raise ValidationError(_("单位“%(dept)s”已停用，不能分配角色。") % {"dept": department})
+        return data
+
+
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
+    form = MembershipAdminForm
     list_display = ["user", "department", "role", "is_active"]
     list_filter = ["role", "is_active", "department"]
     list_select_related = ["user", "department"]
@@ -51,16 +65,21 @@ class MembershipAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["user", "department"]
 
     def save_model(self, request, obj, form, change):
-        if change:
+        """Granting and revoking go through the services (groups follow)."""
+        if not obj.is_active and not change:
+            super().save_model(request, obj, form, change)  # recorded, grants nothing
+        elif not change or ("is_active" in form.changed_data and obj.is_active):
+            if change:
+                super().save_model(request, obj, form, change)  # keep an edited department/role
+            granted = services.membership_grant(actor=request.user, user=obj.user, department=obj.department, role=obj.role)
+            obj.pk = granted.pk
+        elif "is_active" in form.changed_data:
+            obj.is_active = True  # save the other edits; the revocation itself is the service's
+            super().save_model(request, obj, form, change)
+            services.membership_revoke(actor=request.user, membership=obj)
+        else:
             super().save_model(request, obj, form, change)
             services.user_sync_groups(user=obj.user)
-        else:
-            try:
-                created = services.membership_grant(actor=request.user, user=obj.user, department=obj.department, role=obj.role)
-            except ValidationError as exc:
-                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
-                return
-            obj.pk = created.pk
 
 
 class CalendarImportForm(forms.Form):

@@ -92,3 +92,21 @@ def test_admin_adds_membership_inline_and_groups_follow(client, admin_user, appr
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     assert user.groups.filter(name="handler").exists()
+
+
+def test_admin_grants_and_revokes_memberships_through_the_services(client, admin_user, approval_dept):
+    user = UserFactory(username="clerk")
+    client.force_login(admin_user)
+    response = client.post("/admin/workflow/membership/add/", {"user": user.pk, "department": approval_dept.pk, "role": "handler", "is_active": "on"})
+    assert response.status_code == 302
+    assert user.groups.filter(name="handler").exists()
+    m = Membership.objects.get(user=user)
+    response = client.post(f"/admin/workflow/membership/{m.pk}/change/", {"user": user.pk, "department": approval_dept.pk, "role": "handler"})
+    assert response.status_code == 302
+    assert not user.groups.filter(name="handler").exists()
+    assert m.history.count() >= 2
+    # a closed department is refused on the form, nothing saved
+    closed = DepartmentFactory(is_active=False)
+    response = client.post("/admin/workflow/membership/add/", {"user": user.pk, "department": closed.pk, "role": "handler", "is_active": "on"})
+    assert response.status_code == 200 and "已停用" in response.content.decode()
+    assert Membership.objects.filter(user=user).count() == 1
