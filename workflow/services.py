@@ -273,18 +273,26 @@ def defaults_ensure(*, actor: User | None = None) -> None:
     rules_seed_defaults(actor=actor)
     calendar_seed_from_library(actor=actor)
     ensure_default_schedules(settings.TIME_ZONE)
-    # Each case app may add its own defaults in <app>/defaults.py: ensure().
-    from django.apps import apps
+    for module in case_app_modules("defaults"):
+        if hasattr(module, "ensure"):
+            module.ensure()
+
+
+def case_app_modules(name: str) -> list:
+    """`<app>.<name>` of every case app in settings.CASE_APPS that has one
+    (defaults.py: ensure(); demo.py: load(users=..., departments=...))."""
     import importlib
 
-    for app_config in apps.get_app_configs():
-        if app_config.name in {"proposals", "complaints"}:
-            try:
-                module = importlib.import_module(f"{app_config.name}.defaults")
-            except ModuleNotFoundError:
-                continue
-            if hasattr(module, "ensure"):
-                module.ensure()
+    from django.conf import settings
+
+    modules = []
+    for app in settings.CASE_APPS:
+        try:
+            modules.append(importlib.import_module(f"{app}.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.{name}":
+                raise  # a missing import inside the module is a bug, not an absent module
+    return modules
 
 
 # --- notifications --------------------------------------------------------------

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "complaints",
 ]
 
+# The apps whose cases flow through the engine; each may have defaults.py
+# (ensure(), run after migrate) and demo.py (load(), run by demo_data).
+CASE_APPS = ["proposals", "complaints"]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
