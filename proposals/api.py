@@ -21,7 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workflow.models import Role
+from proposals.roles import Role
 from workflow.rules import label_choices
 from workflow.selectors import user_roles
 

@@ -7,11 +7,17 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("政协提案")
 
     def ready(self):
-        # Import the flow so viewflow registers it (and its permissions) consistently.
-        from . import flows  # noqa: F401
-        from workflow import selectors as engine_selectors
+        # What proposals bring to the engine: roles and their permissions,
+        # department kinds, home-page entries, rule defaults, event types and
+        # the task model of the inbox.
+        from workflow import registry
 
-        from .selectors import scope_task_queue
+        from . import defaults, events, navigation, roles
+        from . import flows  # noqa: F401  (viewflow registers the flow and its permissions)
+        from .models import ProposalTask
 
-        engine_selectors.register_task_scope(scope_task_queue)
-        engine_selectors.register_task_related("proposaltask__proposal__session")
+        roles.register()
+        navigation.register()
+        defaults.register()
+        events.register()
+        registry.register_task_model(ProposalTask)

@@ -1,4 +1,11 @@
-"""Default data for proposals (RULES.md): rejection reasons, categories, time limits."""
+"""Default data for proposals (RULES.md): rejection reasons, categories, time limits, label scales.
+
+Time limits and label scales are registered with the engine (register()),
+which seeds what is missing after every migrate; ensure() seeds the
+proposal tables. Nothing an administrator edited is overwritten.
+"""
+from workflow import registry
+
 
 REJECTION_REASONS = [
     ("secret", "涉及国家秘密"),
@@ -34,15 +41,36 @@ TIME_LIMITS = [
     ("proposal", "close", "", "办结", 10, "wd", 2, "评价后办结并评定落实情况"),
 ]
 
+# code, name, note, [(code, label, is_negative)]
+LABEL_SCALES = [
+    ("reply_class", "答复类别", "答复函首页右上角标注；督办审核可更正", [
+        ("A", "所提问题已经解决或采纳", False),
+        ("B", "正在解决或已列入计划解决", False),
+        ("C", "因条件限制留作参考", False),
+    ]),
+    ("proposal_rating", "委员评价", "办理过程与办理结果分别评价", [
+        ("satisfied", "满意", False),
+        ("basically_satisfied", "基本满意", False),
+        ("dissatisfied", "不满意", True),
+    ]),
+    ("implementation_grade", "落实情况", "办结时评定", [
+        ("A", "全部或主要问题已解决", False),
+        ("B", "部分解决或列入计划", False),
+        ("C", "留作参考", False),
+    ]),
+]
+
+
+def register() -> None:
+    registry.register_time_limits(TIME_LIMITS)
+    registry.register_label_scales(LABEL_SCALES)
+
 
 def ensure() -> None:
     """Create missing defaults; never overwrite (called after every migrate)."""
-    from workflow.services import time_limits_ensure
-
     from .models import Category, RejectionReason
 
     for order, (code, text) in enumerate(REJECTION_REASONS, start=1):
         RejectionReason.objects.get_or_create(code=code, defaults={"text": text, "ordering": order})
     for order, name in enumerate(CATEGORIES, start=1):
         Category.objects.get_or_create(name=name, defaults={"ordering": order})
-    time_limits_ensure(rows=TIME_LIMITS)

@@ -17,6 +17,21 @@ from django.db import transaction
 
 from . import services
 from .models import Category, Proposal, Session
+from .roles import ProposalDepartmentKind, Role
+
+# The committee, its proposal office and the proposal roles' demo accounts
+# (workflow/demo.py has the shapes and the engine's departments and people).
+DEPARTMENTS = [
+    ("cppcc", "政协广元市朝天区委员会", "区政协", ProposalDepartmentKind.COMMITTEE, "示例联系人", "0839-0000001", "朝政协函"),
+    ("proposal-office", "政协广元市朝天区委员会提案委员会", "区政协提案委", ProposalDepartmentKind.PROPOSAL_OFFICE, "示例联系人", "0839-0000002", "朝政协提函"),
+]
+PARENTS = {"proposal-office": "cppcc"}
+ACCOUNTS = [
+    ("member1", "示例委员", [("cppcc", Role.MEMBER)], False),
+    ("member2", "示例委员二", [("cppcc", Role.MEMBER)], False),
+    ("office1", "示例提案委工作人员", [("proposal-office", Role.PROPOSAL_OFFICE)], False),
+    ("keyleader1", "示例牵头领导", [("gov-office", Role.KEY_LEADER)], False),
+]
 
 SEED = Path(__file__).parent / "fixtures" / "seed_proposal_28.json"
 TZ = dt.timezone(dt.timedelta(hours=8))

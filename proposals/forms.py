@@ -5,58 +5,24 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from workflow.models import Department, Role, User
-from workflow.rules import label_choices
+from workflow.models import Department, User
+from workflow.web import StyledForm, bool_choice, label_field, model_max_length
 
 from . import selectors
-from .models import MAX_INT, Category, Consultation, Proposal, RejectionReason, Session
+from .models import MAX_INT, Category, Consultation, Proposal, RejectionReason, Reply, Session
+from .roles import Role
 from .services import ReviewOutcome
 
 
 def _label_field(scale: str, label, required=True, blank_label=None):
-    """A select over a labelled scale (rules as data: workflow.rules.label_choices)."""
-    choices = [(c.code, f"{c.code} {c.label}" if scale != "proposal_rating" else c.label) for c in label_choices(scale)]
-    if blank_label is not None:
-        choices = [("", blank_label)] + choices
-    return forms.ChoiceField(label=label, choices=choices, required=required)
+    return label_field(scale, label, required=required, blank_label=blank_label, with_code=scale != "proposal_rating")
 
 
-def _bool_choice(value) -> bool:
-    return str(value) in {"1", "true", "True", "yes", "on"}
+_bool_choice = bool_choice
 
 
-class BootstrapMixin:
-    """Bootstrap 5 classes on every widget (the templates render the fields)."""
-
-    def _style(self):
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, (forms.CheckboxInput,)):
-                css = "form-check-input"
-            elif isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-                css = "form-check-input"
-            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
-                css = "form-select"
-            else:
-                css = "form-control"
-            if css and css not in widget.attrs.get("class", "").split():
-                widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
-
-
-class StyledForm(BootstrapMixin, forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._style()
-
-    def add_error(self, field, error):
-        """Also mark the widgets of fields with errors (Bootstrap's is-invalid)."""
-        super().add_error(field, error)
-        for name in self._errors or {}:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                classes = widget.attrs.get("class", "").split()
-                if "is-invalid" not in classes:
-                    widget.attrs["class"] = " ".join(classes + ["is-invalid"])
+def _len(field: str, model=Proposal) -> int:
+    return model_max_length(model, field)
 
 
 # --- drafting ----------------------------------------------------------------------------
@@ -65,7 +31,7 @@ class ProposalForm(StyledForm):
     (its messages are the clear Chinese ones), so the text fields are not
     required here; the browser still asks for them."""
 
-    title = forms.CharField(label=_("案由（标题）"), required=False, widget=forms.TextInput(attrs={"required": True, "maxlength": 120}))
+    title = forms.CharField(label=_("案由（标题）"), required=False, widget=forms.TextInput(attrs={"required": True, "maxlength": _len("title")}))
     analysis = forms.CharField(
         label=_("情况分析"), required=False, strip=False,
         widget=forms.Textarea(attrs={"rows": 8, "required": True, "data-count": "1"}),
@@ -77,13 +43,13 @@ class ProposalForm(StyledForm):
     )
     category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.none(), empty_label=_("请选择类别"),
                                       error_messages={"required": _("请选择提案类别。")})
-    contact_name = forms.CharField(label=_("联系人"), required=False, widget=forms.TextInput(attrs={"required": True}))
-    contact_phone = forms.CharField(label=_("联系电话"), required=False, widget=forms.TextInput(attrs={"required": True, "type": "tel"}))
+    contact_name = forms.CharField(label=_("联系人"), required=False, max_length=_len("contact_name"), widget=forms.TextInput(attrs={"required": True}))
+    contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=_len("contact_phone"), widget=forms.TextInput(attrs={"required": True, "type": "tel"}))
     session = forms.ModelChoiceField(label=_("届次"), queryset=Session.objects.none(), empty_label=None,
                                      error_messages={"required": _("请选择届次。")})
     between_sessions = forms.BooleanField(label=_("闭会期间提出"), required=False)
     kind = forms.ChoiceField(label=_("提案类型"), choices=[])
-    organisation_name = forms.CharField(label=_("提案单位"), required=False, help_text=_("党派团体、专委会或界别提案须填写"))
+    organisation_name = forms.CharField(label=_("提案单位"), required=False, max_length=_len("organisation_name"), help_text=_("党派团体、专委会或界别提案须填写"))
     cosigners = forms.ModelMultipleChoiceField(
         label=_("联名委员"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("所选联名人不是政协委员（或是您本人），不能联名。"),
@@ -275,7 +241,7 @@ class ConsultationForm(StyledForm):
     date = forms.DateField(label=_("协商日期"), widget=forms.DateInput(attrs={"type": "date"}),
                            error_messages={"required": _("请填写协商日期。"), "invalid": _("日期格式应为 YYYY-MM-DD。")})
     mode = forms.ChoiceField(label=_("方式"), choices=Consultation.Mode.choices)
-    participants = forms.CharField(label=_("参加人员"), required=False)
+    participants = forms.CharField(label=_("参加人员"), required=False, max_length=_len("participants", Consultation))
     note = forms.CharField(label=_("协商情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -285,10 +251,10 @@ class OpinionForm(StyledForm):
 
 class ReplyForm(StyledForm):
     reply_class = forms.ChoiceField(label=_("答复类别"))
-    title = forms.CharField(label=_("标题"), required=False, max_length=200)
+    title = forms.CharField(label=_("标题"), required=False, max_length=_len("title", Reply))
     body = forms.CharField(label=_("答复正文"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 12}))
-    contact_person = forms.CharField(label=_("联系人"), required=False)
-    contact_phone = forms.CharField(label=_("联系电话"), required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    contact_person = forms.CharField(label=_("联系人"), required=False, max_length=_len("contact_person", Reply))
+    contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=_len("contact_phone", Reply), widget=forms.TextInput(attrs={"type": "tel"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -306,7 +272,7 @@ class ExtensionRequestForm(StyledForm):
 class SignOffForm(StyledForm):
     approve = forms.TypedChoiceField(label=_("签发"), choices=[("1", _("同意签发")), ("0", _("退回修改"))], coerce=_bool_choice,
                                      widget=forms.RadioSelect, error_messages={"required": _("请选择签发或退回。")})
-    doc_number = forms.CharField(label=_("发文字号"), required=False, help_text=_("留空则按本单位发文字号自动编号"))
+    doc_number = forms.CharField(label=_("发文字号"), required=False, max_length=_len("doc_number", Reply), help_text=_("留空则按本单位发文字号自动编号"))
     note = forms.CharField(label=_("修改意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -3,9 +3,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from viewflow.workflow.models import Process, Task
+from viewflow.workflow.models import Process
 
-from workflow.models import Department
+from workflow.models import CaseTask, Department, EvaluationBase, ExtensionRequestBase
 
 TITLE_MAX = 120
 TEXT_MAX = 5000  # 情况分析 / 具体建议 each; guidance is ~800 characters, normally at most 1500 in all
@@ -173,6 +173,9 @@ class Proposal(models.Model):
     def __str__(self):
         return self.display_number + " " + self.title if self.number else self.title
 
+    def get_absolute_url(self) -> str:
+        return f"/proposals/{self.pk}/"
+
     @property
     def display_number(self) -> str:
         return f"第{self.number}号" if self.number else ""
@@ -281,21 +284,10 @@ class Consultation(models.Model):
         ordering = ["date", "pk"]
 
 
-class ExtensionRequest(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待审批")
-        APPROVED = "approved", _("已同意")
-        REFUSED = "refused", _("不同意")
+class ExtensionRequest(ExtensionRequestBase):
+    """An answering department asks the proposal office for a later reply date."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extension_requests")
-    reason = models.TextField(_("延期理由"))
-    requested_until = models.DateField(_("申请延至"))
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(_("审批意见"), blank=True)
 
     history = HistoricalRecords()
 
@@ -342,27 +334,14 @@ class Reply(models.Model):
         constraints = [models.UniqueConstraint(fields=["assignment", "round"], name="uniq_reply_per_round")]
 
 
-class DocumentCounter(models.Model):
-    """The department's document-number series per year: 朝审函〔2019〕28号."""
-
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["department", "year"], name="uniq_doc_counter")]
-
-
-class Evaluation(models.Model):
-    """A proposer's (or co-signer's) rating of a reply: process and result."""
+class Evaluation(EvaluationBase):
+    """A proposer's (or co-signer's) rating of a reply, on the proposal_rating
+    scale: the handling process and the result."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="evaluations", help_text=_("被评价的提案（并案提案各自评价）"))
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposal_evaluations", verbose_name=_("评价人"))
-    round = models.PositiveSmallIntegerField(_("办理轮次"), default=1)
     process_rating = models.CharField(_("办理过程"), max_length=32)
     result_rating = models.CharField(_("办理结果"), max_length=32)
-    comment = models.TextField(_("意见"), blank=True)
-    created_at = models.DateTimeField(_("评价时间"))
 
     history = HistoricalRecords()
 
@@ -383,28 +362,14 @@ class ProposalProcess(Process):
         verbose_name_plural = _("提案流程")
 
 
-class ProposalTask(Task):
-    """A viewflow task with what we need to route, scope and supervise it."""
+class ProposalTask(CaseTask):
+    """A proposal's task: the engine's case task with its proposal."""
 
     proposal = models.ForeignKey(Proposal, null=True, on_delete=models.CASCADE, related_name="tasks")
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(max_length=32, blank=True, help_text=_("可办理此任务的角色"))
-    deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    case_field = "proposal"
 
     class Meta:
         verbose_name = _("提案任务")
         verbose_name_plural = _("提案任务")
         indexes = [models.Index(fields=["department", "role"], name="proposaltask_dept_role_idx")]
-
-    def get_absolute_url(self) -> str:
-        return f"/proposals/{self.proposal_id}/" if self.proposal_id else "/"
-
-    @property
-    def case_title(self) -> str:
-        return str(self.proposal) if self.proposal_id else ""
-
-    @property
-    def is_overdue(self) -> bool:
-        from django.utils import timezone
-
-        return bool(self.deadline and self.deadline < timezone.now())

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
-from viewflow.workflow.status import STATUS
 
-from workflow.models import Membership, Role, User
-from workflow.selectors import user_has_role, user_roles
+from workflow import events
+from workflow.flow.runtime import OPEN_TASK
+from workflow.models import Membership, User
+from workflow.selectors import open_tasks, user_has_role, user_roles
 
 from .models import Assignment, Cosigner, Evaluation, ExtensionRequest, Proposal, ProposalTask, Reply
-
-OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+from .roles import Role
 
 
 def _scope_q(user: User) -> Q | None:
@@ -184,36 +184,20 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
         "evaluations": evaluations,
         "merged": list(case.merged.select_related("proposer")),
         "my_tasks": list(open_tasks_for(user=user, proposal=case)),
-        "timeline": _proposal_timeline(proposal=proposal, case=case, internal=internal),
+        "timeline": _proposal_timeline(
+            proposal=proposal, case=case,
+            audience=events.INTERNAL if internal else events.PRIVATE if private else events.PUBLIC,
+        ),
     }
 
 
-# Event types that are the departments' and the office's working papers.
-INTERNAL_EVENTS = {
-    "reassign_requested", "reassign_refused", "extension_requested", "extension_refused",
-    "reply_drafted", "reply_revised", "reply_returned_by_leader", "reply_returned", "opinion_sent",
-}
-PRIVATE_PAYLOAD = ("note", "reason", "until", "comment")
-
-
-def _proposal_timeline(*, proposal: Proposal, case: Proposal, internal: bool) -> list:
-    """The proposal's timeline (with the target's events when merged), its
-    working papers left out for people outside the office and the departments."""
-    from workflow.selectors import case_timeline
-
-    entries = case_timeline(case=proposal)
+def _proposal_timeline(*, proposal: Proposal, case: Proposal, audience: str) -> list:
+    """The proposal's timeline (with the target's events when merged), cut to
+    what the viewer's audience may see (workflow.events, proposals/events.py)."""
+    entries = events.case_timeline(case=proposal, audience=audience)
     if case.pk != proposal.pk:
-        entries = sorted(entries + [e for e in case_timeline(case=case) if e.kind == "event"], key=lambda e: e.at)
-    if internal:
-        return entries
-    kept = []
-    for entry in entries:
-        if entry.kind == "event":
-            if entry.title in INTERNAL_EVENTS:
-                continue
-            entry.details = {k: v for k, v in (entry.details or {}).items() if k not in PRIVATE_PAYLOAD}
-        kept.append(entry)
-    return kept
+        entries = sorted(entries + events.case_timeline(case=case, audience=audience, events_only=True), key=lambda e: e.at)
+    return entries
 
 
 def user_is_supervising(user: User, proposal: Proposal) -> bool:
@@ -225,40 +209,9 @@ def user_is_supervising(user: User, proposal: Proposal) -> bool:
     return False
 
 
-DEPARTMENT_TASK_ROLES = (Role.HANDLER, Role.DEPT_LEADER)
-
-
-def _task_scope_q(user: User) -> Q:
-    """Tasks the user may act on: their own; a department's tasks for the role
-    they hold in that department (any of its handlers may act, whoever took
-    it); the proposal office's tasks, which may name the department they are
-    about (调整审批, 督办审核) but belong to the office."""
-    q = Q(owner=user)
-    memberships = list(
-        Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id")
-    )
-    for role, department_id in memberships:
-        if role == Role.PROPOSAL_OFFICE:
-            q |= Q(role=role)
-        elif role in DEPARTMENT_TASK_ROLES:
-            q |= Q(role=role, department_id=department_id)
-        else:
-            q |= Q(owner__isnull=True, role=role, department_id=department_id)
-    return q
-
-
 def open_tasks_for(*, user: User, proposal: Proposal | None = None) -> QuerySet[ProposalTask]:
-    qs = ProposalTask.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).filter(_task_scope_q(user))
-    if proposal is not None:
-        qs = qs.filter(proposal=proposal)
-    return qs.select_related("proposal", "department", "process").order_by("deadline", "pk")
-
-
-def scope_task_queue(qs, user: User):
-    """Hook for workflow.selectors.queue_tasks: viewflow's queue holds every
-    task of a permission; keep proposal tasks of the user's own role and department."""
-    allowed = ProposalTask.objects.filter(_task_scope_q(user)).values("pk")
-    return qs.filter(Q(proposaltask__isnull=True) | Q(pk__in=allowed))
+    """Open proposal tasks the user may act on (the engine's task scope)."""
+    return open_tasks(user=user, task_model=ProposalTask, case=proposal)
 
 
 def overdue_evaluation_tasks(*, user: User, proposal: Proposal) -> QuerySet[ProposalTask]:

@@ -23,12 +23,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from workflow.models import Department, Role
-from workflow.rules import label_choices, negative_codes, time_limit_text
+from workflow.events import present_timeline
+from workflow.models import Department
+from workflow.rules import negative_codes, time_limit_text
 from workflow.selectors import require_role, user_has_role, user_roles
+from workflow.web import apply_service_errors, keyed_form, label_map, querystring_without_page
 
 from . import forms, selectors, services
-from .models import Assignment, Consultation, Cosigner, ExtensionRequest, Proposal, Reply
+from .models import Assignment, Cosigner, ExtensionRequest, Proposal, Reply
+from .roles import Role
 
 PAGE_SIZE = 20
 
@@ -61,134 +64,18 @@ def _extension_or_404(user, pk: int) -> tuple[ExtensionRequest, Proposal]:
     return req, proposal
 
 
-def _form(cls, key: str, data=None, **kwargs):
-    """Forms share one page: keep their HTML ids apart (names stay plain)."""
-    return cls(data, auto_id=f"id_{key}_%s", **kwargs)
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (unknown fields become form errors)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, exc)
+_form = keyed_form
+_apply_errors = apply_service_errors
+_labels = label_map
+_querystring = querystring_without_page
 
 
 def _detail_url(proposal) -> str:
     return reverse("proposals:detail", args=[proposal.pk])
 
 
-def _labels(scale: str) -> dict[str, str]:
-    return {c.code: c.label for c in label_choices(scale)}
-
-
-def _querystring(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
-# --- timeline in Chinese --------------------------------------------------------------------
-EVENT_TEXT = {
-    "drafted": gettext_lazy("起草提案（草稿）"),
-    "draft_updated": gettext_lazy("修改草稿"),
-    "submitted_for_cosign": gettext_lazy("提交，邀请委员联名"),
-    "cosign_confirmed": gettext_lazy("确认联名"),
-    "cosign_declined": gettext_lazy("拒绝联名"),
-    "cosign_withdrawn": gettext_lazy("撤回联名邀请"),
-    "evaluation_waived": gettext_lazy("委员逾期未评价（已记录）"),
-    "cosign_complete": gettext_lazy("联名确认完成，待提交"),
-    "submitted": gettext_lazy("提交提案，待审查"),
-    "accepted": gettext_lazy("立案"),
-    "rejected": gettext_lazy("不予立案"),
-    "merged": gettext_lazy("并案办理"),
-    "merged_in": gettext_lazy("并入其他提案"),
-    "forwarded": gettext_lazy("转意见建议"),
-    "assigned": gettext_lazy("交办"),
-    "key_set": gettext_lazy("设为重点提案"),
-    "key_unset": gettext_lazy("取消重点提案"),
-    "public_set": gettext_lazy("设为答复公开"),
-    "public_unset": gettext_lazy("设为答复不公开"),
-    "signed": gettext_lazy("签收"),
-    "reassign_requested": gettext_lazy("申请调整承办单位"),
-    "reassign_approved": gettext_lazy("同意调整承办单位"),
-    "reassign_refused": gettext_lazy("不同意调整承办单位"),
-    "consulted": gettext_lazy("办理协商"),
-    "opinion_sent": gettext_lazy("送会办意见"),
-    "reply_drafted": gettext_lazy("撰写答复函"),
-    "reply_revised": gettext_lazy("修改答复函"),
-    "reply_submitted": gettext_lazy("答复函送单位领导签发"),
-    "reply_signed": gettext_lazy("单位领导签发答复函"),
-    "reply_returned_by_leader": gettext_lazy("单位领导退回答复函"),
-    "replies_signed": gettext_lazy("答复函均已签发，进入督办审核"),
-    "reply_passed": gettext_lazy("督办审核通过"),
-    "reply_returned": gettext_lazy("督办审核退回"),
-    "replied": gettext_lazy("答复送达委员"),
-    "extension_requested": gettext_lazy("申请延期答复"),
-    "extension_approved": gettext_lazy("同意延期答复"),
-    "extension_refused": gettext_lazy("不同意延期答复"),
-    "evaluated": gettext_lazy("委员评价"),
-    "evaluation_complete": gettext_lazy("评价完成，待办结"),
-    "closed": gettext_lazy("办结"),
-    "rehandling": gettext_lazy("委员不满意，重新办理"),
-}
-
-
 def _timeline(entries: list, labels: dict) -> tuple[list[dict], list[dict]]:
-    dept_ids = set()
-    for e in entries:
-        if e.kind != "event":
-            continue
-        for key in ("department", "from_department", "to_department"):
-            if isinstance(e.details.get(key), int):
-                dept_ids.add(e.details[key])
-        dept_ids.update(d for d in e.details.get("departments") or [] if isinstance(d, int))
-    depts = Department.objects.in_bulk(dept_ids) if dept_ids else {}
-    status_labels = dict(Proposal.Status.choices)
-    field_names = {f.name: str(getattr(f, "verbose_name", f.name)) for f in Proposal._meta.get_fields() if hasattr(f, "verbose_name")}
-    events, history = [], []
-    for e in entries:
-        if e.kind != "event":
-            changes = [
-                {"field": field_names.get(name, name), "old": v.get("old"), "new": v.get("new")}
-                for name, v in (e.details or {}).items()
-            ]
-            history.append({"at": e.at, "actor": e.actor, "title": {"created": _("创建"), "deleted": _("删除")}.get(e.title, _("修改")), "changes": changes})
-            continue
-        d = e.details or {}
-        parts = []
-        dept = depts.get(d.get("department"))
-        if dept:
-            parts.append(str(dept))
-        if d.get("departments"):
-            parts.append("、".join(str(depts.get(i, i)) for i in d["departments"]))
-        if d.get("mode"):
-            mode_labels = dict(Consultation.Mode.choices) if e.title == "consulted" else dict(Proposal.HandlingMode.choices)
-            parts.append(str(mode_labels.get(d["mode"], d["mode"])))
-        if d.get("from_department") and d.get("to_department") and d["from_department"] != d["to_department"]:
-            parts.append(_("%(a)s → %(b)s") % {"a": depts.get(d["from_department"], ""), "b": depts.get(d["to_department"], "")})
-        if d.get("until"):
-            parts.append(_("延至%(d)s") % {"d": d["until"]})
-        if d.get("date"):
-            parts.append(_("协商日期%(d)s") % {"d": d["date"]})
-        if d.get("doc_number"):
-            parts.append(d["doc_number"])
-        if e.title in ("reply_passed", "reply_returned") and d.get("reply_class"):
-            parts.append(_("答复类别%(c)s") % {"c": d["reply_class"]})
-        if e.title == "evaluated":
-            rating = labels["proposal_rating"]
-            parts.append(_("办理过程：%(p)s；办理结果：%(r)s") % {"p": rating.get(d.get("process"), d.get("process")), "r": rating.get(d.get("result"), d.get("result"))})
-        if e.title == "closed" and d.get("grade"):
-            parts.append(_("落实情况%(g)s") % {"g": d["grade"]})
-        note = d.get("note") or d.get("reason") or ""
-        events.append({
-            "at": e.at, "actor": e.actor or _("系统"), "text": str(EVENT_TEXT.get(e.title, e.title)),
-            "details": "；".join(str(p) for p in parts if p), "note": note,
-            "to_state": status_labels.get(e.to_state, ""),
-        })
-    return events, history
+    return present_timeline(model=Proposal, entries=entries, status_labels=dict(Proposal.Status.choices), labels=labels)
 
 
 # --- detail page and its action forms --------------------------------------------------------

@@ -1,7 +1,9 @@
 import pytest
 
 from tests.factories import DepartmentFactory, UserFactory
-from workflow.models import Department, Role
+from workflow.models import Department
+from complaints.roles import ComplaintDepartmentKind, ComplaintRole
+from proposals.roles import ProposalDepartmentKind, Role
 
 PASSWORD = "pw-123456"
 
@@ -18,12 +20,12 @@ def hrss_dept(db):
 
 @pytest.fixture
 def office_dept(db):
-    return DepartmentFactory(code="proposal-office", name="区政协提案委员会", short_name="提案委", kind=Department.Kind.PROPOSAL_OFFICE)
+    return DepartmentFactory(code="proposal-office", name="区政协提案委员会", short_name="提案委", kind=ProposalDepartmentKind.PROPOSAL_OFFICE)
 
 
 @pytest.fixture
 def committee_dept(db):
-    return DepartmentFactory(code="cppcc", name="政协朝天区委员会", short_name="区政协", kind=Department.Kind.COMMITTEE)
+    return DepartmentFactory(code="cppcc", name="政协朝天区委员会", short_name="区政协", kind=ProposalDepartmentKind.COMMITTEE)
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def supervision_dept(db):
 
 @pytest.fixture
 def hotline_dept(db):
-    return DepartmentFactory(code="hotline", name="12345热线中心", short_name="热线中心", kind=Department.Kind.HOTLINE_CENTRE)
+    return DepartmentFactory(code="hotline", name="12345热线中心", short_name="热线中心", kind=ComplaintDepartmentKind.HOTLINE_CENTRE)
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def other_handler(hrss_dept):
 
 @pytest.fixture
 def dispatcher(hotline_dept):
-    return UserFactory(username="dispatcher", roles=[(hotline_dept, Role.DISPATCHER)])
+    return UserFactory(username="dispatcher", roles=[(hotline_dept, ComplaintRole.DISPATCHER)])
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 import factory
 
 from workflow import services
-from workflow.models import Department, Role, User
+from workflow.models import Department, User
+from proposals.roles import Role
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

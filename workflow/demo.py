@@ -2,23 +2,26 @@
 
 Departments and offices appear in ../shared/seeds/ (朝天区 proposal record,
 政务服务中心 reports). Idempotent: runs any number of times without duplicates.
+
+The engine's part is the government departments and the people every case
+type routes to (handlers, leaders, the supervision office, the
+administrator). Each case app's demo.py adds its own DEPARTMENTS, PARENTS and
+ACCOUNTS (same shapes as here) and its cases in load(users=, departments=).
 """
 from __future__ import annotations
 
 from django.db import transaction
 
 from . import services
-from .models import Department, Role, User
+from .models import Department, User
+from .roles import EngineRole as Role
 
 DEMO_PASSWORD = "demo12345"
 
 # code, name, short_name, kind, contact person, phone, doc-number prefix
 DEPARTMENTS = [
-    ("cppcc", "政协广元市朝天区委员会", "区政协", Department.Kind.COMMITTEE, "示例联系人", "0839-0000001", "朝政协函"),
-    ("proposal-office", "政协广元市朝天区委员会提案委员会", "区政协提案委", Department.Kind.PROPOSAL_OFFICE, "示例联系人", "0839-0000002", "朝政协提函"),
     ("gov-office", "广元市朝天区人民政府办公室", "区政府办", Department.Kind.GOVERNMENT, "示例联系人", "0839-0000003", "朝府办函"),
     ("supervision", "广元市朝天区人民政府督查室", "政府督查室", Department.Kind.SUPERVISION_OFFICE, "示例联系人", "0839-0000004", "朝府督函"),
-    ("hotline", "广元市朝天区12345政务服务便民热线中心", "12345热线中心", Department.Kind.HOTLINE_CENTRE, "示例联系人", "12345", ""),
     ("approval", "广元市朝天区行政审批和数据局", "区行政审批局", Department.Kind.GOVERNMENT, "示例联系人", "0839-0000000", "朝审函"),
     ("service-centre", "广元市朝天区政务服务中心", "区政务服务中心", Department.Kind.GOVERNMENT, "示例联系人", "0839-0000005", "朝政服函"),
     ("hrss", "广元市朝天区人力资源和社会保障局", "区人社局", Department.Kind.GOVERNMENT, "示例联系人", "0839-0000006", "朝人社函"),
@@ -26,20 +29,15 @@ DEPARTMENTS = [
     ("housing", "广元市朝天区住房和城乡建设局", "区住建局", Department.Kind.GOVERNMENT, "示例联系人", "0839-0000008", "朝住建函"),
     ("realestate", "广元市朝天区不动产登记中心", "区不动产登记中心", Department.Kind.GOVERNMENT, "示例联系人", "0839-0000009", "朝不动产函"),
 ]
-PARENTS = {"service-centre": "approval", "realestate": "housing", "supervision": "gov-office", "proposal-office": "cppcc"}
+PARENTS = {"service-centre": "approval", "realestate": "housing", "supervision": "gov-office"}
 
 # username, full name, [(department code, role)], is_superuser
 ACCOUNTS = [
-    ("member1", "示例委员", [("cppcc", Role.MEMBER)], False),
-    ("member2", "示例委员二", [("cppcc", Role.MEMBER)], False),
-    ("office1", "示例提案委工作人员", [("proposal-office", Role.PROPOSAL_OFFICE)], False),
     ("handler1", "示例承办人", [("approval", Role.HANDLER)], False),
     ("leader1", "示例单位领导", [("approval", Role.DEPT_LEADER)], False),
     ("handler2", "示例人社局承办人", [("hrss", Role.HANDLER)], False),
     ("leader2", "示例人社局领导", [("hrss", Role.DEPT_LEADER)], False),
-    ("dispatcher1", "示例派单员", [("hotline", Role.DISPATCHER)], False),
     ("supervisor1", "示例督查人员", [("supervision", Role.SUPERVISOR)], False),
-    ("keyleader1", "示例牵头领导", [("gov-office", Role.KEY_LEADER)], False),
     ("admin", "示例管理员", [("gov-office", Role.ADMIN)], True),
 ]
 
@@ -73,24 +71,35 @@ def ensure_demo_calendar(*, actor: User | None = None) -> list[int]:
     )
 
 
+def demo_organisation() -> tuple[list, dict, list]:
+    """The engine's departments, parents and accounts plus every case app's."""
+    departments, parents, accounts = list(DEPARTMENTS), dict(PARENTS), list(ACCOUNTS)
+    for module in services.case_app_modules("demo"):
+        departments += getattr(module, "DEPARTMENTS", [])
+        parents.update(getattr(module, "PARENTS", {}))
+        accounts += getattr(module, "ACCOUNTS", [])
+    return departments, parents, accounts
+
+
 @transaction.atomic
 def load_demo_data(*, actor: User | None = None) -> dict:
     services.defaults_ensure(actor=actor)
     ensure_demo_calendar(actor=actor)
+    departments, parents, accounts = demo_organisation()
     depts = {}
-    for code, name, short, kind, person, phone, prefix in DEPARTMENTS:
+    for code, name, short, kind, person, phone, prefix in departments:
         dept, _ = Department.objects.update_or_create(
             code=code,
             defaults={"name": name, "short_name": short, "kind": kind, "contact_person": person,
                       "contact_phone": phone, "doc_number_prefix": prefix},
         )
         depts[code] = dept
-    for child, parent in PARENTS.items():
+    for child, parent in parents.items():
         if depts[child].parent_id != depts[parent].pk:
             depts[child].parent = depts[parent]
             depts[child].save(update_fields=["parent"])
     users = {}
-    for username, full_name, roles, superuser in ACCOUNTS:
+    for username, full_name, roles, superuser in accounts:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, full_name=full_name, is_superuser=superuser, is_staff=superuser)

@@ -1,33 +1,38 @@
 """Roles as Django groups.
 
-Each Role is a group named by its code. A person's groups are derived from
-their active memberships (services.user_sync_groups). The default
-permissions below are added to a group after every migrate; permissions an
-administrator adds in the admin are kept (nothing is removed).
+The engine's own roles are the ones every case type shares: the people of a
+department who handle cases and sign them off, supervisors, administrators.
+Case apps register theirs (committee members, the proposal office,
+dispatchers, ...) in workflow.registry, with the default permissions of each
+role's group. Each registered role is a group named by its code. A person's
+groups are derived from their active memberships (services.user_sync_groups).
+The default permissions are added to a group after every migrate; permissions
+an administrator adds in the admin are kept (nothing is removed).
 """
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from . import registry
+from .registry import RoleScope
 
-# "app_label.codename" strings. Permissions not (yet) defined are skipped, so
-# later apps can list theirs here before their models exist.
-DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
-    # view_proposalprocess is viewflow's flow-wide gate: without it a user's
-    # inbox is empty. It is never the scope: selectors scope by department.
-    Role.MEMBER: ["proposals.add_proposal", "proposals.view_proposal", "proposals.view_proposalprocess"],
-    Role.PROPOSAL_OFFICE: [
-        "proposals.view_proposal", "proposals.review_proposal", "proposals.view_proposalprocess",
-        "workflow.view_department", "workflow.view_calendarday",
-    ],
-    Role.HANDLER: ["proposals.view_proposal", "proposals.handle_proposal", "proposals.view_proposalprocess", "complaints.view_complaint"],
-    Role.DEPT_LEADER: ["proposals.view_proposal", "proposals.handle_proposal", "proposals.view_proposalprocess", "complaints.view_complaint"],
-    Role.DISPATCHER: ["complaints.view_complaint", "complaints.change_complaint", "complaints.add_complaint"],
-    Role.SUPERVISOR: ["proposals.view_proposal", "proposals.view_proposalprocess", "complaints.view_complaint"],
-    Role.KEY_LEADER: ["proposals.view_proposal", "proposals.view_proposalprocess"],
-    Role.ADMIN: [],  # administrators are superusers
-}
+
+class EngineRole(models.TextChoices):
+    HANDLER = "handler", _("承办人员")
+    DEPT_LEADER = "dept_leader", _("单位领导")
+    SUPERVISOR = "supervisor", _("督查人员")
+    ADMIN = "admin", _("系统管理员")
+
+
+def register_engine_roles() -> None:
+    registry.register_roles(
+        EngineRole,
+        scopes={EngineRole.HANDLER: RoleScope.DEPARTMENT, EngineRole.DEPT_LEADER: RoleScope.DEPARTMENT},
+        app="workflow",
+    )
+    registry.grant_permissions(EngineRole.ADMIN, [])  # administrators are superusers
 
 
 def _permission(dotted: str) -> Permission | None:
@@ -37,12 +42,12 @@ def _permission(dotted: str) -> Permission | None:
 
 def ensure_role_groups() -> dict[str, Group]:
     groups = {}
-    for role in Role:
-        group, _ = Group.objects.get_or_create(name=role.value)
-        perms = [p for p in (_permission(d) for d in DEFAULT_ROLE_PERMISSIONS.get(role, [])) if p]
+    for spec in registry.roles():
+        group, _created = Group.objects.get_or_create(name=spec.code)
+        perms = [p for p in (_permission(d) for d in sorted(spec.permissions)) if p]
         if perms:
             group.permissions.add(*perms)
-        groups[role.value] = group
+        groups[spec.code] = group
     return groups
 
 

@@ -1,15 +1,15 @@
 """Reads of the shared engine, always for a given user."""
 from __future__ import annotations
 
-import datetime as dt
 import functools
-from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 
-from .models import CaseEvent, Department, Membership, Role, User
+from . import registry
+from .models import Department, Membership, User
+from .roles import EngineRole
 
 
 def user_roles(*, user: User) -> set[str]:
@@ -22,7 +22,7 @@ def user_roles(*, user: User) -> set[str]:
             .values_list("role", flat=True)
         )
         if user.is_superuser:
-            roles.add(Role.ADMIN.value)
+            roles.add(EngineRole.ADMIN.value)
         user._role_cache = roles
     return roles
 
@@ -48,8 +48,8 @@ def require_role(*, user: User, role: str, department: Department | None = None)
     if user_has_role(user=user, role=role, department=department):
         return
     if department is not None:
-        raise PermissionDenied(_("您不是“%(dept)s”的%(role)s，无权办理。") % {"dept": department, "role": Role(role).label})
-    raise PermissionDenied(_("此操作需要“%(role)s”角色。") % {"role": Role(role).label})
+        raise PermissionDenied(_("您不是“%(dept)s”的%(role)s，无权办理。") % {"dept": department, "role": registry.role_label(role)})
+    raise PermissionDenied(_("此操作需要“%(role)s”角色。") % {"role": registry.role_label(role)})
 
 
 def user_departments(*, user: User, role: str | None = None) -> models.QuerySet[Department]:
@@ -95,95 +95,71 @@ def flow_classes() -> tuple:
     return tuple(result)
 
 
-TASK_RELATED: list[str] = ["process"]
+# --- tasks: the inbox and the queue ----------------------------------------------
+def task_scope_q(*, user: User) -> Q:
+    """Open case tasks the user may act on: their own, and those routed to a
+    role they hold, as the role's scope says (workflow.registry.RoleScope):
+    a department role acts on its department's tasks whoever took them, an
+    office role on every task of that role, a personal role on the unassigned
+    tasks of its department."""
+    q = Q(owner=user)
+    memberships = Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id")
+    for role, department_id in memberships:
+        spec = registry.role(role)
+        scope = spec.scope if spec else registry.RoleScope.PERSONAL
+        if scope == registry.RoleScope.OFFICE:
+            q |= Q(role=role)
+        elif scope == registry.RoleScope.DEPARTMENT:
+            q |= Q(role=role, department_id=department_id)
+        else:
+            q |= Q(owner__isnull=True, role=role, department_id=department_id)
+    return q
 
 
-def register_task_related(*paths: str) -> None:
-    """Apps name what their task rows show (e.g. the case), loaded with the list in one query."""
-    for path in paths:
-        if path not in TASK_RELATED:
-            TASK_RELATED.append(path)
+def open_tasks(*, user: User, task_model, case=None) -> models.QuerySet:
+    """Open tasks (new or assigned) of one case type the user may act on, earliest deadline first."""
+    from viewflow.workflow.status import STATUS
+
+    qs = task_model.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).filter(task_scope_q(user=user))
+    if case is not None:
+        qs = qs.filter(**{task_model.case_field: case})
+    return qs.select_related(task_model.case_field, "department", "process").order_by("deadline", "pk")
+
+
+def _scope_queue(qs, user: User):
+    """viewflow's queue holds every task of a permission: keep, of each case
+    type, the tasks of the user's own role and department."""
+    for model in registry.task_models():
+        allowed = model.objects.filter(task_scope_q(user=user)).values("pk")
+        qs = qs.filter(Q(**{f"{model._meta.model_name}__isnull": True}) | Q(pk__in=allowed))
+    return qs
 
 
 def inbox_tasks(*, user: User):
     """The user's assigned tasks, built on viewflow's task queries."""
     from viewflow.workflow.models import Task
 
-    return Task.objects.inbox(flow_classes(), user).select_related(*TASK_RELATED).order_by("-created")
-
-
-TASK_SCOPES: list = []
-
-
-def register_task_scope(fn) -> None:
-    """Apps narrow viewflow's permission-wide queue to the user's department: fn(qs, user) -> qs."""
-    if fn not in TASK_SCOPES:
-        TASK_SCOPES.append(fn)
+    return Task.objects.inbox(flow_classes(), user).order_by("-created")
 
 
 def queue_tasks(*, user: User):
-    """Unassigned tasks the user may take, scoped by each app's rule."""
+    """Unassigned tasks the user may take, scoped by role and department."""
     from viewflow.workflow.models import Task
 
-    qs = Task.objects.queue(flow_classes(), user)
-    for scope in TASK_SCOPES:
-        qs = scope(qs, user)
-    return qs.select_related(*TASK_RELATED).order_by("-created")
+    return _scope_queue(Task.objects.queue(flow_classes(), user), user).order_by("-created")
 
 
-# --- timeline -------------------------------------------------------------------
-@dataclass
-class TimelineEntry:
-    at: dt.datetime
-    kind: str  # "event" or "history"
-    title: str
-    actor: str = ""
-    from_state: str = ""
-    to_state: str = ""
-    details: dict = field(default_factory=dict)
-
-
-def case_timeline(*, case: models.Model) -> list[TimelineEntry]:
-    """Merge the case's event log and its simple-history rows, oldest first.
-
-    History rows that an event already explains (same time to the second,
-    same actor) are still shown: they tell which fields changed.
-    """
-    ct = ContentType.objects.get_for_model(case, for_concrete_model=True)
-    entries: list[TimelineEntry] = []
-    for ev in CaseEvent.objects.filter(case_type=ct, case_id=case.pk).select_related("actor"):
-        entries.append(
-            TimelineEntry(
-                at=ev.created_at, kind="event", title=ev.type, actor=str(ev.actor or ""),
-                from_state=ev.from_state, to_state=ev.to_state, details=ev.payload,
-            )
-        )
-    history = getattr(case, "history", None)
-    if history is not None:
-        records = list(history.all().select_related("history_user").order_by("history_date", "history_id"))
-        previous = None
-        for record in records:
-            changes = {}
-            if previous is not None:
-                delta = record.diff_against(previous)
-                changes = {c.field: {"old": _plain(c.old), "new": _plain(c.new)} for c in delta.changes}
-            title = {"+": "created", "~": "changed", "-": "deleted"}.get(record.history_type, "changed")
-            if previous is None or changes or record.history_type != "~":
-                entries.append(
-                    TimelineEntry(
-                        at=record.history_date, kind="history", title=title,
-                        actor=str(record.history_user or ""), details=changes,
-                    )
-                )
-            previous = record
-    entries.sort(key=lambda e: (e.at, 0 if e.kind == "event" else 1))
-    return entries
-
-
-def _plain(value):
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
+def case_tasks(tasks) -> list:
+    """The case task rows (department, deadline, case) behind viewflow task
+    rows, in the same order: one query per registered case type, whatever
+    the number of rows."""
+    tasks = list(tasks)
+    ids = [t.pk for t in tasks]
+    found = {}
+    for model in registry.task_models():
+        for row in model.objects.filter(pk__in=ids).select_related(model.case_field, "process", "department"):
+            found[row.pk] = row
+    return [found.get(t.pk, t) for t in tasks]
 
 
 def notification_list(*, user: User, unread_only: bool = False):

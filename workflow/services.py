@@ -19,37 +19,48 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .models import CalendarDay, CalendarYear, CaseEvent, Department, Membership, Role, User
+from . import registry
+from .models import CalendarDay, CalendarYear, CaseEvent, Department, Membership, User
+from .roles import EngineRole
 
 
-# --- event log ----------------------------------------------------------------
-def event_record(
-    *,
-    case: models.Model,
-    type: str,
-    actor: User | None,
-    from_state: str = "",
-    to_state: str = "",
-    payload: dict | None = None,
-    at: dt.datetime | None = None,
-) -> CaseEvent:
-    """Write one row of a case's event log. Call it inside the service's transaction."""
-    return CaseEvent.objects.create(
-        case_type=ContentType.objects.get_for_model(case, for_concrete_model=True),
-        case_id=case.pk,
-        type=type,
-        actor=actor if actor and actor.is_authenticated else None,
-        from_state=from_state or "",
-        to_state=to_state or "",
-        payload=payload or {},
-        created_at=at or timezone.now(),
-    )
+# --- event log and case state ----------------------------------------------------
+from .events import event_record  # noqa: E402  (one place writes events: workflow.events)
+
+
+def require_status(obj, allowed, message: str) -> None:
+    """Refuse (ValidationError) unless obj.status is one of `allowed`."""
+    if obj.status not in set(allowed):
+        raise ValidationError(message + _("（当前状态：%(status)s）") % {"status": obj.get_status_display()})
+
+
+def case_set_status(*, case: models.Model, status: str, actor: User | None, event: str, extra_fields=(), **payload) -> None:
+    """Move a (locked) case to `status`, saving with update_fields and writing the event."""
+    old = case.status
+    case.status = status
+    case.save(update_fields=["status", *extra_fields])
+    event_record(case=case, type=event, actor=actor, from_state=old, to_state=status, payload=payload)
+
+
+def role_people(*, role: str, department: Department | None = None) -> list[User]:
+    """The active people holding `role` (in `department`, when given): whom to notify."""
+    memberships = {"memberships__role": role, "memberships__is_active": True}
+    if department is not None:
+        memberships["memberships__department"] = department
+    return list(User.objects.filter(is_active=True, **memberships).distinct())
+
+
+def notify_on_commit(*, users, kind: str, title: str, body: str = "", url: str = "") -> None:
+    """Notify people once the service's transaction commits (never for a rolled-back change)."""
+    users = [u for u in users if u is not None]
+    if users:
+        transaction.on_commit(lambda: notification_send(recipients=users, kind=kind, title=title, body=body, url=url))
 
 
 # --- organisation -------------------------------------------------------------
 def user_sync_groups(*, user: User) -> None:
     """Make the user's role groups match their active memberships."""
-    role_names = {r.value for r in Role}
+    role_names = {spec.code for spec in registry.roles()}
     wanted = set(
         Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True).distinct()
     )
@@ -62,7 +73,7 @@ def user_sync_groups(*, user: User) -> None:
 
 @transaction.atomic
 def membership_grant(*, actor: User | None, user: User, department: Department, role: str) -> Membership:
-    if role not in Role.values:
+    if registry.role(role) is None:
         raise ValidationError(_("未知角色：%(role)s") % {"role": role})
     if not department.is_active:
         raise ValidationError(_("单位“%(dept)s”已停用，不能分配角色。") % {"dept": department})
@@ -245,12 +256,11 @@ def time_limits_ensure(*, rows) -> int:
 
 @transaction.atomic
 def rules_seed_defaults(*, actor: User | None = None) -> int:
-    """Create the default rules of RULES.md that are missing. Never overwrites."""
-    from . import defaults
+    """Create the default rules the case apps registered (RULES.md) that are missing. Never overwrites."""
     from .models import LabelChoice, LabelScale
 
-    created = time_limits_ensure(rows=defaults.TIME_LIMITS)
-    for code, name, note, choices in defaults.LABEL_SCALES:
+    created = time_limits_ensure(rows=registry.time_limit_defaults())
+    for code, name, note, choices in registry.label_scale_defaults():
         scale, was_created = LabelScale.objects.get_or_create(code=code, defaults={"name": name, "note": note})
         created += was_created
         for order, (ccode, label, negative) in enumerate(choices, start=1):
@@ -322,7 +332,7 @@ def calendar_check_next_year(*, today: dt.date) -> int | None:
     if today.month < 11 or CalendarYear.objects.filter(year=next_year).exists():
         return None
     admins = list(
-        User.objects.filter(models.Q(is_superuser=True) | models.Q(memberships__role=Role.ADMIN, memberships__is_active=True))
+        User.objects.filter(models.Q(is_superuser=True) | models.Q(memberships__role=EngineRole.ADMIN, memberships__is_active=True))
         .filter(is_active=True).distinct()
     )
     notification_send(
@@ -345,3 +355,37 @@ def notification_mark_read(*, actor: User, notification_ids: list[int] | None = 
         qs = qs.filter(pk__in=notification_ids)
     # No history on notifications: they are messages, not domain records.
     return qs.update(read_at=timezone.now())
+
+
+# --- document numbers -------------------------------------------------------------
+def document_number_prefix(*, department: Department) -> str:
+    return department.doc_number_prefix or department.short_name
+
+
+def document_number_issue(*, department: Department, year: int, is_used, typed: str = "", series: str = "letter") -> str:
+    """The next number of a department's series (朝审函〔2019〕28号), or a typed
+    one checked against the series: right prefix and year, no leading zero,
+    unused. `is_used(number)` tells whether a case already carries a number.
+    Call inside the service's transaction: the counter row stays locked."""
+    import re
+
+    from .models import DocumentCounter
+
+    counter, _c = DocumentCounter.objects.select_for_update().get_or_create(department=department, series=series, year=year)
+    prefix = document_number_prefix(department=department)
+    if typed:
+        match = re.fullmatch(re.escape(prefix) + r"〔(\d{4})〕([1-9]\d{0,5})号", typed)
+        if not match or int(match.group(1)) != year:
+            raise ValidationError({"doc_number": _("发文字号格式应为“%(example)s”（本单位前缀、%(year)d年、序号不加“第”和前导零）。") % {"example": f"{prefix}〔{year}〕1号", "year": year}})
+        if is_used(typed):
+            raise ValidationError({"doc_number": _("发文字号%(n)s已被使用。") % {"n": typed}})
+        counter.last = max(counter.last, int(match.group(2)))
+        counter.save(update_fields=["last"])
+        return typed
+    while True:
+        counter.last += 1
+        number = f"{prefix}〔{year}〕{counter.last}号"
+        if not is_used(number):
+            break
+    counter.save(update_fields=["last"])
+    return number

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from . import selectors, services
 from .navigation import entries_for
-from .models import Role
+from . import registry
 
 INBOX_LIMIT = 50
 
@@ -17,14 +17,14 @@ def home(request):
     """Role home page: the task inbox, the queue, and what the role may do."""
     user = request.user
     roles = selectors.user_roles(user=user)
-    inbox = list(selectors.inbox_tasks(user=user)[:INBOX_LIMIT])
-    queue = list(selectors.queue_tasks(user=user)[:INBOX_LIMIT])
+    inbox = selectors.case_tasks(selectors.inbox_tasks(user=user)[:INBOX_LIMIT])
+    queue = selectors.case_tasks(selectors.queue_tasks(user=user)[:INBOX_LIMIT])
     context = {
         "inbox": inbox,
         "queue": queue,
         "memberships": selectors.user_memberships(user=user),
         "links": entries_for(roles),
-        "role_labels": [Role(r).label for r in Role.values if r in roles],
+        "role_labels": [spec.label for spec in registry.roles() if spec.code in roles],
     }
     return render(request, "workflow/home.html", context)
 

@@ -2,7 +2,7 @@ import pytest
 
 from proposals.models import Category, Session
 from tests.factories import UserFactory
-from workflow.models import Role
+from proposals.roles import Role
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from proposals import services
 from proposals.models import Assignment, Cosigner, Evaluation, ExtensionRequest, Proposal, Reply
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
-from workflow.models import CaseEvent, Role
+from workflow.models import CaseEvent
+from proposals.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -57,7 +57,7 @@ def test_two_offices_accepting_at_once_get_consecutive_numbers(session, category
 
 def test_signing_the_same_assignment_twice_at_once_signs_once(session, category, member, office_user, approval_dept, handler):
     from tests.factories import UserFactory
-    from workflow.models import Role
+    from proposals.roles import Role
 
     colleague = UserFactory(username="handler_b", roles=[(approval_dept, Role.HANDLER)])
     with at(2019, 3, 1, 9):

@@ -50,9 +50,9 @@ def test_typed_document_number_must_fit_the_series_and_advances_it(assigned, han
             assert "发文字号" in str(exc.value)
         services.reply_sign_off(actor=dept_leader, reply=reply, approve=True, doc_number="朝审函〔2019〕5号")
     assert Reply.objects.get(pk=reply.pk).doc_number == "朝审函〔2019〕5号"
-    from proposals.models import DocumentCounter
+    from workflow.models import DocumentCounter
 
-    assert DocumentCounter.objects.get(department=approval_dept, year=2019).last == 5
+    assert DocumentCounter.objects.get(department=approval_dept, series="letter", year=2019).last == 5
 
 
 def test_contact_phone_and_cosigners_hidden_from_a_merged_proposer(client, session, category, member, member2, office_user):

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from proposals import selectors, services
 from proposals.models import Proposal
 from tests.proposals.test_services import accepted, at, draft
-from workflow.models import Role
+from proposals.roles import Role
 from workflow.selectors import user_departments
 
 pytestmark = pytest.mark.django_db

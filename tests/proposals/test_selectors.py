@@ -9,7 +9,8 @@ from proposals import selectors, services
 from proposals.flows import ProposalFlow
 from proposals.models import Proposal, ProposalTask, Reply
 from tests.factories import DepartmentFactory, UserFactory
-from workflow.models import Department, Role
+from workflow.models import Department
+from proposals.roles import Role
 from workflow.selectors import inbox_tasks, queue_tasks
 
 pytestmark = pytest.mark.django_db(transaction=False)

@@ -24,7 +24,8 @@ from proposals.models import (
     Reply,
 )
 from tests.factories import DepartmentFactory, UserFactory
-from workflow.models import CaseEvent, Department, Notification, Role
+from workflow.models import CaseEvent, Department, Notification
+from proposals.roles import Role
 from workflow.selectors import inbox_tasks
 
 pytestmark = pytest.mark.django_db(transaction=False)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.test.utils import CaptureQueriesContext
 from django.db import connection
 
-from workflow.models import Role
+from proposals.roles import Role
 
 pytestmark = pytest.mark.django_db
 

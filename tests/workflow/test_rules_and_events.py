@@ -2,9 +2,10 @@ import datetime as dt
 
 import pytest
 
+from workflow.models import Department
+
 from workflow import rules, services
 from workflow.models import CaseEvent, LabelChoice, TimeLimitRule
-from workflow.selectors import case_timeline
 
 pytestmark = pytest.mark.django_db
 
@@ -55,13 +56,29 @@ def test_label_scales():
     assert LabelChoice.history.count() >= 14
 
 
-def test_event_log_and_timeline_merge(approval_dept, office_user):
+@pytest.fixture
+def department_events():
+    """Declare event types for Department, as a case app declares its case's."""
+    from workflow import events
+
+    events.register_events(
+        Department,
+        [events.EventType("assigned", "交办", public=True, public_payload=frozenset({"mode"})),
+         events.EventType("returned", "退回")],
+        public_fields=["name"],
+        private_fields=["contact_phone"],
+    )
+    yield events
+    events._registry.pop(Department._meta.label_lower, None)
+
+
+def test_event_log_and_timeline_merge(approval_dept, office_user, department_events):
     # Given a case-like audited object with an event written by a service
     services.event_record(case=approval_dept, type="assigned", actor=office_user, from_state="new", to_state="assigned", payload={"note": "交办"})
     approval_dept.contact_person = "示例联系人"
     approval_dept.save()
-    # When the timeline is built
-    timeline = case_timeline(case=approval_dept)
+    # When the timeline is built for the people working the case
+    timeline = department_events.case_timeline(case=approval_dept, audience=department_events.INTERNAL)
     # Then it has the creation, the event and the field change, in time order
     kinds = [(e.kind, e.title) for e in timeline]
     assert ("event", "assigned") in kinds
@@ -71,3 +88,35 @@ def test_event_log_and_timeline_merge(approval_dept, office_user):
     assert [e.at for e in timeline] == sorted(e.at for e in timeline)
     event = CaseEvent.objects.get()
     assert event.actor == office_user and event.payload == {"note": "交办"}
+
+
+def test_timeline_is_internal_unless_declared_public(approval_dept, office_user, department_events):
+    # Given a public event with a private payload key, an internal event, and changes to fields of each level
+    services.event_record(case=approval_dept, type="assigned", actor=office_user, payload={"mode": "single", "note": "内部意见"})
+    services.event_record(case=approval_dept, type="returned", actor=office_user, payload={"note": "退回"})
+    approval_dept.name, approval_dept.contact_phone, approval_dept.contact_person = "新名称", "13800000000", "某人"
+    approval_dept.save()
+    ev = department_events
+
+    def seen(audience):
+        entries = ev.case_timeline(case=approval_dept, audience=audience)
+        fields = set()
+        for e in entries:
+            if e.kind == "history":
+                fields |= set(e.details)
+        return {e.title: e.details for e in entries if e.kind == "event"}, fields
+
+    # Then the public sees the public event without its undeclared payload key, and only public fields
+    events_, fields = seen(ev.PUBLIC)
+    assert events_ == {"assigned": {"mode": "single"}} and fields == {"name"}
+    # the case's own people also see the private fields, never internal ones
+    events_, fields = seen(ev.PRIVATE)
+    assert set(events_) == {"assigned"} and fields == {"name", "contact_phone"}
+    # the people working the case see everything
+    events_, fields = seen(ev.INTERNAL)
+    assert set(events_) == {"assigned", "returned"} and fields == {"name", "contact_phone", "contact_person"}
+
+
+def test_an_undeclared_event_type_is_refused(approval_dept, office_user, department_events):
+    with pytest.raises(LookupError):
+        services.event_record(case=approval_dept, type="made_up", actor=office_user)

@@ -1,19 +1,25 @@
 from .calendar import CalendarDay, CalendarYear
+from .documents import DocumentCounter
 from .events import CaseEvent
+from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Notification
-from .organisation import Department, Membership, Role, User
+from .organisation import Department, Membership, User
 from .rules import LabelChoice, LabelScale, TimeLimitRule, TimeUnit
+from .tasks import CaseTask
 
 __all__ = [
     "CalendarDay",
     "CalendarYear",
     "CaseEvent",
+    "CaseTask",
+    "DocumentCounter",
+    "EvaluationBase",
+    "ExtensionRequestBase",
     "Department",
     "LabelChoice",
     "LabelScale",
     "Notification",
     "Membership",
-    "Role",
     "TimeLimitRule",
     "TimeUnit",
     "User",

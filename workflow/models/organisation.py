@@ -1,25 +1,14 @@
-"""Organisation: departments, people, and their roles per department."""
+"""Organisation: departments, people, and their roles per department.
+
+Roles and department kinds are registered by the engine and the case apps
+(workflow.registry): the columns hold codes, their choices are callables.
+"""
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-
-class Role(models.TextChoices):
-    """The roles a person can hold in a department.
-
-    Each role is also a Django group of the same name (see workflow/roles.py),
-    which carries its permissions.
-    """
-
-    MEMBER = "member", _("政协委员")
-    PROPOSAL_OFFICE = "proposal_office", _("提案委工作人员")
-    HANDLER = "handler", _("承办人员")
-    DEPT_LEADER = "dept_leader", _("单位领导")
-    DISPATCHER = "dispatcher", _("派单员")
-    SUPERVISOR = "supervisor", _("督查人员")
-    KEY_LEADER = "key_leader", _("牵头领导")
-    ADMIN = "admin", _("系统管理员")
+from .. import registry
 
 
 class User(AbstractUser):
@@ -40,16 +29,15 @@ class User(AbstractUser):
 
 class Department(models.Model):
     class Kind(models.TextChoices):
+        """The engine's kinds; case apps register theirs (workflow.registry)."""
+
         GOVERNMENT = "government", _("政府部门")
-        PROPOSAL_OFFICE = "proposal_office", _("提案委（提案科）")
         SUPERVISION_OFFICE = "supervision_office", _("督查室")
-        HOTLINE_CENTRE = "hotline_centre", _("热线中心")
-        COMMITTEE = "committee", _("政协组织")
 
     name = models.CharField(_("全称"), max_length=128, unique=True)
     short_name = models.CharField(_("简称"), max_length=64)
     code = models.SlugField(_("代码"), max_length=32, unique=True)
-    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices, default=Kind.GOVERNMENT)
+    kind = models.CharField(_("类型"), max_length=32, choices=registry.department_kind_choices, default=Kind.GOVERNMENT)
     parent = models.ForeignKey(
         "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="children",
@@ -80,7 +68,7 @@ class Membership(models.Model):
     department = models.ForeignKey(
         Department, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="memberships"
     )
-    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=32, choices=registry.role_choices)
     is_active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -95,4 +83,4 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["department", "role"])]
 
     def __str__(self):
-        return f"{self.user} · {self.department} · {self.get_role_display()}"
+        return f"{self.user} · {self.department} · {registry.role_label(self.role)}"

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from workflow.demo import ACCOUNTS, DEMO_PASSWORD, load_demo_data
+from workflow import registry
+from workflow.demo import DEMO_PASSWORD, demo_organisation, load_demo_data
 from workflow.services import case_app_modules
 
 
@@ -14,5 +15,5 @@ class Command(BaseCommand):
             module.load(users=result["users"], departments=result["departments"])
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(result['departments'])} departments, {len(result['users'])} accounts."))
         self.stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
-        for username, full_name, roles, _superuser in ACCOUNTS:
-            self.stdout.write(f"  {username:<12} {full_name} ({', '.join(str(r.label) for _c, r in roles)})")
+        for username, full_name, roles, _superuser in demo_organisation()[2]:
+            self.stdout.write(f"  {username:<12} {full_name} ({', '.join(registry.role_label(r) for _c, r in roles)})")

@@ -1,12 +1,11 @@
-"""Default rule data from ../shared/RULES.md.
+"""Default rules for complaints (../shared/RULES.md, Complaints).
 
-These rows are created when missing (after every migrate, see apps.py);
-administrators then edit them in the admin. A default is never overwritten:
-to switch a rule off, untick 启用 rather than deleting it.
+Registered with the engine (workflow.registry), which creates the rows that
+are missing after every migrate; administrators then edit them in the admin.
 """
+from workflow import registry
 
-# (case_kind, step, category, name, amount, unit, warn_before_wd, note).
-# Each case app keeps its own steps in <app>/defaults.py (proposals/defaults.py).
+# (case_kind, step, category, name, amount, unit, warn_before_wd, note)
 TIME_LIMITS = [
     ("complaint", "dispatch", "", "派单", 1, "wd", 0, "受理后1个工作日内"),
     ("complaint", "sign", "", "签收", 1, "wd", 0, "派单后1个工作日内"),
@@ -24,18 +23,9 @@ TIME_LIMITS = [
     ("complaint", "duplicate_window", "", "重复投诉判定窗口", 30, "days", 0, "同一人或同一地点且内容相似"),
 ]
 
+
 # code, name, note, [(code, label, is_negative)]
 LABEL_SCALES = [
-    ("reply_class", "答复类别", "答复函首页右上角标注；督办审核可更正", [
-        ("A", "所提问题已经解决或采纳", False),
-        ("B", "正在解决或已列入计划解决", False),
-        ("C", "因条件限制留作参考", False),
-    ]),
-    ("proposal_rating", "委员评价", "办理过程与办理结果分别评价", [
-        ("satisfied", "满意", False),
-        ("basically_satisfied", "基本满意", False),
-        ("dissatisfied", "不满意", True),
-    ]),
     ("haocha_rating", "好差评", "后两级为差评", [
         ("very_satisfied", "非常满意", False),
         ("satisfied", "满意", False),
@@ -43,9 +33,9 @@ LABEL_SCALES = [
         ("dissatisfied", "不满意", True),
         ("very_dissatisfied", "非常不满意", True),
     ]),
-    ("implementation_grade", "落实情况", "办结时评定", [
-        ("A", "全部或主要问题已解决", False),
-        ("B", "部分解决或列入计划", False),
-        ("C", "留作参考", False),
-    ]),
 ]
+
+
+def register() -> None:
+    registry.register_time_limits(TIME_LIMITS)
+    registry.register_label_scales(LABEL_SCALES)

@@ -1,4 +1,4 @@
-"""Custom viewflow nodes.
+"""Custom viewflow nodes (open-source viewflow lacks a runtime split).
 
 viewflow 2.4's open-source Split only has fixed branches (`Split.Next` takes
 no data source), so a split whose branches are decided at runtime, one per

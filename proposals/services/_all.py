@@ -9,7 +9,6 @@ HTTP 400) or PermissionDenied (HTTP 403), with messages in Chinese.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from typing import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,21 +16,19 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from viewflow.workflow.exceptions import FlowLockFailed
-from viewflow.workflow.status import STATUS
 
 from workflow import services as engine
-from workflow.models import Department, Role, User
-from workflow.rules import RuleMissing, label_codes, negative_codes, rule_deadline, time_limit_text
+from workflow.flow.runtime import OPEN_TASK, flow_step, open_task, step_deadline
+from workflow.models import Department, User
+from workflow.rules import label_codes, negative_codes, time_limit_text
 from workflow.selectors import require_role, user_has_role
-from workflow.workdays import CalendarYearMissing, end_of_day
+from workflow.workdays import end_of_day
 
-from .models import (
+from ..models import (
     Assignment,
     Category,
     Consultation,
     Cosigner,
-    DocumentCounter,
     Evaluation,
     ExtensionRequest,
     Proposal,
@@ -40,21 +37,17 @@ from .models import (
     Reply,
     Session,
 )
+from ..roles import Role
 
-OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+CASE_KIND = "proposal"  # the time-limit rules' case kind
 
 
-# --- checks ------------------------------------------------------------------------
-def _require_status(obj, allowed: Iterable[str], message: str) -> None:
-    if obj.status not in set(allowed):
-        raise ValidationError(message + _("（当前状态：%(status)s）") % {"status": obj.get_status_display()})
+# --- checks, events, people: the engine's, for proposals ------------------------------
+_require_status = engine.require_status
 
 
 def _deadline(step: str, start: dt.datetime) -> dt.datetime:
-    try:
-        return rule_deadline(case_kind="proposal", step=step, start=start)
-    except (CalendarYearMissing, RuleMissing) as exc:
-        raise ValidationError(str(exc))
+    return step_deadline(case_kind=CASE_KIND, step=step, start=start)
 
 
 def _event(proposal: Proposal, type: str, actor, from_state="", to_state="", **payload):
@@ -62,129 +55,44 @@ def _event(proposal: Proposal, type: str, actor, from_state="", to_state="", **p
 
 
 def _set_status(proposal: Proposal, status: str, actor, event: str, extra_fields=(), **payload):
-    old = proposal.status
-    proposal.status = status
-    proposal.save(update_fields=["status", *extra_fields])
-    _event(proposal, event, actor, old, status, **payload)
+    engine.case_set_status(case=proposal, status=status, actor=actor, event=event, extra_fields=extra_fields, **payload)
 
 
 def _notify_users(users, title: str, body: str = "", url: str = "", kind: str = "proposal"):
-    users = [u for u in users if u is not None]
-    if users:
-        transaction.on_commit(lambda: engine.notification_send(recipients=users, kind=kind, title=title, body=body, url=url))
+    engine.notify_on_commit(users=users, kind=kind, title=title, body=body, url=url)
 
 
 def _department_people(department: Department, role: str) -> list[User]:
-    return list(
-        User.objects.filter(memberships__department=department, memberships__role=role, memberships__is_active=True, is_active=True).distinct()
-    )
+    return engine.role_people(role=role, department=department)
 
 
 def _office_people() -> list[User]:
-    return list(
-        User.objects.filter(memberships__role=Role.PROPOSAL_OFFICE, memberships__is_active=True, is_active=True).distinct()
-    )
+    return engine.role_people(role=Role.PROPOSAL_OFFICE)
 
 
 def _url(proposal: Proposal) -> str:
-    return f"/proposals/{proposal.pk}/"
+    return proposal.get_absolute_url()
 
 
-# --- flow plumbing -------------------------------------------------------------------
+# --- flow plumbing: the engine's runtime, for the proposal flow ------------------------
+def _node(name: str):
+    from ..flows import ProposalFlow
+
+    return getattr(ProposalFlow, name)
+
+
 def _open_task(proposal: Proposal, nodes, **data) -> ProposalTask:
-    from .flows import ProposalFlow
-
     names = [nodes] if isinstance(nodes, str) else list(nodes)
-    node_refs = [getattr(ProposalFlow, n) for n in names]
-    tasks = ProposalTask.objects.filter(proposal=proposal, flow_task__in=node_refs, status__in=OPEN_TASK).order_by("pk")
-    for task in tasks:
-        if all(task.data.get(k) == v for k, v in data.items()):
-            return task
-    raise ValidationError(_("当前没有待办理的“%(step)s”环节，可能已被他人处理或流程已变化，请刷新后重试。") % {"step": "/".join(str(r) for r in node_refs)})
+    return open_task(task_model=ProposalTask, case_field="proposal", case=proposal, nodes=[_node(n) for n in names], **data)
 
 
-@contextmanager
 def _flow_step(task: ProposalTask, actor: User):
-    """Lock the process, take the task for the actor, let the caller do the
-    domain work, then complete the task (the flow moves on) — one transaction.
-
-    On PostgreSQL the process row is locked with FOR UPDATE NOWAIT (viewflow
-    retries a few times); when someone else keeps it busy the user is asked to
-    retry instead of getting a server error."""
-    try:
-        with _locked_activation(task, actor) as activation:
-            yield activation
-    except FlowLockFailed:
-        raise ValidationError(_("该提案正由他人同时办理，请稍后刷新重试。"))
+    return flow_step(task, actor, busy_message=_("该提案正由他人同时办理，请稍后刷新重试。"))
 
 
-@contextmanager
-def _locked_activation(task: ProposalTask, actor: User):
-    with task.activation() as activation:
-        current = activation.task
-        if current.status not in (STATUS.NEW, STATUS.ASSIGNED):
-            raise ValidationError(_("该任务已被处理，请刷新页面。"))
-        if current.status == STATUS.NEW:
-            activation.assign(actor)
-        elif current.owner_id != actor.pk:
-            # Department tasks belong to the department: any of its handlers may act.
-            activation.reassign(actor)
-        activation.start(None)
-        yield activation
-        activation.execute()
-
-
-def flow_task_created(*, task: ProposalTask, proposal: Proposal) -> None:
-    """onCreate hook: route and time the new task (who may do it, by when)."""
-    node = task.flow_task.name
-    data = task.data or {}
-    now = timezone.now()
-    task.proposal = proposal
-    assignment = Assignment.objects.select_related("department").filter(pk=data.get("assignment_id")).first()
-    role, deadline = "", None
-    if node == "cosign":
-        role, deadline = Role.MEMBER, _safe_deadline("cosign", now)
-    elif node == "submit":
-        role = Role.MEMBER
-    elif node in ("review", "assign", "reassign_decide", "close"):
-        role, deadline = Role.PROPOSAL_OFFICE, _safe_deadline(node, now)
-    elif node == "supervision_review":
-        role, deadline = Role.PROPOSAL_OFFICE, _safe_deadline("supervision_review", now)
-    elif node == "sign":
-        role, deadline = Role.HANDLER, _safe_deadline("sign", now)
-    elif node in ("co_opinion", "draft_reply", "revise"):
-        role, deadline = Role.HANDLER, assignment.deadline if assignment else None
-    elif node in ("sign_off", "revise_sign_off"):
-        role, deadline = Role.DEPT_LEADER, _safe_deadline("sign_off", now)
-    elif node == "evaluate":
-        role, deadline = Role.MEMBER, _safe_deadline("member_rating", now)
-    task.role = role
-    task.department = assignment.department if assignment else None
-    task.deadline = deadline
-    task.save(update_fields=["proposal", "role", "department", "deadline"])
-
-
-def _safe_deadline(step: str, start: dt.datetime):
-    """Deadlines of internal steps: when next year's calendar is missing the
-    task is still created (the work is owed) and shows no deadline; the
-    binding reply deadlines are refused at assignment instead."""
-    try:
-        return rule_deadline(case_kind="proposal", step=step, start=start)
-    except (CalendarYearMissing, RuleMissing):
-        return None
-
-
+# --- what the flow's runtime splits are made of (reads only) -------------------------
 def flow_cosigner_items(*, proposal: Proposal) -> list[dict]:
     return [{"user_id": c.member_id, "cosigner_id": c.pk} for c in proposal.cosigners.order_by("pk")]
-
-
-def flow_is_accepted(*, proposal: Proposal) -> bool:
-    proposal.refresh_from_db(fields=["status"])
-    return proposal.status == Proposal.Status.ACCEPTED
-
-
-def flow_is_co_handler(*, assignment_id: int) -> bool:
-    return Assignment.objects.filter(pk=assignment_id, role=Assignment.Role.CO).exists()
 
 
 def flow_assignment_items(*, proposal: Proposal) -> list[dict]:
@@ -195,10 +103,9 @@ def flow_assignment_items(*, proposal: Proposal) -> list[dict]:
 
 
 def flow_review_items(*, proposal: Proposal) -> list[dict]:
-    """All answering departments have signed their replies: supervision review starts."""
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _set_status(proposal, Proposal.Status.REVIEWING, None, "replies_signed")
-    replies = Reply.objects.filter(assignment__proposal=proposal, round=proposal.handling_round, status=Reply.Status.SIGNED)
+    """One supervision review per signed reply of the current round."""
+    round_ = Proposal.objects.values_list("handling_round", flat=True).get(pk=proposal.pk)
+    replies = Reply.objects.filter(assignment__proposal_id=proposal.pk, round=round_, status=Reply.Status.SIGNED)
     return [{"assignment_id": r.assignment_id, "reply_id": r.pk} for r in replies.order_by("pk")]
 
 
@@ -211,8 +118,30 @@ def _raters(proposal: Proposal) -> list[tuple[Proposal, User]]:
 
 
 def flow_rater_items(*, proposal: Proposal) -> list[dict]:
-    """Every reply passed review: deliver them and ask each proposer to rate."""
+    """One rating task per proposer (of this proposal and of those merged into it)."""
+    return [{"user_id": user.pk, "rated_proposal_id": p.pk} for p, user in _raters(proposal)]
+
+
+def flow_rehandle_items(*, proposal: Proposal) -> list[dict]:
+    return [
+        {"assignment_id": a.pk}
+        for a in proposal.assignments.exclude(role=Assignment.Role.CO).exclude(status=Assignment.Status.REASSIGNED_AWAY).order_by("pk")
+    ]
+
+
+# --- automatic steps (flow Function nodes; no acting person) ------------------------
+def proposal_begin_review(*, proposal: Proposal) -> Proposal:
+    """Every answering department has signed its reply: supervision review starts."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    _require_status(proposal, [Proposal.Status.HANDLING, Proposal.Status.REHANDLING], _("提案不在办理中。"))
+    _set_status(proposal, Proposal.Status.REVIEWING, None, "replies_signed")
+    return proposal
+
+
+def proposal_deliver_replies(*, proposal: Proposal) -> Proposal:
+    """Every reply passed review: deliver them to the proposers and ask each to rate."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    _require_status(proposal, [Proposal.Status.REVIEWING], _("提案不在督办审核中。"))
     now = timezone.now()
     for reply in Reply.objects.select_for_update().filter(assignment__proposal=proposal, round=proposal.handling_round, status=Reply.Status.PASSED):
         reply.replied_at = now  # saved one by one so that history records the delivery
@@ -227,19 +156,12 @@ def flow_rater_items(*, proposal: Proposal) -> list[dict]:
         _notify_users(
             [user] + cosigners, _("提案%(number)s已答复，请评价") % {"number": proposal.display_number}, proposal.title, _url(rated),
         )
-    return [{"user_id": user.pk, "rated_proposal_id": p.pk} for p, user in raters]
-
-
-def flow_rehandle_items(*, proposal: Proposal) -> list[dict]:
-    return [
-        {"assignment_id": a.pk}
-        for a in proposal.assignments.exclude(role=Assignment.Role.CO).exclude(status=Assignment.Status.REASSIGNED_AWAY).order_by("pk")
-    ]
+    return proposal
 
 
 # --- drafting and co-signing (committee members) -----------------------------------------
 def _validate_content(*, title: str, analysis: str, suggestions: str, contact_name: str, contact_phone: str) -> None:
-    from .models import TEXT_MAX, TITLE_MAX
+    from ..models import TEXT_MAX, TITLE_MAX
 
     errors = {}
     if not (title or "").strip():
@@ -348,7 +270,7 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
         raise PermissionDenied(_("只有领衔提案人可以提交提案。"))
     if proposal.status == Proposal.Status.READY:
         return _submit_after_cosign(actor=actor, proposal=proposal)
-    from .flows import ProposalFlow
+    from ..flows import ProposalFlow
 
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
@@ -652,7 +574,6 @@ def assignment_sign(*, actor: User, assignment: Assignment) -> Assignment:
         assignment.signed_at = timezone.now()
         assignment.signed_by = actor
         assignment.save(update_fields=["status", "signed_at", "signed_by"])
-        activation.task.data["reassign"] = False
         _event(assignment.proposal, "signed", actor, department=assignment.department_id)
     return assignment
 
@@ -674,7 +595,6 @@ def assignment_request_reassign(*, actor: User, assignment: Assignment, reason: 
         assignment.reassign_reason = reason.strip()
         assignment.reassign_requested_at = now
         assignment.save(update_fields=["status", "reassign_reason", "reassign_requested_at"])
-        activation.task.data["reassign"] = True
         _event(assignment.proposal, "reassign_requested", actor, department=assignment.department_id, reason=reason)
     _notify_users(_office_people(), _("%(dept)s申请调整提案%(number)s") % {"dept": assignment.department, "number": assignment.proposal.display_number}, reason, _url(assignment.proposal))
     return assignment
@@ -712,7 +632,6 @@ def assignment_decide_reassign(
             _cancel_pending_extensions(assignment, actor, _("承办单位已调整，期限已重新计算"))
         if approve:
             _refresh_reply_deadline(assignment.proposal_id)
-        activation.task.data["approved"] = approve
         _event(assignment.proposal, "reassign_approved" if approve else "reassign_refused", actor,
                from_department=old_department.pk, to_department=assignment.department_id, note=note)
     _notify_users(_department_people(old_department, Role.HANDLER), _("调整申请已%(result)s") % {"result": _("同意") if approve else _("不同意")}, note, _url(assignment.proposal))
@@ -842,33 +761,11 @@ def reply_submit(*, actor: User, assignment: Assignment) -> Reply:
     return reply
 
 
-def _doc_prefix(department: Department) -> str:
-    return department.doc_number_prefix or department.short_name
-
-
 def _next_doc_number(department: Department, year: int, typed: str = "") -> str:
-    """The next number of the department's series (朝审函〔2019〕28号), or a typed
-    one checked against the series: right prefix and year, no leading zero, unused."""
-    import re
-
-    counter, _c = DocumentCounter.objects.select_for_update().get_or_create(department=department, year=year)
-    prefix = _doc_prefix(department)
-    if typed:
-        match = re.fullmatch(re.escape(prefix) + r"〔(\d{4})〕([1-9]\d{0,5})号", typed)
-        if not match or int(match.group(1)) != year:
-            raise ValidationError({"doc_number": _("发文字号格式应为“%(example)s”（本单位前缀、%(year)d年、序号不加“第”和前导零）。") % {"example": f"{prefix}〔{year}〕1号", "year": year}})
-        if Reply.objects.filter(doc_number=typed).exists():
-            raise ValidationError({"doc_number": _("发文字号%(n)s已被使用。") % {"n": typed}})
-        counter.last = max(counter.last, int(match.group(2)))
-        counter.save(update_fields=["last"])
-        return typed
-    while True:
-        counter.last += 1
-        number = f"{prefix}〔{year}〕{counter.last}号"
-        if not Reply.objects.filter(doc_number=number).exists():
-            break
-    counter.save(update_fields=["last"])
-    return number
+    """The department's reply-letter series (the engine's document numbers)."""
+    return engine.document_number_issue(
+        department=department, year=year, typed=typed, is_used=lambda number: Reply.objects.filter(doc_number=number).exists(),
+    )
 
 
 def reply_sign_off(*, actor: User, reply: Reply, approve: bool, note: str = "", doc_number: str = "") -> Reply:
@@ -895,7 +792,6 @@ def reply_sign_off(*, actor: User, reply: Reply, approve: bool, note: str = "", 
             assignment.status = Assignment.Status.SIGNED
         reply.save(update_fields=["status", "doc_number", "signed_by", "signed_at", "return_note", "updated_at"])
         assignment.save(update_fields=["status"])
-        activation.task.data["signed"] = approve
         _event(assignment.proposal, "reply_signed" if approve else "reply_returned_by_leader", actor, department=assignment.department_id, reply=reply.pk, note=note, doc_number=reply.doc_number)
     if not approve:
         _notify_users(_department_people(assignment.department, Role.HANDLER), _("答复函被退回修改"), note, _url(assignment.proposal))
@@ -929,7 +825,6 @@ def reply_review(*, actor: User, reply: Reply, passed: bool, note: str = "", rep
             assignment.status = Assignment.Status.SIGNED
         reply.save(update_fields=["status", "reply_class", "original_class", "reviewed_by", "reviewed_at", "return_note", "updated_at"])
         assignment.save(update_fields=["status"])
-        activation.task.data["passed"] = passed
         _event(assignment.proposal, "reply_passed" if passed else "reply_returned", actor, department=assignment.department_id, reply=reply.pk, note=note, reply_class=reply.reply_class, original_class=reply.original_class)
     if not passed:
         _notify_users(_department_people(assignment.department, Role.HANDLER), _("答复函督办审核未通过，请修改"), note, _url(assignment.proposal))
@@ -1091,12 +986,6 @@ def proposal_waive_evaluation(*, actor: User, proposal: Proposal, note: str) -> 
     return Proposal.objects.get(pk=proposal.pk)
 
 
-def _node(name: str):
-    from .flows import ProposalFlow
-
-    return getattr(ProposalFlow, name)
-
-
 def proposal_close(*, actor: User, proposal: Proposal, implementation_grade: str, note: str = "") -> Proposal:
     """办结 with the implementation grade (落实情况). Merged proposals close with it."""
     require_role(user=actor, role=Role.PROPOSAL_OFFICE)
@@ -1110,7 +999,6 @@ def proposal_close(*, actor: User, proposal: Proposal, implementation_grade: str
         if dissatisfied and not (note or "").strip():
             raise ValidationError({"note": _("有委员不满意：办结须写明说明，或退回重办。")})
         now = timezone.now()
-        activation.task.data["rehandle"] = False
         for case in [proposal, *Proposal.objects.select_for_update().filter(merged_into=proposal)]:
             case.implementation_grade = implementation_grade
             case.closed_at = now
@@ -1154,7 +1042,6 @@ def proposal_rehandle(*, actor: User, proposal: Proposal, note: str = "", at: dt
         proposal.handling_round += 1
         proposal.reply_deadline = deadline
         proposal.save(update_fields=["handling_round", "reply_deadline"])
-        activation.task.data["rehandle"] = True
         _set_status(proposal, Proposal.Status.REHANDLING, actor, "rehandling", note=note, round=proposal.handling_round)
     for assignment in answering.select_related("department"):
         _notify_users(_department_people(assignment.department, Role.HANDLER), _("提案%(number)s委员不满意，请重新办理") % {"number": proposal.display_number}, note, _url(proposal))

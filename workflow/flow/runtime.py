@@ -1,0 +1,166 @@
+"""How services drive viewflow, for every case type.
+
+A human node is declared once, with `human(...)`: its title, the role that
+does it, where its department comes from, its deadline (a time-limit step or
+a callable), and the page and API actions that complete it. The generic
+`task_created` hook reads that declaration to route and time every new task.
+
+A service completes a task with `flow_step(task, actor)`: it locks the
+process, takes the task for the actor, lets the service do the domain work,
+and completes the task (the flow moves on) in one transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.status import STATUS
+
+from ..rules import RuleMissing, rule_deadline
+from ..workdays import CalendarYearMissing
+
+logger = logging.getLogger(__name__)
+
+OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+@dataclass(frozen=True)
+class HumanStep:
+    """What a human node means, declared once (read by task_created, the pages,
+    the API and the flow test)."""
+
+    role: str
+    deadline: object  # a time-limit step of the case kind, this.<callback>(activation) -> datetime, or None
+    department: object  # this.<callback>(activation) -> Department | None, or None
+    page_action: str  # URL name of the page that completes it
+    api_action: str  # URL name of the API action that completes it
+
+
+def handled_by_services(request, **kwargs):
+    """flow.View needs a view; our pages and API complete the tasks through services."""
+    raise Http404
+
+
+def human(title, *, role: str, deadline, page: str, api: str, department=None, permission=None, assign=None):
+    """A human task completed through a service. `deadline=None` must be a
+    deliberate choice (e.g. the proposer's own submit step)."""
+    node = flow.View(handled_by_services).Annotation(title=title)
+    if permission:
+        node = node.Permission(permission)
+    if assign:
+        node = node.Assign(assign)
+    node.step = HumanStep(role=role, deadline=deadline, department=department, page_action=page, api_action=api)
+    return node.onCreate(this.task_created)
+
+
+def human_nodes(flow_class) -> list:
+    return [node for node in flow_class.instance.nodes() if getattr(node, "step", None) is not None]
+
+
+def node_title(node) -> str:
+    return str(node.task_title) if node is not None else ""
+
+
+def step_deadline(*, case_kind: str, step: str, start: dt.datetime) -> dt.datetime:
+    """A deadline from the rules table. A missing rule or calendar year refuses
+    the action with a message for the user and an error in the log for the
+    administrators: a task is never created without its deadline."""
+    try:
+        return rule_deadline(case_kind=case_kind, step=step, start=start)
+    except RuleMissing as exc:
+        logger.error("time-limit rule missing: %s/%s", case_kind, step)
+        raise ValidationError(str(exc))
+    except CalendarYearMissing as exc:
+        logger.error("working-day calendar missing for %s (needed by %s/%s)", exc.year, case_kind, step)
+        raise ValidationError(str(exc))
+
+
+class CaseFlowMixin:
+    """Mixed into a case type's Flow: names its time-limit case kind and the
+    process's field holding the case, and routes every new human task."""
+
+    case_kind = ""
+    case_field = ""
+
+    def task_created(self, activation):
+        task_created(
+            activation=activation, case_kind=self.case_kind, case_field=self.case_field,
+            case=getattr(activation.process, self.case_field),
+        )
+
+
+def task_created(*, activation, case_kind: str, case_field: str, case) -> None:
+    """The onCreate hook of every human node: link the task to its case, and
+    set role, department and deadline from the node's declaration."""
+    task = activation.task
+    step: HumanStep = activation.flow_task.step
+    setattr(task, case_field, case)
+    task.role = str(step.role)
+    flow_instance = activation.flow_class.instance
+    task.department = this.resolve(flow_instance, step.department)(activation) if step.department else None
+    if isinstance(step.deadline, str):
+        task.deadline = step_deadline(case_kind=case_kind, step=step.deadline, start=timezone.now())
+    elif step.deadline is not None:
+        task.deadline = this.resolve(flow_instance, step.deadline)(activation)
+    else:
+        task.deadline = None
+    task.save(update_fields=[case_field, "role", "department", "deadline"])
+
+
+def open_task(*, task_model, case_field: str, case, nodes, **data):
+    """The open task of `case` at one of `nodes` whose data matches `data`;
+    a clear refusal (with the step's title) when there is none."""
+    nodes = [nodes] if not isinstance(nodes, (list, tuple)) else list(nodes)
+    tasks = task_model.objects.filter(**{case_field: case}, flow_task__in=nodes, status__in=OPEN_TASK).order_by("pk")
+    for task in tasks:
+        if all((task.data or {}).get(k) == v for k, v in data.items()):
+            return task
+    raise ValidationError(
+        _("当前没有待办理的“%(step)s”环节，可能已被他人处理或流程已变化，请刷新后重试。")
+        % {"step": "/".join(node_title(n) for n in nodes)}
+    )
+
+
+@contextmanager
+def flow_step(task, actor, *, busy_message: str | None = None):
+    """Lock the process, take the task for the actor, let the caller do the
+    domain work, then complete the task (the flow moves on): one transaction.
+
+    On PostgreSQL the process row is locked with FOR UPDATE NOWAIT (viewflow
+    retries a few times); when someone else keeps it busy the user is asked to
+    retry instead of getting a server error."""
+    try:
+        with _locked_activation(task, actor) as activation:
+            yield activation
+    except FlowLockFailed:
+        raise ValidationError(busy_message or _("该案件正由他人同时办理，请稍后刷新重试。"))
+
+
+@contextmanager
+def _locked_activation(task, actor):
+    with task.activation() as activation:
+        current = activation.task
+        if current.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise ValidationError(_("该任务已被处理，请刷新页面。"))
+        if current.status == STATUS.NEW:
+            activation.assign(actor)
+        elif current.owner_id != actor.pk:
+            # Department tasks belong to the department: any of its handlers may act.
+            activation.reassign(actor)
+        activation.start(None)
+        yield activation
+        activation.execute()
+
+
+def carry(activation) -> dict:
+    """Branch data (e.g. an assignment id) is not inherited by the next task: pass it on."""
+    return {k: v for k, v in (activation.task.data or {}).items() if not k.startswith("_")}

@@ -1,0 +1,47 @@
+"""The abstract case task: a viewflow task with what the engine needs to
+route, scope and supervise it (department, role, deadline).
+
+A case app subclasses it once (ProposalTask, ComplaintTask) with a foreign
+key to its case and names that field in `case_field`. The home page's inbox,
+the task scope in workflow.selectors and templates/workflow/_task_item.html
+rely only on what is defined here.
+"""
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
+
+from .organisation import Department
+
+
+class CaseTask(Task):
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=32, blank=True, help_text=_("可办理此任务的角色"))
+    deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    case_field = ""  # the concrete model's foreign key to its case
+
+    class Meta:
+        abstract = True
+
+    @property
+    def case(self):
+        return getattr(self, self.case_field) if self.case_field else None
+
+    def get_absolute_url(self) -> str:
+        case = self.case
+        return case.get_absolute_url() if case is not None and hasattr(case, "get_absolute_url") else "/"
+
+    @property
+    def case_title(self) -> str:
+        case = self.case
+        return str(case) if case is not None else ""
+
+    @property
+    def step_title(self) -> str:
+        """The node's title (Chinese by default, translated when English is chosen)."""
+        return str(self.flow_task.task_title) if self.flow_task else ""
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.deadline and self.deadline < timezone.now())

@@ -1,0 +1,171 @@
+"""What case apps register with the engine.
+
+The engine names no case app. Each case app (settings.CASE_APPS) tells the
+engine, from its AppConfig.ready(), what it brings:
+
+* roles (code, label, how its tasks are scoped) and the permissions each
+  role's group gets (a case app may grant permissions to the engine's own
+  roles, e.g. proposals grants ``proposals.handle_proposal`` to handlers);
+* department kinds (proposal office, hotline centre, ...);
+* navigation entries of the home page;
+* rule defaults (time limits, label scales), seeded after every migrate;
+* event types of its case model, with label and visibility (events.py);
+* the task model whose open tasks make up the inbox (see selectors).
+
+Registration is idempotent (Django may call ready() more than once in tests).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class RoleScope:
+    """How the tasks routed to a role are shared.
+
+    * ``department``: every holder of the role *in the task's department* may
+      act (handlers, department leaders);
+    * ``office``: every holder of the role may act, whatever department the
+      task is about (the proposal office's review tasks);
+    * ``personal``: a task is someone's own (assigned to a person: a member's
+      rating); holders of the role see unassigned tasks of their department.
+    """
+
+    DEPARTMENT = "department"
+    OFFICE = "office"
+    PERSONAL = "personal"
+
+
+@dataclass
+class RoleSpec:
+    code: str
+    label: object  # lazy translation
+    scope: str = RoleScope.PERSONAL
+    permissions: set[str] = field(default_factory=set)
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    code: str
+    label: object
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    url_name: str
+    label: object
+    roles: frozenset
+    description: object = ""
+    order: int = 100
+    all_roles: bool = False
+
+
+_roles: dict[str, RoleSpec] = {}
+_kinds: dict[str, KindSpec] = {}
+_navigation: dict[str, NavEntry] = {}
+_time_limits: list[tuple] = []
+_label_scales: dict[str, tuple] = {}
+_task_models: list = []
+
+
+# --- roles ----------------------------------------------------------------------
+def register_role(code: str, label, *, scope: str = RoleScope.PERSONAL, permissions=(), app: str = "") -> RoleSpec:
+    spec = _roles.get(code)
+    if spec is None:
+        spec = _roles[code] = RoleSpec(code=str(code), label=label, scope=scope, app=app)
+    spec.permissions.update(permissions)
+    return spec
+
+
+def register_roles(choices, *, scopes: dict | None = None, app: str = "") -> None:
+    """Register every member of a TextChoices class as a role."""
+    for member in choices:
+        register_role(member.value, member.label, scope=(scopes or {}).get(member, RoleScope.PERSONAL), app=app)
+
+
+def grant_permissions(role: str, permissions) -> None:
+    """Add default permissions to a registered role's group (app_label.codename)."""
+    if role not in _roles:
+        raise LookupError(f"role {role!r} is not registered")
+    _roles[role].permissions.update(permissions)
+
+
+def roles() -> list[RoleSpec]:
+    return list(_roles.values())
+
+
+def role(code: str) -> RoleSpec | None:
+    return _roles.get(code)
+
+
+def role_label(code: str) -> str:
+    spec = _roles.get(code)
+    return str(spec.label) if spec else code
+
+
+def role_choices() -> list[tuple[str, object]]:
+    """Membership.role's choices (a callable, so registered roles need no migration)."""
+    return [(spec.code, spec.label) for spec in _roles.values()]
+
+
+def roles_with_scope(scope: str) -> set[str]:
+    return {code for code, spec in _roles.items() if spec.scope == scope}
+
+
+# --- department kinds -------------------------------------------------------------
+def register_department_kinds(choices, *, app: str = "") -> None:
+    for member in choices:
+        _kinds.setdefault(member.value, KindSpec(member.value, member.label, app))
+
+
+def department_kind_choices() -> list[tuple[str, object]]:
+    return [(k.code, k.label) for k in _kinds.values()]
+
+
+def department_kind_label(code: str) -> str:
+    spec = _kinds.get(code)
+    return str(spec.label) if spec else code
+
+
+# --- navigation ----------------------------------------------------------------------
+def register_navigation(*entries: NavEntry) -> None:
+    for entry in entries:
+        _navigation[entry.url_name] = entry
+
+
+def navigation() -> list[NavEntry]:
+    return sorted(_navigation.values(), key=lambda e: e.order)
+
+
+# --- rule defaults -------------------------------------------------------------------
+def register_time_limits(rows) -> None:
+    """(case_kind, step, category, name, amount, unit, warn_before_wd, note) rows."""
+    for row in rows:
+        if row not in _time_limits:
+            _time_limits.append(row)
+
+
+def register_label_scales(scales) -> None:
+    """(code, name, note, [(choice code, label, is_negative)]) rows."""
+    for scale in scales:
+        _label_scales[scale[0]] = scale
+
+
+def time_limit_defaults() -> list[tuple]:
+    return list(_time_limits)
+
+
+def label_scale_defaults() -> list[tuple]:
+    return list(_label_scales.values())
+
+
+# --- task models -----------------------------------------------------------------------
+def register_task_model(model) -> None:
+    """A concrete subclass of workflow.models.CaseTask; its open tasks feed the inbox."""
+    if model not in _task_models:
+        _task_models.append(model)
+
+
+def task_models() -> list:
+    return list(_task_models)
