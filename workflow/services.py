@@ -34,6 +34,20 @@ def require_status(obj, allowed, message: str) -> None:
         raise ValidationError(message + _("（当前状态：%(status)s）") % {"status": obj.get_status_display()})
 
 
+def check_lengths(*, model, values: dict) -> None:
+    """Refuse text longer than its column (PostgreSQL would raise DataError, a 500;
+    SQLite would store it): one message per field, naming its limit."""
+    errors = {}
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if value and field.max_length and len(value) > field.max_length:
+            errors[name] = _("“%(label)s”不能超过%(max)d个字（现有%(n)d个）。") % {
+                "label": field.verbose_name, "max": field.max_length, "n": len(value),
+            }
+    if errors:
+        raise ValidationError(errors)
+
+
 def case_set_status(*, case: models.Model, status: str, actor: User | None, event: str, extra_fields=(), **payload) -> None:
     """Move a (locked) case to `status`, saving with update_fields and writing the event."""
     old = case.status

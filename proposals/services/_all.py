@@ -179,6 +179,7 @@ def _validate_content(*, title: str, analysis: str, suggestions: str, contact_na
         errors["contact_phone"] = _("请填写联系电话。")
     if errors:
         raise ValidationError(errors)
+    engine.check_lengths(model=Proposal, values={"contact_name": contact_name, "contact_phone": contact_phone})
 
 
 def _validate_cosigners(proposer: User, cosigners: Iterable[User]) -> list[User]:
@@ -205,6 +206,7 @@ def proposal_create(
     require_role(user=actor, role=Role.MEMBER)
     _validate_content(title=title, analysis=analysis, suggestions=suggestions, contact_name=contact_name, contact_phone=contact_phone)
     cosigner_users = _validate_cosigners(actor, cosigners)
+    engine.check_lengths(model=Proposal, values={"organisation_name": organisation_name})
     if kind in (Proposal.Kind.ORGANISATION, Proposal.Kind.COMMITTEE, Proposal.Kind.GROUP) and not organisation_name.strip():
         raise ValidationError({"organisation_name": _("党派团体、专委会或界别提案须填写提案单位名称。")})
     if cosigner_users and kind == Proposal.Kind.MEMBER:
@@ -234,6 +236,7 @@ def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User
     for key, value in fields.items():
         setattr(proposal, key, value)
     _validate_content(title=proposal.title, analysis=proposal.analysis, suggestions=proposal.suggestions, contact_name=proposal.contact_name, contact_phone=proposal.contact_phone)
+    engine.check_lengths(model=Proposal, values={"organisation_name": proposal.organisation_name})
     if proposal.kind in (Proposal.Kind.ORGANISATION, Proposal.Kind.COMMITTEE, Proposal.Kind.GROUP) and not (proposal.organisation_name or "").strip():
         raise ValidationError({"organisation_name": _("党派团体、专委会或界别提案须填写提案单位名称。")})
     if cosigners is not None:
@@ -656,6 +659,7 @@ def consultation_record(
         raise ValidationError({"mode": _("协商方式无效。")})
     if not (participants or "").strip():
         raise ValidationError({"participants": _("请填写参加人员。")})
+    engine.check_lengths(model=Consultation, values={"participants": participants.strip()})
     if date > timezone.localdate():
         raise ValidationError({"date": _("协商日期不能晚于今天。")})
     if date < timezone.localtime(assignment.assigned_at).date():
@@ -715,6 +719,7 @@ def reply_save_draft(
         errors["contact_phone"] = _("请填写联系电话。")
     if errors:
         raise ValidationError(errors)
+    engine.check_lengths(model=Reply, values={"title": title, "contact_person": contact_person.strip(), "contact_phone": contact_phone.strip()})
     proposal = assignment.proposal
     reply = Reply.objects.select_for_update().filter(assignment=assignment, round=proposal.handling_round).first()
     values = {

@@ -1,0 +1,71 @@
+"""Defects found from outside (issue 6, section 3), each with its test."""
+import pytest
+from django.core.exceptions import ValidationError
+
+from proposals import services
+from proposals.models import Proposal
+
+pytestmark = pytest.mark.django_db
+
+OLD_PHONE, NEW_PHONE = "13900000001", "13900000002"
+
+
+def _draft(member, session, category, **extra):
+    values = dict(
+        session=session, title="关于改进窗口服务的建议", analysis="分析", suggestions="建议", category=category,
+        contact_name="示例委员", contact_phone=OLD_PHONE,
+    )
+    values.update(extra)
+    return services.proposal_create(actor=member, **values)
+
+
+def test_refusals_name_the_step_in_chinese(member, office_user, session, category):
+    # Given a draft (no review task exists yet)
+    p = _draft(member, session, category)
+    # When the office tries to review it
+    with pytest.raises(ValidationError) as exc:
+        services.proposal_review(actor=office_user, proposal=p, outcome="accept")
+    # Then the refusal names the step as people say it, never the node's code name
+    message = " ".join(exc.value.messages)
+    assert "立案审查" in message and "Review" not in message
+
+
+def test_invited_cosigner_does_not_see_the_proposers_phone_in_the_change_history(client, member, member2, session, category):
+    # Given a joint proposal whose proposer changed the contact phone, submitted to co-signers
+    p = _draft(member, session, category, cosigners=[member2])
+    services.proposal_update(actor=member, proposal=p, contact_phone=NEW_PHONE)
+    services.proposal_submit(actor=member, proposal=p)
+    # When the invited co-signer opens the page and the API timeline
+    client.force_login(member2)
+    page = client.get(f"/proposals/{p.pk}/").content.decode()
+    api = client.get(f"/api/v1/proposals/{p.pk}/timeline/").content.decode()
+    # Then neither phone number appears anywhere
+    for body in (page, api):
+        assert OLD_PHONE not in body and NEW_PHONE not in body
+    # while the proposer still sees the change of their own contact phone
+    client.force_login(member)
+    assert NEW_PHONE in client.get(f"/proposals/{p.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("field,limit", [("contact_phone", 32), ("contact_name", 64), ("organisation_name", 128)])
+def test_over_long_text_is_a_form_error_not_a_server_error(client, member, session, category, field, limit):
+    # Given a member writing a proposal with one field longer than its column
+    client.force_login(member)
+    data = {
+        "session": session.pk, "title": "标题", "analysis": "分析", "suggestions": "建议", "category": category.pk,
+        "contact_name": "示例委员", "contact_phone": "0839-0000000", "kind": "member", "organisation_name": "",
+    }
+    data[field] = "8" * (limit + 1)
+    # When it is saved from the page
+    response = client.post("/proposals/new/", data)
+    # Then the form answers with the limit, and nothing is saved
+    assert response.status_code in (200, 400)
+    assert str(limit) in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+def test_over_long_text_is_refused_by_the_service(member, session, category):
+    with pytest.raises(ValidationError) as exc:
+        _draft(member, session, category, contact_phone="8" * 33)
+    assert "contact_phone" in exc.value.message_dict
+    assert not Proposal.objects.exists()
