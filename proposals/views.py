@@ -29,7 +29,7 @@ from workflow.rules import negative_codes, time_limit_text
 from workflow.selectors import require_role, user_has_role, user_roles
 from workflow.web import apply_service_errors, keyed_form, label_map, querystring_without_page
 
-from . import forms, selectors, services
+from . import forms, permissions, selectors, services
 from .models import Assignment, Cosigner, ExtensionRequest, Proposal, Reply
 from .roles import Role
 
@@ -84,7 +84,7 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
     user = request.user
     detail = selectors.proposal_detail(user=user, proposal=proposal)
     case = detail["case"]
-    office = user_has_role(user=user, role=Role.PROPOSAL_OFFICE)
+    office = bool(permissions.can_manage(user))
     mine = detail["memberships"]
     labels = {s: _labels(s) for s in ("reply_class", "proposal_rating", "implementation_grade")}
     negative = negative_codes("proposal_rating")
@@ -183,7 +183,7 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
             add(f"consult-{a.pk}", "consult", _("记录办理协商：%(d)s") % {"d": a.department}, reverse("proposals:consult", args=[a.pk]),
                 lambda: _form(forms.ConsultationForm, f"consult-{a.pk}", initial={"date": timezone.localdate(), "participants": ""}), assignment=a)
         pending = any(r.status == ExtensionRequest.Status.PENDING for r in a.extension_requests.all())
-        if a.answers and a.status not in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY) and not pending and now <= a.deadline:
+        if permissions.can_request_extension(user, a, pending=pending, now=now):
             add(f"extension-{a.pk}", "extension", _("申请延期答复：%(d)s") % {"d": a.department}, reverse("proposals:extension", args=[a.pk]),
                 lambda: _form(forms.ExtensionRequestForm, f"extension-{a.pk}"), assignment=a,
                 limit=time_limit_text(case_kind="proposal", step="reply_extended"))
@@ -278,9 +278,7 @@ def proposal_list(request):
 
 @login_required
 def supervision(request):
-    roles = user_roles(user=request.user)
-    if not ({Role.SUPERVISOR, Role.KEY_LEADER, Role.PROPOSAL_OFFICE, Role.ADMIN} & roles):
-        raise PermissionDenied(_("重点与逾期提案仅供督查人员、牵头领导和提案委查看。"))
+    permissions.require(permissions.can_view_supervision(request.user))
     qs = selectors.supervision_list(user=request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "proposals/supervision.html", {"page": page, "querystring": _querystring(request)})
@@ -330,8 +328,7 @@ def _save_proposal(request, form, proposal: Proposal | None):
 
 @login_required
 def proposal_new(request):
-    if Role.MEMBER not in user_roles(user=request.user):
-        raise PermissionDenied(_("只有政协委员可以撰写提案。"))
+    permissions.require(permissions.can_write_proposal(request.user))
     form = forms.ProposalForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

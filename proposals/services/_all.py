@@ -37,6 +37,7 @@ from ..models import (
     Reply,
     Session,
 )
+from .. import permissions
 from ..roles import Role
 
 CASE_KIND = "proposal"  # the time-limit rules' case kind
@@ -226,8 +227,7 @@ def proposal_create(
 def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User] | None = None, **fields) -> Proposal:
     """Edit a draft (only the proposer, only while it is a draft)."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.proposer_id != actor.pk:
-        raise PermissionDenied(_("只有领衔提案人可以修改草稿。"))
+    permissions.require(permissions.can_edit_draft(actor, proposal))
     _require_status(proposal, [Proposal.Status.DRAFT], _("提案已提交，不能再修改。"))
     allowed = {"session", "title", "analysis", "suggestions", "category", "contact_name", "contact_phone", "kind", "organisation_name", "between_sessions"}
     unknown = set(fields) - allowed
@@ -331,8 +331,7 @@ def cosigner_withdraw(*, actor: User, proposal: Proposal, member: User) -> Cosig
     """The proposer withdraws an unanswered invitation (the co-signer is away, say),
     so that the proposal does not wait for them. Completes their co-sign task."""
     proposal = Proposal.objects.get(pk=proposal.pk)
-    if proposal.proposer_id != actor.pk:
-        raise PermissionDenied(_("只有领衔提案人可以撤回联名邀请。"))
+    permissions.require(permissions.can_withdraw_cosigner(actor, proposal))
     cosigner = Cosigner.objects.filter(proposal=proposal, member=member).first()
     if cosigner is None:
         raise ValidationError(_("“%(name)s”不在联名委员中。") % {"name": member})
@@ -514,7 +513,7 @@ def proposal_set_supervision(
     *, actor: User, proposal: Proposal, is_key: bool, leading_official: User | None = None, supervising_unit: Department | None = None,
 ) -> Proposal:
     """Mark (or unmark) a key proposal with its leading official and supervising unit."""
-    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
+    permissions.require(permissions.can_manage(actor))
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.number is None:
         raise ValidationError(_("只有已立案的提案可以设为重点提案。"))
@@ -530,7 +529,7 @@ def proposal_set_supervision(
 
 @transaction.atomic
 def proposal_set_public(*, actor: User, proposal: Proposal, is_public: bool) -> Proposal:
-    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
+    permissions.require(permissions.can_manage(actor))
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     proposal.is_public = is_public
     proposal.save(update_fields=["is_public"])
@@ -649,7 +648,7 @@ def consultation_record(
 ) -> Consultation:
     """办理协商 with the member: date, mode, who took part."""
     assignment = _current_assignment(assignment)
-    require_role(user=actor, role=Role.HANDLER, department=assignment.department)
+    permissions.require(permissions.can_handle_for(actor, assignment.department))
     assignment = _lock_assignment(assignment, assignment.department_id)
     if assignment.status in (Assignment.Status.ASSIGNED, Assignment.Status.REASSIGN_REQUESTED, Assignment.Status.REASSIGNED_AWAY):
         raise ValidationError(_("请先签收提案再记录协商。"))
@@ -851,21 +850,17 @@ def _check_extension_ceiling(assignment: Assignment, until: dt.date) -> None:
 def extension_request(*, actor: User, assignment: Assignment, requested_until: dt.date, reason: str) -> ExtensionRequest:
     """Explain in advance and ask for a later reply date (at most 6 months after assignment)."""
     assignment = _current_assignment(assignment)
-    require_role(user=actor, role=Role.HANDLER, department=assignment.department)
+    permissions.require(permissions.can_handle_for(actor, assignment.department))
     assignment = _lock_assignment(assignment, assignment.department_id)
-    if not assignment.answers:
-        raise ValidationError(_("会办单位不申请答复延期。"))
-    if assignment.status in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY):
-        raise ValidationError(_("该提案已答复，无需延期。"))
+    pending = assignment.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists()
+    decision = permissions.can_request_extension(actor, assignment, pending=pending)
+    if not decision:
+        raise ValidationError(decision.reason)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请说明延期理由。")})
-    if timezone.now() > assignment.deadline:
-        raise ValidationError({"requested_until": _("已超过答复期限，须在期限届满前申请延期。")})
     _check_extension_ceiling(assignment, requested_until)
     if end_of_day(requested_until) <= assignment.deadline:
         raise ValidationError({"requested_until": _("申请的日期须晚于现在的答复期限。")})
-    if assignment.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
-        raise ValidationError(_("已有待审批的延期申请。"))
     req = ExtensionRequest.objects.create(assignment=assignment, reason=reason.strip(), requested_until=requested_until, requested_by=actor)
     _event(assignment.proposal, "extension_requested", actor, department=assignment.department_id, until=requested_until.isoformat())
     _notify_users(_office_people(), _("%(dept)s申请延期答复") % {"dept": assignment.department}, reason, _url(assignment.proposal))
@@ -874,7 +869,7 @@ def extension_request(*, actor: User, assignment: Assignment, requested_until: d
 
 @transaction.atomic
 def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, note: str = "") -> ExtensionRequest:
-    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
+    permissions.require(permissions.can_manage(actor))
     req = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     if req.status != ExtensionRequest.Status.PENDING:
         raise ValidationError(_("该申请已审批。"))
@@ -970,7 +965,7 @@ def proposal_waive_evaluation(*, actor: User, proposal: Proposal, note: str) -> 
     """A proposer did not rate within the limit (15 WD by default): the office
     records that and lets the case go on to closure. Only overdue evaluation
     tasks are waived; nobody's rating is invented."""
-    require_role(user=actor, role=Role.PROPOSAL_OFFICE)
+    permissions.require(permissions.can_manage(actor))
     if not (note or "").strip():
         raise ValidationError({"note": _("请说明情况（例如已电话联系委员未回复）。")})
     proposal = Proposal.objects.get(pk=proposal.pk)

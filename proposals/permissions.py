@@ -1,0 +1,100 @@
+"""Who may do what with a proposal: one predicate per action, used by the
+services (which refuse with the predicate's reason), the detail page's action
+cards and page guards, and the API, so that all three refuse the same way.
+
+Actions that complete a flow task are decided by the task itself: the user
+must have the open task in their scope (workflow.selectors.open_tasks) and
+the service checks the role and department again. The predicates here are
+for the actions that are not flow tasks.
+
+Each predicate returns a Decision: truthy when allowed, with the reason
+(in the user's language) when not; `require()` turns a refusal into
+PermissionDenied (HTTP 403 on pages and in the API).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflow.selectors import user_has_role, user_roles
+
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True)
+
+
+def require(decision: Decision) -> None:
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def _role(user, role, message, department=None) -> Decision:
+    return ALLOW if user_has_role(user=user, role=role, department=department) else Decision(False, message)
+
+
+SUPERVISION_ROLES = {Role.SUPERVISOR, Role.KEY_LEADER, Role.PROPOSAL_OFFICE, Role.ADMIN}
+
+
+def can_view_supervision(user) -> Decision:
+    """The list of key and overdue proposals (page and API)."""
+    if SUPERVISION_ROLES & user_roles(user=user):
+        return ALLOW
+    return Decision(False, _("重点与逾期提案仅供督查人员、牵头领导和提案委查看。"))
+
+
+def can_write_proposal(user) -> Decision:
+    return _role(user, Role.MEMBER, _("只有政协委员可以撰写提案。"))
+
+
+def can_manage(user) -> Decision:
+    """The proposal office's own acts on a case: key proposal and supervision,
+    disclosure, deciding extensions, waiving overdue ratings."""
+    return _role(user, Role.PROPOSAL_OFFICE, _("此操作需要“%(role)s”角色。") % {"role": Role.PROPOSAL_OFFICE.label})
+
+
+def can_handle_for(user, department) -> Decision:
+    """A handler of the department acts for it (consultations, extension requests)."""
+    return _role(user, Role.HANDLER, _("您不是“%(dept)s”的%(role)s，无权办理。") % {"dept": department, "role": Role.HANDLER.label}, department)
+
+
+def can_request_extension(user, assignment, *, pending: bool, now: dt.datetime | None = None) -> Decision:
+    """An answering department, before its deadline, with no request pending."""
+    decision = can_handle_for(user, assignment.department)
+    if not decision:
+        return decision
+    now = now or timezone.now()
+    if not assignment.answers:
+        return Decision(False, _("会办单位不申请答复延期。"))
+    if assignment.status in (assignment.Status.DONE, assignment.Status.REASSIGNED_AWAY):
+        return Decision(False, _("该提案已答复，无需延期。"))
+    if now > assignment.deadline:
+        return Decision(False, _("已超过答复期限，须在期限届满前申请延期。"))
+    if pending:
+        return Decision(False, _("已有待审批的延期申请。"))
+    return ALLOW
+
+
+def can_withdraw_cosigner(user, proposal) -> Decision:
+    if proposal.proposer_id != user.pk:
+        return Decision(False, _("只有领衔提案人可以撤回联名邀请。"))
+    return ALLOW
+
+
+def can_edit_draft(user, proposal) -> Decision:
+    if proposal.proposer_id != user.pk:
+        return Decision(False, _("只有领衔提案人可以修改草稿。"))
+    return ALLOW
