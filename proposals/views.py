@@ -20,13 +20,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from workflow.events import present_timeline
-from workflow.models import Department
 from workflow.rules import negative_codes, time_limit_text
-from workflow.selectors import require_role, user_has_role, user_roles
+from workflow.selectors import require_role
 from workflow.web import apply_service_errors, keyed_form, label_map, querystring_without_page
 
 from . import forms, permissions, selectors, services

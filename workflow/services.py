@@ -12,7 +12,6 @@ import io
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import registry
-from .models import CalendarDay, CalendarYear, CaseEvent, Department, Membership, User
+from .models import CalendarDay, CalendarYear, Department, Membership, User
 from .roles import EngineRole
 
 

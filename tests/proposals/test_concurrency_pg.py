@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from proposals import services
-from proposals.models import Assignment, Proposal
+from proposals.models import Assignment
 from tests.proposals.test_services import at, submitted
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

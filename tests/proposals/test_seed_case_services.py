@@ -1,14 +1,12 @@
 """The reference case (seed 004, 第28号) walked through the services."""
 import datetime as dt
-import json
-from pathlib import Path
 
 import pytest
 import time_machine
 from viewflow.workflow.status import STATUS
 
 from proposals import services
-from proposals.models import Assignment, Evaluation, Proposal, ProposalTask, Reply
+from proposals.models import Proposal, ProposalTask, Reply
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

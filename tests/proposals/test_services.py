@@ -24,7 +24,7 @@ from proposals.models import (
     Reply,
 )
 from tests.factories import DepartmentFactory, UserFactory
-from workflow.models import CaseEvent, Department, Notification
+from workflow.models import CaseEvent, Notification
 from proposals.roles import Role
 from workflow.selectors import inbox_tasks
 

@@ -1,0 +1,132 @@
+"""Shared by the proposal services: the engine's checks, events, people and flow runtime, for proposals; helpers of several stages."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflow import services as engine
+from workflow.flow.runtime import flow_step, open_task, step_deadline
+from workflow.models import Department, User
+from workflow.rules import negative_codes, time_limit_text
+from workflow.workdays import end_of_day
+
+from ..models import (
+    Assignment,
+    Evaluation,
+    ExtensionRequest,
+    Proposal,
+    ProposalTask,
+)
+from ..roles import Role
+
+CASE_KIND = "proposal"  # the time-limit rules' case kind
+
+
+_require_status = engine.require_status
+
+
+def _deadline(step: str, start: dt.datetime) -> dt.datetime:
+    return step_deadline(case_kind=CASE_KIND, step=step, start=start)
+
+
+def _event(proposal: Proposal, type: str, actor, from_state="", to_state="", **payload):
+    engine.event_record(case=proposal, type=type, actor=actor, from_state=from_state, to_state=to_state, payload=payload)
+
+
+def _set_status(proposal: Proposal, status: str, actor, event: str, extra_fields=(), **payload):
+    engine.case_set_status(case=proposal, status=status, actor=actor, event=event, extra_fields=extra_fields, **payload)
+
+
+def _notify_users(users, title: str, body: str = "", url: str = "", kind: str = "proposal"):
+    engine.notify_on_commit(users=users, kind=kind, title=title, body=body, url=url)
+
+
+def _department_people(department: Department, role: str) -> list[User]:
+    return engine.role_people(role=role, department=department)
+
+
+def _office_people() -> list[User]:
+    return engine.role_people(role=Role.PROPOSAL_OFFICE)
+
+
+def _url(proposal: Proposal) -> str:
+    return proposal.get_absolute_url()
+
+
+def _node(name: str):
+    from ..flows import ProposalFlow
+
+    return getattr(ProposalFlow, name)
+
+
+def _open_task(proposal: Proposal, nodes, **data) -> ProposalTask:
+    names = [nodes] if isinstance(nodes, str) else list(nodes)
+    return open_task(task_model=ProposalTask, case_field="proposal", case=proposal, nodes=[_node(n) for n in names], **data)
+
+
+def _flow_step(task: ProposalTask, actor: User):
+    return flow_step(task, actor, busy_message=_("该提案正由他人同时办理，请稍后刷新重试。"))
+
+
+def _raters(proposal: Proposal) -> list[tuple[Proposal, User]]:
+    """Every proposer of the case: the proposal's own and those merged into it."""
+    result = [(proposal, proposal.proposer)]
+    for merged in proposal.merged.select_related("proposer").order_by("pk"):
+        result.append((merged, merged.proposer))
+    return result
+
+
+def _lock_assignment(assignment: Assignment, department_id: int | None = None) -> Assignment:
+    """Lock the assignment row. With department_id (the department whose
+    people were allowed to act), refuse when it has been re-assigned since."""
+    locked = Assignment.objects.select_for_update().select_related("proposal", "department").get(pk=assignment.pk)
+    if department_id is not None and locked.department_id != department_id:
+        raise PermissionDenied(_("该提案已调整给其他单位办理。"))
+    return locked
+
+
+def _refresh_reply_deadline(proposal_id: int) -> None:
+    """The proposal's reply deadline is the latest of its answering departments'."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
+    latest = (
+        proposal.assignments.exclude(role=Assignment.Role.CO).exclude(status=Assignment.Status.REASSIGNED_AWAY)
+        .aggregate(m=Max("deadline"))["m"]
+    )
+    if latest and latest != proposal.reply_deadline:
+        proposal.reply_deadline = latest
+        proposal.save(update_fields=["reply_deadline"])
+
+
+def _current_assignment(assignment: Assignment) -> Assignment:
+    """The assignment as it is now: the caller's object may predate a re-assignment."""
+    return Assignment.objects.select_related("proposal", "department").get(pk=assignment.pk)
+
+
+def _check_extension_ceiling(assignment: Assignment, until: dt.date) -> None:
+    """An extended reply is due at the latest `reply_extended` (6 months by default) after assignment."""
+    ceiling = _deadline("reply_extended", assignment.assigned_at)
+    if end_of_day(until) > ceiling:
+        raise ValidationError({"requested_until": _("延期后最迟须在%(date)s前答复（交办后%(limit)s）。") % {
+            "date": timezone.localtime(ceiling).strftime("%Y-%m-%d"),
+            "limit": time_limit_text(case_kind="proposal", step="reply_extended"),
+        }})
+
+
+def _cancel_pending_extensions(assignment: Assignment, actor: User, note: str) -> None:
+    """Deadlines were recomputed (re-assignment, re-handling): a pending request no longer applies."""
+    for req in assignment.extension_requests.select_for_update().filter(status=ExtensionRequest.Status.PENDING):
+        req.status = ExtensionRequest.Status.REFUSED
+        req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
+        req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _event(assignment.proposal, "extension_refused", actor, department=assignment.department_id, until=req.requested_until.isoformat(), note=note)
+
+
+def _current_round_dissatisfied(proposal: Proposal) -> bool:
+    negative = negative_codes("proposal_rating")
+    return Evaluation.objects.filter(
+        Q(proposal=proposal) | Q(proposal__merged_into=proposal), round=proposal.handling_round
+    ).filter(Q(process_rating__in=negative) | Q(result_rating__in=negative)).exists()
