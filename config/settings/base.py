@@ -211,7 +211,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+# Results are not kept, except by tasks that ask (workflow.ping, for probes),
+# and only where a result backend is configured (prod-check: Redis).
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
