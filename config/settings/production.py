@@ -22,7 +22,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Hashed, compressed static files served by whitenoise. The storage tolerates
 # the broken font references viewflow ships in an unused CSS copy and stays
-# strict for our own files (docs/decisions/0004-static-files-storage.md).
+# strict for our own files (docs/decisions/0004-production-path.md).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "config.settings.storage.ProductionStaticFilesStorage"},

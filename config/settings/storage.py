@@ -1,4 +1,4 @@
-"""Static files storage for production (see docs/decisions/0004-static-files-storage.md).
+"""Static files storage for production (see docs/decisions/0004-production-path.md).
 
 whitenoise's CompressedManifestStaticFilesStorage rewrites every url(...) in
 collected CSS to its hashed name and aborts collectstatic when a referenced
