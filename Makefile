@@ -1,6 +1,10 @@
 # Two commands set everything up on a fresh machine:
-#   make run    start the app (SQLite, filesystem broker, Celery worker + beat) with demo data
-#   make test   run the whole suite (SQLite; also PostgreSQL when CI=true or TEST_DB=postgres)
+#   make run         start the app (SQLite, filesystem broker, Celery worker + beat) with demo data
+#   make test        run the whole suite (SQLite; also PostgreSQL when CI=true or TEST_DB=postgres)
+# and one for the production path:
+#   make prod-check  production settings end to end: throwaway PostgreSQL + Redis, migrate,
+#                    collectstatic, gunicorn, Celery worker + one beat, pages and a task over HTTP
+# Each installs (as root) or lists (otherwise) only the Debian packages it needs.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,10 +13,18 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench sysdeps venv setup messages migrate demo worker clean check-deploy
+.PHONY: run test prod-check bench sysdeps sysdeps-run sysdeps-test sysdeps-prod-check venv setup messages migrate demo clean check-deploy
 
+# Debian packages: sysdeps-run for running the app, -test adds Chromium and
+# PostgreSQL, -prod-check adds PostgreSQL and Redis; sysdeps is all of them.
 sysdeps:
-	@bash scripts/sysdeps.sh
+	@bash scripts/sysdeps.sh run test prod-check
+sysdeps-run:
+	@bash scripts/sysdeps.sh run
+sysdeps-test:
+	@bash scripts/sysdeps.sh test
+sysdeps-prod-check:
+	@bash scripts/sysdeps.sh prod-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +37,8 @@ venv: $(VENV)/.installed
 messages: venv
 	@$(PY) manage.py compilemessages -l en --ignore=.venv > /dev/null
 
-setup: sysdeps venv messages
+# What `make run` needs (no Chromium, no PostgreSQL, no Redis).
+setup: sysdeps-run venv messages
 
 migrate: setup
 	@mkdir -p var
@@ -37,8 +50,13 @@ demo: migrate
 run: demo
 	@bash scripts/run.sh $(HOST) $(PORT)
 
-test: setup
+test: sysdeps-test setup
 	@bash scripts/test.sh
+
+# Production settings end to end, on throwaway PostgreSQL and Redis servers of
+# its own (free ports, temporary directories); stops everything it started.
+prod-check: sysdeps-prod-check setup
+	@bash scripts/prod_check.sh
 
 # Benchmarks use their own database (var/bench.sqlite3), never the demo one.
 BENCH_DB := sqlite:///$(CURDIR)/var/bench.sqlite3

@@ -1,8 +1,10 @@
 """Celery application.
 
 Embedded default broker: kombu's filesystem transport (no server). Run the
-worker with beat inside it: `celery -A config worker -B`. Production sets
-CELERY_BROKER_URL to Redis and runs beat once, separately.
+worker with beat inside it: `celery -A config worker -B --pool=solo` (as
+scripts/run.sh does; the solo pool stops cleanly on a process-group signal,
+docs/decisions/0004-production-path.md). Production sets CELERY_BROKER_URL to
+Redis and runs workers and exactly one beat separately (make prod-check).
 """
 import os
 

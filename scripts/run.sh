@@ -1,21 +1,84 @@
 #!/usr/bin/env bash
 # Start the web app plus a real Celery worker with beat inside it, on the
-# embedded filesystem broker. Ctrl-C stops both.
+# embedded filesystem broker. Ctrl-C (SIGINT) or SIGTERM stops everything
+# within seconds.
+#
+# Why it is written this way (it used to hang at "beat: Shutting down..."):
+# * bash runs a trap only after the foreground command returns, so a SIGTERM
+#   sent to this script never reached a foreground runserver: both servers
+#   now run in the background and the script waits with `wait`, which a
+#   trapped signal interrupts.
+# * a signal sent to the whole process group (Ctrl-C, `kill -- -PGID`) also
+#   hits the worker's prefork pool children; a child killed while holding the
+#   pool's queue lock leaves the worker's exit handler waiting for that lock
+#   for ever. The embedded worker therefore uses the solo pool (tasks run
+#   one at a time in the worker process; enough for one machine's demo and
+#   office use): there is no pool lock to leave behind.
+# * whatever still runs STOP_TIMEOUT seconds after the stop request is killed.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 HOST=${1:-127.0.0.1}
 PORT=${2:-8000}
 PY=.venv/bin/python
+STOP_TIMEOUT=${STOP_TIMEOUT:-10}
+LOG_DIR=${RUN_LOG_DIR:-var/log}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
-mkdir -p var/broker/queue var/broker/processed var/log
-.venv/bin/celery -A config worker -B --loglevel=INFO --concurrency=2 \
-  --schedule=var/celerybeat-schedule --logfile=var/log/celery.log &
-CELERY_PID=$!
-trap 'kill $CELERY_PID 2>/dev/null || true; wait $CELERY_PID 2>/dev/null || true' EXIT INT TERM
+mkdir -p "$LOG_DIR"
+
+pids=()
+stopping=""
+
+descendants() {  # every process below $1, deepest last
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+
+stop_all() {
+  [ -n "$stopping" ] && return 0
+  stopping=1
+  trap '' INT TERM  # a second Ctrl-C must not cut the clean-up short
+  echo
+  echo "==> Stopping (worker, beat, web server)..."
+  local pid all=() deadline
+  for pid in "${pids[@]}"; do all+=("$pid" $(descendants "$pid")); done
+  # The worker's main process takes TERM as "warm shutdown": it finishes the
+  # task in hand, stops beat and exits. runserver exits on TERM.
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while [ $SECONDS -lt $deadline ]; do
+    local alive=0
+    for pid in "${all[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.2
+  done
+  for pid in "${all[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "==> pid $pid did not stop within ${STOP_TIMEOUT}s: killed" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  wait 2>/dev/null || true
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap 'stop_all' EXIT
+
+.venv/bin/celery -A config worker -B --pool=solo --loglevel=${CELERY_LOGLEVEL:-INFO} \
+  --logfile="$LOG_DIR/celery.log" &
+pids+=($!)
 echo
-echo "==> Celery worker + beat started (pid $CELERY_PID, log var/log/celery.log)"
+echo "==> Celery worker + beat started (pid ${pids[0]}, log $LOG_DIR/celery.log)"
 echo "==> Open http://$HOST:$PORT/   (API docs: http://$HOST:$PORT/api/v1/docs/, health: http://$HOST:$PORT/healthz)"
 echo "==> Demo accounts, password demo12345:"
 echo "    member1 member2 (委员)  office1 (提案委)  handler1 leader1 (区行政审批局)  handler2 leader2 (区人社局)"
 echo "    dispatcher1 (12345热线)  supervisor1 (督查室)  keyleader1 (牵头领导)  admin (管理员, /admin/)"
 echo
-$PY manage.py runserver "$HOST:$PORT"
+$PY manage.py runserver "$HOST:$PORT" &
+pids+=($!)
+# Whichever ends first (normally: a signal interrupts the wait) ends both.
+status=0
+wait -n "${pids[@]}" || status=$?
+exit $status

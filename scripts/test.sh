@@ -12,8 +12,8 @@ fi
 if [ "${CI:-}" = "true" ] || [ "${TEST_DB:-}" = "postgres" ]; then
   echo "==> pytest on PostgreSQL"
   source scripts/pg_test.sh
-  pg_test_start
   trap pg_test_stop EXIT
+  pg_test_start   # its own port and directory (PG_TEST_PORT / PG_TEST_DIR choose them)
   DATABASE_URL="$PG_TEST_URL" $PY -m pytest "$@" || status=$?
 fi
 exit $status

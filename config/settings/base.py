@@ -3,6 +3,8 @@
 The environment is read here (and only in config/settings/), through
 django-environ. Every variable is documented in .env.example.
 """
+import os
+from collections.abc import MutableMapping
 from pathlib import Path
 
 import environ
@@ -11,8 +13,43 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+class _EnvironWithoutBlanks(MutableMapping):
+    """os.environ, where a variable set to the empty string counts as unset.
+
+    `DATABASE_URL=` in a .env copied from .env.example (or in a service's
+    environment file) must not replace the default with a blank: a blank
+    variable with a default gets the default, one without (production's
+    DJANGO_SECRET_KEY) is still refused as missing.
+    """
+
+    def __getitem__(self, key):
+        value = os.environ[key]
+        if value == "":
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key, value):
+        os.environ[key] = value
+
+    def __delitem__(self, key):
+        del os.environ[key]
+
+    def __iter__(self):
+        return (key for key, value in os.environ.items() if value != "")
+
+    def __len__(self):
+        return sum(1 for _ in self)
+
+
+class Env(environ.Env):
+    ENVIRON = _EnvironWithoutBlanks()
+
+
+env = Env()
+# DJANGO_ENV_FILE names another file (tests use it); a blank line in the file
+# never overrides the real environment, nor a default.
+Env.read_env(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -55,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "workflow.middleware.DatabaseLockedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +120,30 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+SQLITE_BUSY_TIMEOUT = env.int("SQLITE_BUSY_TIMEOUT", default=20)  # seconds
+
+
+def sqlite_options(database: dict) -> dict:
+    """Concurrent writers on SQLite wait instead of failing with "database is locked".
+
+    WAL lets readers go on while one writer writes; IMMEDIATE transactions
+    take the write lock when they begin (a deferred transaction that upgrades
+    from read to write cannot wait: SQLite answers "locked" at once); the
+    timeout is how long a writer waits. A lock that still times out becomes
+    a 409 (workflow.middleware.DatabaseLockedMiddleware). Other engines are
+    returned unchanged.
+    """
+    if database.get("ENGINE") != "django.db.backends.sqlite3":
+        return database
+    options = database.setdefault("OPTIONS", {})
+    options.setdefault("init_command", "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL")
+    options.setdefault("transaction_mode", "IMMEDIATE")
+    options.setdefault("timeout", SQLITE_BUSY_TIMEOUT)
+    return database
+
+
+sqlite_options(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "workflow.User"
@@ -149,7 +211,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+# Results are not kept, except by tasks that ask (workflow.ping, for probes),
+# and only where a result backend is configured (prod-check: Redis).
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True

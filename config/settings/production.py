@@ -1,11 +1,13 @@
 """Production: PostgreSQL, Redis broker, HTTPS. No default secret."""
+from whitenoise.compress import Compressor
+
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import env, sqlite_options
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: refuse to start without it
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL", default="postgres:///cases")}
+DATABASES = {"default": sqlite_options(env.db("DATABASE_URL", default="postgres:///cases"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -18,8 +20,16 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Hashed, compressed static files served by whitenoise. The storage tolerates
+# the broken font references viewflow ships in an unused CSS copy and stays
+# strict for our own files (docs/decisions/0004-production-path.md).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "config.settings.storage.ProductionStaticFilesStorage"},
 }
+# Pages only ever name hashed files ({% static %} through the manifest), so the
+# unhashed copies are dropped, and source maps (browser devtools only) are not
+# compressed: collectstatic does half the Brotli work.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
