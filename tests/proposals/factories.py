@@ -110,7 +110,7 @@ STEP_OPTIONS = {
     "close": {"implementation_grade", "close_note"},
     "rehandle": {"rehandle_note"},
 }
-OPTIONS = {"departments"} | {f"{step}_at" for step in STEPS} | set().union(*STEP_OPTIONS.values())
+OPTIONS = {"departments", "draft_at"} | {f"{step}_at" for step in STEPS} | set().union(*STEP_OPTIONS.values())
 # Where each builder stops: its last step and the status it reaches (without departments=).
 TARGETS = {
     "submitted": ("submit", None),
@@ -253,7 +253,8 @@ def advance(proposal: Proposal | None, to: str, **kwargs) -> Proposal:
     """Bring `proposal` (or a new draft made of the remaining kwargs) to the state `to`."""
     options = {k: kwargs.pop(k) for k in list(kwargs) if k in OPTIONS}
     if proposal is None:
-        proposal = draft(**kwargs)
+        with _when(options, "draft"):
+            proposal = ProposalFactory(**kwargs)
     elif kwargs:
         raise TypeError(f"unknown options {sorted(kwargs)} (a draft's fields are only for a new proposal)")
     last, status = TARGETS[to]
