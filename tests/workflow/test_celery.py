@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from tests.factories import TZ, at
 from workflow import services, tasks
 from workflow.models import Notification
 
@@ -94,7 +95,6 @@ def test_beat_puts_the_check_on_the_broker_and_a_real_worker_runs_it(broker_app,
     broker; an embedded worker (celery.contrib.testing, in a thread) consumes it."""
     import threading
 
-    import time_machine
     from celery import signals
     from celery.contrib.testing.worker import start_worker
     from django_celery_beat import schedulers
@@ -104,10 +104,9 @@ def test_beat_puts_the_check_on_the_broker_and_a_real_worker_runs_it(broker_app,
     monkeypatch.setattr(schedulers, "close_old_connections", lambda: None)
 
     queue = tmp_path / "broker" / "queue"
-    tz = dt.timezone(dt.timedelta(hours=8))
     # Given 08:00 on 22 November 2026 without a 2027 calendar, the check having last run a day ago
-    with time_machine.travel(dt.datetime(2026, 11, 22, 8, 0, 5, tzinfo=tz), tick=True):
-        PeriodicTask.objects.filter(task="workflow.calendar_check_next_year").update(last_run_at=dt.datetime(2026, 11, 21, 8, 0, tzinfo=tz))
+    with at(2026, 11, 22, 8, 0, 5, tick=True):
+        PeriodicTask.objects.filter(task="workflow.calendar_check_next_year").update(last_run_at=dt.datetime(2026, 11, 21, 8, 0, tzinfo=TZ))
         # When beat ticks: the check is due and its message waits on the broker (no worker yet)
         schedulers.DatabaseScheduler(app=broker_app).tick()
         [message] = list(queue.iterdir())
