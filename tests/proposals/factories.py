@@ -33,6 +33,10 @@ Time: a step runs at the current (possibly travelled) time, or at its own
 draft_reply, submit_reply, sign_off, pass_review, evaluate, close, rehandle.
 `departments=[d]` limits the department steps (sign ... pass_review) to those
 departments: the others wait.
+
+One department's reply, for tests that walk the handling themselves:
+`reply_draft(assignment)`, `write_reply(assignment, "B")` (drafted and
+submitted for sign-off) and `reply_of(proposal, department)`.
 """
 from __future__ import annotations
 
