@@ -87,6 +87,19 @@ def login(client):
     return _login
 
 
+@pytest.fixture
+def calendar_years(db):
+    """The test settings seed only the calendar years the tests use
+    (settings.CALENDAR_SEED_YEARS); a test needing another year seeds it:
+    `calendar_years(2020)`. Returns the years newly seeded."""
+    from workflow import services as engine
+
+    def seed(*years: int) -> list[int]:
+        return engine.calendar_seed_from_library(actor=None, years=list(years))
+
+    return seed
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """A request in English leaves English active in the thread: start every test in Chinese."""

@@ -1,8 +1,28 @@
+"""Factories and helpers shared by every test module.
+
+- `at(2019, 3, 1, 9)`: travel to that time in China (UTC+8) and stand still.
+- `DepartmentFactory`, `UserFactory(roles=[(department, Role.HANDLER)])`.
+- `role_user(Role.HANDLER, department)`: the person holding a role (the
+  fixtures of tests/conftest.py create one per role).
+
+The proposals' own factories (a proposal in each state, driven through the
+real services) are in tests/proposals/factories.py.
+"""
+import datetime as dt
+
 import factory
+import time_machine
 
 from workflow import services
 from workflow.models import Department, User
 from proposals.roles import Role
+
+TZ = dt.timezone(dt.timedelta(hours=8))  # China Standard Time, no summer time
+
+
+def at(*args, tick: bool = False) -> time_machine.travel:
+    """`with at(2019, 3, 1, 9):` the clock reads 09:00 on 1 March 2019 in China (and stands still)."""
+    return time_machine.travel(dt.datetime(*args, tzinfo=TZ), tick=tick)
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -40,4 +60,17 @@ def user_with_role(role: str, department: Department | None = None, **kwargs) ->
     return UserFactory(roles=[(department, role)], **kwargs)
 
 
-__all__ = ["DepartmentFactory", "UserFactory", "user_with_role", "Role"]
+def role_user(role: str, department: Department | None = None) -> User:
+    """The (first) active person holding `role` (in `department`): factories act as
+    the people the fixtures made, one per role."""
+    people = User.objects.filter(is_active=True, memberships__role=role, memberships__is_active=True)
+    if department is not None:
+        people = people.filter(memberships__department=department)
+    user = people.order_by("pk").first()
+    if user is None:
+        where = f" in {department}" if department is not None else ""
+        raise LookupError(f"nobody holds the role {role!r}{where}: ask for the fixture that makes them (tests/conftest.py)")
+    return user
+
+
+__all__ = ["TZ", "at", "DepartmentFactory", "UserFactory", "user_with_role", "role_user", "Role"]

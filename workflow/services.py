@@ -240,9 +240,9 @@ def library_calendar_rows(year: int) -> list[CalendarRow]:
 
 
 def calendar_seed_from_library(*, actor: User | None, years: list[int] | None = None, force: bool = False) -> list[int]:
-    """Seed every year chinese-calendar knows (or `years`). Known years are kept unless force."""
+    """Seed every year chinese-calendar knows (years=None) or only `years`. Known years are kept unless force."""
     known = set(CalendarYear.objects.values_list("year", flat=True))
-    wanted = [y for y in (years or library_calendar_years()) if force or y not in known]
+    wanted = [y for y in (library_calendar_years() if years is None else years) if force or y not in known]
     rows = [row for y in wanted for row in library_calendar_rows(y)]
     if not rows:
         return []
@@ -294,7 +294,9 @@ def defaults_ensure(*, actor: User | None = None) -> None:
 
     ensure_role_groups()
     rules_seed_defaults(actor=actor)
-    calendar_seed_from_library(actor=actor)
+    # settings.CALENDAR_SEED_YEARS: None (the default) seeds every year the library knows;
+    # the test settings name the few years the tests use (each test flush seeds them again).
+    calendar_seed_from_library(actor=actor, years=settings.CALENDAR_SEED_YEARS)
     ensure_default_schedules(settings.TIME_ZONE)
     for module in case_app_modules("defaults"):
         if hasattr(module, "ensure"):

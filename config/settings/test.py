@@ -22,3 +22,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///:memory:")}
 # Serve static files from the finders (no collectstatic in tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Each test database (and each flush after a transactional test, through the
+# post_migrate hook) seeds only the calendar years the tests use, not the ~23
+# years chinese-calendar knows: a flush costs ~0.2 s instead of ~1.1 s.
+# 2019: the seed case (第28号) and the service tests; 2026: "today" for the
+# tests that do not travel in time (demo data, browser tests, 2026 holidays).
+# A test needing another year seeds it with the `calendar_years` fixture.
+CALENDAR_SEED_YEARS = [2019, 2026]

@@ -1,13 +1,15 @@
 import pytest
 
-from proposals.models import Category, Session
+from proposals.models import Category
 from tests.factories import UserFactory
+from tests.proposals.factories import SessionFactory
 from proposals.roles import Role
 
 
 @pytest.fixture
 def session(db):
-    return Session.objects.create(committee="政协广元市朝天区委员会", name="六届四次会议", year=2019, is_current=True)
+    """六届四次会议 (2019), the current session."""
+    return SessionFactory()
 
 
 @pytest.fixture

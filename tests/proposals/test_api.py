@@ -4,7 +4,6 @@ the OpenAPI schema."""
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,20 +11,16 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework.test import APIClient
 
 from proposals import services
-from proposals.models import Assignment, Cosigner, Evaluation, ExtensionRequest, Proposal, Reply
+from proposals.models import Cosigner, Evaluation, ExtensionRequest, Proposal, Reply
 from tests.conftest import PASSWORD
-from tests.factories import UserFactory
+from tests.factories import UserFactory, at
+from tests.proposals import factories
 from workflow.models import CaseEvent
 from proposals.roles import Role
 
 pytestmark = pytest.mark.django_db
 
-TZ = dt.timezone(dt.timedelta(hours=8))
-TITLE = "关于加快“最多跑一次”改革向纵深推进的建议"
-
-
-def at(*args):
-    return time_machine.travel(dt.datetime(*args, tzinfo=TZ), tick=False)
+TITLE = factories.TITLE
 
 
 def token_client(user) -> APIClient:
@@ -170,10 +165,7 @@ def test_every_action_refuses_the_wrong_role(session, category, member, member2,
     # given a joint proposal waiting for its co-signer
     with at(2019, 3, 1, 9):
         refused(api_handler, "/api/v1/proposals/", draft_body(session, category))
-        p = services.proposal_create(actor=member, cosigners=[member2], **{
-            k: v for k, v in draft_body(session, category).items() if k not in ("session", "category")
-        }, session=session, category=category)
-        services.proposal_submit(actor=member, proposal=p)
+        p = factories.submitted(proposer=member, cosigners=[member2])
         url = f"/api/v1/proposals/{p.pk}"
         # then only the invited member may answer, and only the proposer submits
         refused(api_office, f"{url}/cosign/", {"accept": True})
@@ -269,10 +261,7 @@ def test_draft_edit_and_review_outcomes(session, category, member, office_user, 
 
 def test_rejection_by_reason_code(session, category, member, office_user):
     with at(2019, 3, 1, 9):
-        p = services.proposal_create(actor=member, session=session, category=category, **{
-            k: v for k, v in draft_body(session, category).items() if k not in ("session", "category")
-        })
-        services.proposal_submit(actor=member, proposal=p)
+        p = factories.submitted(proposer=member)
         response = as_user(office_user).post(f"/api/v1/proposals/{p.pk}/review/", {"outcome": "reject"}, format="json")
         assert response.status_code == 400 and response.json() == {"rejection_reason": ["不予立案须选择理由。"]}
         result = ok(as_user(office_user).post(f"/api/v1/proposals/{p.pk}/review/", {"outcome": "reject", "rejection_reason": "vague"}, format="json"))
@@ -284,11 +273,7 @@ def test_lead_and_co_handlers_return_and_rehandle_through_the_api(session, categ
     extra = UserFactory(username="handler_extra", roles=[(hrss_dept, Role.HANDLER)])
     with at(2019, 5, 6, 9):
         # given an accepted proposal
-        p = services.proposal_create(actor=member, session=session, category=category, **{
-            k: v for k, v in draft_body(session, category).items() if k not in ("session", "category")
-        })
-        services.proposal_submit(actor=member, proposal=p)
-        services.proposal_review(actor=office_user, proposal=p, outcome="accept", number=5)
+        p = factories.accepted(proposer=member, number=5)
         # when the office assigns it to a lead and a co-handler, marks it key and not public
         result = ok(api_office.post(f"/api/v1/proposals/{p.pk}/assign/", {
             "mode": "lead_co", "lead": hrss_dept.pk, "co_handlers": [approval_dept.pk], "is_public": False,
@@ -336,15 +321,8 @@ def test_lead_and_co_handlers_return_and_rehandle_through_the_api(session, categ
 def test_another_departments_handler_gets_403(session, category, member, office_user, handler, other_handler, approval_dept):
     # given a proposal assigned to the approval bureau, with a draft reply
     with at(2019, 5, 6, 9):
-        p = services.proposal_create(actor=member, session=session, category=category, **{
-            k: v for k, v in draft_body(session, category).items() if k not in ("session", "category")
-        })
-        services.proposal_submit(actor=member, proposal=p)
-        services.proposal_review(actor=office_user, proposal=p, outcome="accept")
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
-        a = p.assignments.get()
-        services.assignment_sign(actor=handler, assignment=a)
-        reply = services.reply_save_draft(actor=handler, assignment=a, reply_class="A", body="答复", contact_person="联系人", contact_phone="1")
+        p = factories.reply_drafted(proposer=member, lead=approval_dept)
+        a, reply = p.assignments.get(), factories.reply_of(p)
         ext = services.extension_request(actor=handler, assignment=a, requested_until=dt.date(2019, 10, 31), reason="统筹")
     api_other = as_user(other_handler)
     # when the human-resources bureau's handler reads or acts on it, then it is refused (403)
@@ -413,18 +391,8 @@ def test_malformed_drafts_are_400_not_500(session, category, member, body):
 def test_unknown_rating_is_refused_and_nothing_saved(session, category, member, office_user, handler, dept_leader, approval_dept):
     # given a replied proposal
     with at(2019, 5, 6, 9):
-        p = services.proposal_create(actor=member, session=session, category=category, **{
-            k: v for k, v in draft_body(session, category).items() if k not in ("session", "category")
-        })
-        services.proposal_submit(actor=member, proposal=p)
-        services.proposal_review(actor=office_user, proposal=p, outcome="accept")
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
+        p = factories.replied(proposer=member, lead=approval_dept)
         a = p.assignments.get()
-        services.assignment_sign(actor=handler, assignment=a)
-        reply = services.reply_save_draft(actor=handler, assignment=a, reply_class="A", body="答复", contact_person="联系人", contact_phone="1")
-        services.reply_submit(actor=handler, assignment=a)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
         api = as_user(member)
         # when the member sends a rating that is not on the scale
         response = api.post(f"/api/v1/proposals/{p.pk}/evaluate/", {"process_rating": "非常满意", "result_rating": "satisfied"}, format="json")
@@ -471,10 +439,7 @@ LONE_SURROGATE = "\\ud800"  # as written in a JSON body: valid JSON, not encodab
 ])
 def test_review_with_undecodable_or_odd_values_is_400_not_500(session, category, member, office_user, raw, field):
     with at(2019, 3, 1, 9):
-        p = services.proposal_create(actor=member, session=session, category=category, **{
-            k: v for k, v in draft_body(session, category).items() if k not in ("session", "category")
-        })
-        services.proposal_submit(actor=member, proposal=p)
+        p = factories.submitted(proposer=member)
         response = as_user(office_user).post(f"/api/v1/proposals/{p.pk}/review/", raw, content_type="application/json")
     assert response.status_code == 400, response.content
     body = response.json()
@@ -495,9 +460,7 @@ def test_review_with_undecodable_or_odd_values_is_400_not_500(session, category,
 ])
 def test_lone_surrogates_anywhere_are_400_not_500(session, category, member, office_user, url, raw):
     with at(2019, 3, 1, 9):
-        p = services.proposal_create(actor=member, session=session, category=category, **{
-            k: v for k, v in draft_body(session, category).items() if k not in ("session", "category")
-        })
+        p = factories.draft(proposer=member)
         for user in (office_user, member):
             response = as_user(user).post(url.format(pk=p.pk), raw, content_type="application/json")
             assert response.status_code in (400, 403), (user, response.status_code, response.content)
@@ -505,15 +468,12 @@ def test_lone_surrogates_anywhere_are_400_not_500(session, category, member, off
 
 
 # --- list -------------------------------------------------------------------------------------------------
-def _accepted_with_assignments(n, *, session, category, member, departments):
-    for i in range(n):
-        p = Proposal.objects.create(
-            session=session, title=f"建议{i}", analysis="析", suggestions="议", category=category, contact_name="委员",
-            contact_phone="1", proposer=member, status=Proposal.Status.HANDLING, number=(Proposal.objects.count() + 1),
-        )
-        now = dt.datetime(2019, 5, 6, 9, tzinfo=TZ)
-        for department in departments:
-            Assignment.objects.create(proposal=p, department=department, role=Assignment.Role.SEPARATE, assigned_at=now, reassign_deadline=now, deadline=now)
+def _assigned(n, *, member, departments):
+    """n proposals being handled by the departments (separately when several), assigned on 2019-05-06."""
+    where = {"separate": departments} if len(departments) > 1 else {"lead": departments[0]}
+    with at(2019, 5, 6, 9):
+        for i in range(n):
+            factories.assigned(proposer=member, title=f"建议{i}", **where)
 
 
 def test_list_costs_the_same_number_of_queries_for_1_and_10(session, category, member, office_user, handler, approval_dept, hrss_dept):
@@ -523,10 +483,10 @@ def test_list_costs_the_same_number_of_queries_for_1_and_10(session, category, m
             data = ok(client.get("/api/v1/proposals/" + query))
         return len(ctx.captured_queries), data["count"]
 
-    _accepted_with_assignments(1, session=session, category=category, member=member, departments=[approval_dept, hrss_dept])
+    _assigned(1, member=member, departments=[approval_dept, hrss_dept])
     one = {user.username: count(user) for user in (office_user, handler, member)}
     filtered_one = count(office_user, "?department=%d&is_key=false&q=建议&session=%d" % (approval_dept.pk, session.pk))
-    _accepted_with_assignments(9, session=session, category=category, member=member, departments=[approval_dept, hrss_dept])
+    _assigned(9, member=member, departments=[approval_dept, hrss_dept])
     ten = {user.username: count(user) for user in (office_user, handler, member)}
     filtered_ten = count(office_user, "?department=%d&is_key=false&q=建议&session=%d" % (approval_dept.pk, session.pk))
     assert {k: v[0] for k, v in one.items()} == {k: v[0] for k, v in ten.items()}
@@ -535,17 +495,18 @@ def test_list_costs_the_same_number_of_queries_for_1_and_10(session, category, m
 
 
 def test_list_filters(session, category, member, office_user, approval_dept, hrss_dept):
-    _accepted_with_assignments(2, session=session, category=category, member=member, departments=[approval_dept])
-    _accepted_with_assignments(1, session=session, category=category, member=member, departments=[hrss_dept])
+    _assigned(2, member=member, departments=[approval_dept])
+    _assigned(1, member=member, departments=[hrss_dept])
     api = as_user(office_user)
-    assert ok(api.get(f"/api/v1/proposals/?department={hrss_dept.pk}"))["count"] == 1
-    assert ok(api.get("/api/v1/proposals/?q=3"))["results"][0]["number"] == 3
-    assert ok(api.get("/api/v1/proposals/?is_key=true"))["count"] == 0
-    assert ok(api.get("/api/v1/proposals/?status=handling"))["count"] == 3
-    Proposal.objects.filter(number=2).update(is_key=True)
-    assert [r["number"] for r in ok(api.get("/api/v1/proposals/supervision/"))["results"]] == [2]
-    row = ok(api.get("/api/v1/proposals/?overdue=false"))["results"][0]
-    assert row["overdue"] is False and row["assignments"][0]["department"]["name"]
+    with at(2019, 5, 7, 9):  # the next day: nothing is overdue yet
+        assert ok(api.get(f"/api/v1/proposals/?department={hrss_dept.pk}"))["count"] == 1
+        assert ok(api.get("/api/v1/proposals/?q=3"))["results"][0]["number"] == 3
+        assert ok(api.get("/api/v1/proposals/?is_key=true"))["count"] == 0
+        assert ok(api.get("/api/v1/proposals/?status=handling"))["count"] == 3
+        Proposal.objects.filter(number=2).update(is_key=True)
+        assert [r["number"] for r in ok(api.get("/api/v1/proposals/supervision/"))["results"]] == [2]
+        row = ok(api.get("/api/v1/proposals/?overdue=false"))["results"][0]
+        assert row["overdue"] is False and row["assignments"][0]["department"]["name"]
 
 
 def test_options_and_reference_lists(session, member, member2):

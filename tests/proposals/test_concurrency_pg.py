@@ -12,7 +12,8 @@ from django.db import connection, connections
 
 from proposals import services
 from proposals.models import Assignment
-from tests.proposals.test_services import at, submitted
+from tests.factories import at
+from tests.proposals import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -45,8 +46,8 @@ def test_runs_on_postgresql():
 
 def test_two_offices_accepting_at_once_get_consecutive_numbers(session, category, member, member2, office_user):
     with at(2019, 3, 1, 9):
-        p1 = submitted(member, session, category)
-        p2 = submitted(member2, session, category)
+        p1 = factories.submitted(proposer=member)
+        p2 = factories.submitted(proposer=member2)
         results = _race(
             lambda: services.proposal_review(actor=office_user, proposal=p1, outcome="accept").number,
             lambda: services.proposal_review(actor=office_user, proposal=p2, outcome="accept").number,
@@ -61,9 +62,7 @@ def test_signing_the_same_assignment_twice_at_once_signs_once(session, category,
 
     colleague = UserFactory(username="handler_b", roles=[(approval_dept, Role.HANDLER)])
     with at(2019, 3, 1, 9):
-        p = submitted(member, session, category)
-        p = services.proposal_review(actor=office_user, proposal=p, outcome="accept")
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
+        p = factories.assigned(proposer=member, lead=approval_dept)
         a = p.assignments.get()
         results = _race(
             lambda: services.assignment_sign(actor=handler, assignment=a),
@@ -81,8 +80,8 @@ def test_signing_the_same_assignment_twice_at_once_signs_once(session, category,
 
 def test_a_typed_number_racing_an_automatic_one_never_deadlocks(session, category, member, member2, office_user):
     with at(2019, 3, 1, 9):
-        p1 = submitted(member, session, category)
-        p2 = submitted(member2, session, category)
+        p1 = factories.submitted(proposer=member)
+        p2 = factories.submitted(proposer=member2)
         results = _race(
             lambda: services.proposal_review(actor=office_user, proposal=p1, outcome="accept", number=1).number,
             lambda: services.proposal_review(actor=office_user, proposal=p2, outcome="accept").number,

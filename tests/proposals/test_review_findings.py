@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from proposals import selectors, services
 from proposals.models import Assignment, Cosigner, ExtensionRequest, Proposal, Reply
-from tests.proposals.test_services import accepted, at, draft, submitted, write_reply
+from tests.factories import at
+from tests.proposals import factories
 from workflow.models import CaseEvent
 
 pytestmark = pytest.mark.django_db
@@ -14,10 +15,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def assigned(session, category, member, office_user, approval_dept):
+    """Accepted on 2019-03-01, assigned to the approval bureau alone on 2019-03-11."""
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
-    with at(2019, 3, 11, 9):
-        return services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
+        return factories.assigned(proposer=member, lead=approval_dept, assign_at=(2019, 3, 11, 9))
 
 
 def test_working_papers_are_not_in_the_members_timeline(client, assigned, member, handler, office_user):
@@ -32,7 +32,7 @@ def test_working_papers_are_not_in_the_members_timeline(client, assigned, member
 
 def test_review_form_with_a_huge_number_is_a_400(client, session, category, member, office_user):
     with at(2019, 3, 1, 9):
-        p = submitted(member, session, category)
+        p = factories.submitted(proposer=member)
     client.force_login(office_user)
     response = client.post(f"/proposals/{p.pk}/review/", {"outcome": "accept", "number": "99999999999999999999"})
     assert response.status_code == 400
@@ -40,10 +40,8 @@ def test_review_form_with_a_huge_number_is_a_400(client, session, category, memb
 
 
 def test_typed_document_number_must_fit_the_series_and_advances_it(assigned, handler, dept_leader, approval_dept):
-    a = assigned.assignments.get()
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a)
-        reply = write_reply(handler, a)
+        reply = factories.reply_of(factories.reply_submitted(assigned))
         for bad in ("朝审函〔2019〕028号", "朝审函〔2018〕5号", "别的函〔2019〕5号", "朝审函〔2019〕第5号"):
             with pytest.raises(ValidationError) as exc:
                 services.reply_sign_off(actor=dept_leader, reply=reply, approve=True, doc_number=bad)
@@ -57,8 +55,8 @@ def test_typed_document_number_must_fit_the_series_and_advances_it(assigned, han
 
 def test_contact_phone_and_cosigners_hidden_from_a_merged_proposer(client, session, category, member, member2, office_user):
     with at(2019, 3, 1, 9):
-        target = accepted(member, session, category, office_user)
-        other = submitted(member2, session, category, title="相似的建议")
+        target = factories.accepted(proposer=member)
+        other = factories.submitted(proposer=member2, title="相似的建议")
         services.proposal_review(actor=office_user, proposal=other, outcome="merge", merge_into=target)
     detail = selectors.proposal_detail(user=member2, proposal=target)
     assert not detail["private"] and detail["cosigners"] == []
@@ -70,8 +68,7 @@ def test_contact_phone_and_cosigners_hidden_from_a_merged_proposer(client, sessi
 
 def test_a_declined_cosigner_loses_access(session, category, member, member2):
     with at(2019, 3, 1, 9):
-        p = draft(member, session, category, cosigners=[member2])
-        services.proposal_submit(actor=member, proposal=p)
+        p = factories.submitted(proposer=member, cosigners=[member2])
         assert selectors.proposal_queryset(user=member2).filter(pk=p.pk).exists()
         services.cosigner_respond(actor=member2, proposal=p, accept=False)
     assert not selectors.proposal_queryset(user=member2).filter(pk=p.pk).exists()
@@ -79,8 +76,7 @@ def test_a_declined_cosigner_loses_access(session, category, member, member2):
 
 def test_proposer_withdraws_an_unanswered_invitation(client, session, category, member, member2):
     with at(2019, 3, 1, 9):
-        p = draft(member, session, category, cosigners=[member2])
-        services.proposal_submit(actor=member, proposal=p)
+        p = factories.submitted(proposer=member, cosigners=[member2])
     client.force_login(member)
     page = client.get(f"/proposals/{p.pk}/").content.decode()
     assert "撤回对示例委员二的联名邀请" in page
@@ -96,12 +92,8 @@ def test_proposer_withdraws_an_unanswered_invitation(client, session, category, 
 
 
 def test_office_waives_an_overdue_rating_then_closes(client, assigned, member, handler, dept_leader, office_user):
-    a = assigned.assignments.get()
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a)
-        reply = write_reply(handler, a)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
+        factories.replied(assigned)
     # within the 15 working days the waiver is refused
     with at(2019, 3, 20, 9):
         with pytest.raises(ValidationError) as exc:
@@ -135,17 +127,14 @@ def test_pending_extension_is_cancelled_by_reassignment(assigned, handler, other
 def test_consultation_refused_after_the_reply(assigned, handler, dept_leader, office_user):
     a = assigned.assignments.get()
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a)
-        reply = write_reply(handler, a)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
+        factories.replied(assigned)
         with pytest.raises(ValidationError):
             services.consultation_record(actor=handler, assignment=Assignment.objects.get(pk=a.pk), date=dt.date(2019, 3, 12), mode="phone", participants="x")
 
 
 def test_forwarding_only_to_a_government_department(session, category, member, office_user, supervision_dept):
     with at(2019, 3, 1, 9):
-        p = submitted(member, session, category)
+        p = factories.submitted(proposer=member)
         with pytest.raises(ValidationError):
             services.proposal_review(actor=office_user, proposal=p, outcome="forward", forward_to=supervision_dept)
     assert Proposal.objects.get(pk=p.pk).status == Proposal.Status.SUBMITTED
@@ -155,11 +144,10 @@ def test_api_keeps_working_papers_and_contacts_from_members(client, session, cat
     from rest_framework.test import APIClient
 
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
-        other = submitted(member2, session, category, title="相似的建议")
+        p = factories.accepted(proposer=member)
+        other = factories.submitted(proposer=member2, title="相似的建议")
         services.proposal_review(actor=office_user, proposal=other, outcome="merge", merge_into=p)
-    with at(2019, 3, 11, 9):
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
+        p = factories.assigned(p, lead=approval_dept, assign_at=(2019, 3, 11, 9))
     a = p.assignments.get()
     with at(2019, 3, 12, 9):
         services.extension_request(actor=handler, assignment=a, requested_until=dt.date(2019, 7, 31), reason="内部理由EXT")
@@ -190,8 +178,7 @@ def test_api_withdraw_and_waive(session, category, member, member2, office_user)
     from rest_framework.test import APIClient
 
     with at(2019, 3, 1, 9):
-        p = draft(member, session, category, cosigners=[member2])
-        services.proposal_submit(actor=member, proposal=p)
+        p = factories.submitted(proposer=member, cosigners=[member2])
     api = APIClient()
     api.force_authenticate(member2)
     assert api.post(f"/api/v1/proposals/{p.pk}/withdraw-cosigner/", {"member": member2.pk}, format="json").status_code == 403
@@ -211,18 +198,12 @@ def test_public_and_supervision_pages_use_a_fixed_number_of_queries(client, sess
 
     def closed_key_case(n):
         with at(2019, 3, 1, 9):
-            p = accepted(member, session, category, office_user, title=f"公开提案{n}")
-        with at(2019, 3, 11, 9):
-            p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept, is_key=True,
-                                         leading_official=key_leader, supervising_unit=supervision_dept)
-        a = p.assignments.get()
+            p = factories.assigned(
+                proposer=member, title=f"公开提案{n}", lead=approval_dept, is_key=True, leading_official=key_leader,
+                supervising_unit=supervision_dept, assign_at=(2019, 3, 11, 9),
+            )
         with at(2019, 3, 12, 9):
-            services.assignment_sign(actor=handler, assignment=a)
-            reply = write_reply(handler, a)
-            services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-            services.reply_review(actor=office_user, reply=reply, passed=True)
-            services.proposal_evaluate(actor=member, proposal=p, process_rating="satisfied", result_rating="satisfied")
-            services.proposal_close(actor=office_user, proposal=p, implementation_grade="A")
+            factories.closed(p)
 
     def count(url):
         client.get(url)
@@ -246,9 +227,8 @@ def test_public_and_supervision_pages_use_a_fixed_number_of_queries(client, sess
 
 
 def test_consultation_cannot_predate_the_assignment(assigned, handler):
-    a = assigned.assignments.get()
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a)
+        a = factories.signed(assigned).assignments.get()
         with pytest.raises(ValidationError) as exc:
             services.consultation_record(actor=handler, assignment=a, date=dt.date(1, 1, 1), mode="phone", participants="x")
         assert "早于交办日期" in str(exc.value)

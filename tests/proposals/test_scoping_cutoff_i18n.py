@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from proposals import selectors, services
 from proposals.models import Proposal
-from tests.proposals.test_services import accepted, at, draft
+from tests.factories import at
+from tests.proposals import factories
 from proposals.roles import Role
 from workflow.selectors import user_departments
 
@@ -18,9 +19,7 @@ def test_co_opinions_and_reassign_reasons_are_hidden_from_the_member(
 ):
     # given a lead + co case where the co-handler sent an opinion and the lead asked to be re-assigned
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
-    with at(2019, 3, 11, 9):
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="lead_co", lead=approval_dept, co_handlers=[hrss_dept])
+        p = factories.assigned(proposer=member, lead=approval_dept, co_handlers=[hrss_dept], assign_at=(2019, 3, 11, 9))
     co = p.assignments.get(department=hrss_dept)
     lead = p.assignments.get(department=approval_dept)
     with at(2019, 3, 12, 9):
@@ -42,7 +41,7 @@ def test_co_opinions_and_reassign_reasons_are_hidden_from_the_member(
 @pytest.mark.parametrize("text", ["²", "٣", "28", "最多跑一次", "1" * 30])
 def test_search_text_never_breaks_the_list(session, category, member, office_user, text):
     with at(2019, 3, 1, 9):
-        accepted(member, session, category, office_user, number=28)
+        factories.accepted(proposer=member, number=28)
     assert isinstance(list(selectors.proposal_list(user=office_user, filters=selectors.ProposalFilters(q=text))), list)
     hits = list(selectors.proposal_list(user=office_user, filters=selectors.ProposalFilters(q="28")))
     assert [p.number for p in hits] == [28]
@@ -59,7 +58,7 @@ def test_user_departments_matches_role_and_department_on_one_membership(approval
 
 
 def test_organisation_proposal_keeps_its_organisation_name_on_edit(session, category, member):
-    p = draft(member, session, category)
+    p = factories.draft(proposer=member)
     with pytest.raises(ValidationError) as exc:
         services.proposal_update(actor=member, proposal=p, kind=Proposal.Kind.ORGANISATION)
     assert "提案单位名称" in str(exc.value)
@@ -73,7 +72,7 @@ def test_submission_after_the_session_cutoff_is_refused(session, category, membe
     session.cutoff = dt.date(2019, 12, 5)
     session.save()
     with at(2019, 12, 6, 9):
-        p = draft(member, session, category)
+        p = factories.draft(proposer=member)
         # when submitted the day after, then it is refused and stays a draft
         with pytest.raises(ValidationError) as exc:
             services.proposal_submit(actor=member, proposal=p)
@@ -86,7 +85,7 @@ def test_submission_after_the_session_cutoff_is_refused(session, category, membe
 def test_proposal_pages_in_english(client, session, category, member, office_user):
     # given an accepted proposal and an office user who chose English
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user, number=28)
+        p = factories.accepted(proposer=member, number=28)
     client.force_login(office_user)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     # when they open the list and the detail page

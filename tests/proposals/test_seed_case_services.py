@@ -2,19 +2,13 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from viewflow.workflow.status import STATUS
 
 from proposals import services
 from proposals.models import Proposal, ProposalTask, Reply
+from tests.factories import at
 
 pytestmark = pytest.mark.django_db(transaction=False)
-
-TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-def at(*args):
-    return time_machine.travel(dt.datetime(*args, tzinfo=TZ), tick=False)
 
 
 def test_seed_case_end_to_end(session, category, member, office_user, handler, dept_leader, approval_dept, supervision_dept, key_leader, django_capture_on_commit_callbacks):

@@ -1,36 +1,17 @@
 """Scoped reads of proposals (proposals/selectors.py) and the task inbox/queue."""
-import datetime as dt
-
 import pytest
-import time_machine
 from viewflow.workflow.status import STATUS
 
 from proposals import selectors, services
 from proposals.flows import ProposalFlow
-from proposals.models import Proposal, ProposalTask, Reply
-from tests.factories import DepartmentFactory, UserFactory
+from proposals.models import Proposal, ProposalTask
+from tests.factories import DepartmentFactory, UserFactory, at
+from tests.proposals import factories
 from workflow.models import Department
 from proposals.roles import Role
 from workflow.selectors import inbox_tasks, queue_tasks
 
 pytestmark = pytest.mark.django_db(transaction=False)
-
-TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-def at(*args):
-    return time_machine.travel(dt.datetime(*args, tzinfo=TZ), tick=False)
-
-
-def create(user, session, category, title, cosigners=()):
-    return services.proposal_create(
-        actor=user, session=session, title=title, analysis="情况分析", suggestions="具体建议", category=category,
-        contact_name="联系人", contact_phone="1", cosigners=cosigners,
-    )
-
-
-def submit(user, session, category, title, **kwargs):
-    return services.proposal_submit(actor=user, proposal=create(user, session, category, title, **kwargs))
 
 
 def visible(user):
@@ -47,25 +28,20 @@ def world(session, category, member, member2, office_user, approval_dept, hrss_d
     submitted: member2's, awaiting review
     draft / draft2: drafts of member / member2
     """
-    with at(2019, 3, 1, 9):
-        key = submit(member, session, category, "key")
-        plain = submit(member2, session, category, "plain")
-        supervised = submit(member2, session, category, "supervised")
-        forwarded = submit(member2, session, category, "forwarded")
-        submit(member2, session, category, "submitted")
-        create(member, session, category, "draft")
-        create(member2, session, category, "draft2")
-    with at(2019, 3, 5, 9):
-        for p in (key, plain, supervised):
-            services.proposal_review(actor=office_user, proposal=p, outcome="accept")
-        services.proposal_review(actor=office_user, proposal=forwarded, outcome="forward", forward_to=approval_dept)
-    with at(2019, 3, 11, 9):
-        services.proposal_assign(
-            actor=office_user, proposal=key, mode="single", lead=approval_dept, is_key=True,
-            leading_official=key_leader, supervising_unit=supervision_dept,
+    times = {"accept_at": (2019, 3, 5, 9), "assign_at": (2019, 3, 11, 9)}
+    with at(2019, 3, 1, 9):  # all submitted (or drafted) on 2019-03-01, reviewed on 03-05, assigned on 03-11
+        factories.assigned(
+            proposer=member, title="key", lead=approval_dept, is_key=True, leading_official=key_leader,
+            supervising_unit=supervision_dept, **times,
         )
-        services.proposal_assign(actor=office_user, proposal=plain, mode="single", lead=hrss_dept)
-        services.proposal_assign(actor=office_user, proposal=supervised, mode="single", lead=hrss_dept, supervising_unit=supervision_dept)
+        factories.assigned(proposer=member2, title="plain", lead=hrss_dept, **times)
+        factories.assigned(proposer=member2, title="supervised", lead=hrss_dept, supervising_unit=supervision_dept, **times)
+        forwarded = factories.submitted(proposer=member2, title="forwarded")
+        factories.submitted(proposer=member2, title="submitted")
+        factories.draft(proposer=member, title="draft")
+        factories.draft(proposer=member2, title="draft2")
+    with at(2019, 3, 5, 9):
+        services.proposal_review(actor=office_user, proposal=forwarded, outcome="forward", forward_to=approval_dept)
     return {p.title: p for p in Proposal.objects.all()}
 
 
@@ -117,7 +93,7 @@ def test_proposal_get_does_not_leak(world, member, other_handler):
 
 def test_cosigners_see_it_once_invited_not_as_a_draft(session, category, member, member2):
     with at(2019, 3, 1, 9):
-        p = create(member, session, category, "joint", cosigners=[member2])
+        p = factories.draft(proposer=member, title="joint", cosigners=[member2])
     assert visible(member2) == set()
     with at(2019, 3, 1, 10):
         services.proposal_submit(actor=member, proposal=p)
@@ -126,7 +102,7 @@ def test_cosigners_see_it_once_invited_not_as_a_draft(session, category, member,
 
 def test_merged_proposer_sees_the_target(world, session, category, member2, office_user):
     with at(2019, 3, 12, 9):
-        p = submit(member2, session, category, "similar")
+        p = factories.submitted(proposer=member2, title="similar")
         services.proposal_review(actor=office_user, proposal=p, outcome="merge", merge_into=world["key"])
     assert {"key", "similar"} <= visible(member2)
 
@@ -171,12 +147,10 @@ def test_open_tasks_per_role_and_department(world, member, member2, handler, oth
     assert list(selectors.open_tasks_for(user=key_leader)) == []
     assert list(selectors.open_tasks_for(user=handler, proposal=world["plain"])) == []
     # the leader sees the sign-off once a reply is submitted
-    a = world["key"].assignments.get()
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a)
+        factories.signed(world["key"])
         assert _names(selectors.open_tasks_for(user=handler)) == [("draft_reply", "key")]
-        services.reply_save_draft(actor=handler, assignment=a, reply_class="A", body="答复", contact_person="x", contact_phone="1")
-        services.reply_submit(actor=handler, assignment=a)
+        factories.reply_submitted(world["key"])
     assert _names(selectors.open_tasks_for(user=dept_leader)) == [("sign_off", "key")]
     assert list(selectors.open_tasks_for(user=handler)) == []
     assert _names(selectors.open_tasks_for(user=member)) == []
@@ -196,10 +170,7 @@ def test_office_sees_its_tasks_about_a_department(world, handler, dept_leader, o
     assert decide.pk not in set(queue_tasks(user=handler).values_list("pk", flat=True))
     with at(2019, 3, 13, 9):
         services.assignment_decide_reassign(actor=office_user, assignment=a, approve=False, note="属于贵单位职责")
-        services.assignment_sign(actor=handler, assignment=a)
-        services.reply_save_draft(actor=handler, assignment=a, reply_class="A", body="答复", contact_person="x", contact_phone="1")
-        reply = services.reply_submit(actor=handler, assignment=a)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
+        factories.reply_signed(world["key"])
     review = ProposalTask.objects.get(flow_task=ProposalFlow.supervision_review, status=STATUS.NEW)
     assert ("supervision_review", "key") in _names(selectors.open_tasks_for(user=office_user))
     assert review.pk in set(queue_tasks(user=office_user).values_list("pk", flat=True))
@@ -223,7 +194,7 @@ def test_queue_does_not_show_department_tasks_to_other_departments(world, handle
 
 def test_member_inbox_holds_cosign_and_evaluate_tasks(session, category, member, member2, office_user, approval_dept, handler, dept_leader):
     with at(2019, 3, 1, 9):
-        p = submit(member, session, category, "joint", cosigners=[member2])
+        p = factories.submitted(proposer=member, title="joint", cosigners=[member2])
     assert [t.flow_task.name for t in inbox_tasks(user=member2)] == ["cosign"]
     assert not inbox_tasks(user=member).exists()
     assert [t.flow_task.name for t in selectors.open_tasks_for(user=member2)] == ["cosign"]
@@ -235,20 +206,16 @@ def test_member_inbox_holds_cosign_and_evaluate_tasks(session, category, member,
 
 def test_detail_shows_replies_to_whom_they_concern(world, member, handler, dept_leader, other_handler, office_user, supervisor):
     key = world["key"]
-    a = key.assignments.get()
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a)
-        services.reply_save_draft(actor=handler, assignment=a, reply_class="A", body="答复", contact_person="x", contact_phone="1")
+        factories.reply_drafted(key)
     # a draft reply: the department and the office, not the member
     assert len(selectors.proposal_detail(user=handler, proposal=key)["replies"]) == 1
     assert len(selectors.proposal_detail(user=office_user, proposal=key)["replies"]) == 1
     assert selectors.proposal_detail(user=member, proposal=key)["replies"] == []
     assert selectors.proposal_detail(user=supervisor, proposal=key)["replies"] == []
     with at(2019, 3, 13, 9):
-        reply = services.reply_submit(actor=handler, assignment=a)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
-    assert Reply.objects.get(pk=reply.pk).replied_at is not None
+        factories.replied(key)
+    assert factories.reply_of(key).replied_at is not None
     assert len(selectors.proposal_detail(user=member, proposal=key)["replies"]) == 1
     assert len(selectors.proposal_detail(user=supervisor, proposal=key)["replies"]) == 1
     assert [t.flow_task.name for t in selectors.proposal_detail(user=member, proposal=key)["my_tasks"]] == ["evaluate"]
@@ -256,14 +223,9 @@ def test_detail_shows_replies_to_whom_they_concern(world, member, handler, dept_
 
 def test_public_proposals_show_only_published_replies(world, handler, dept_leader, office_user):
     key = world["key"]
-    a = key.assignments.get()
     assert not selectors.public_proposals().exists()
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a)
-        services.reply_save_draft(actor=handler, assignment=a, reply_class="A", body="答复", contact_person="x", contact_phone="1")
-        reply = services.reply_submit(actor=handler, assignment=a)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
+        factories.replied(key)
     # replied but not closed: not published yet (a 不满意 could send it back)
     assert not selectors.public_proposals().exists()
     with at(2019, 3, 12, 15):

@@ -6,7 +6,6 @@ the deadlines stay inside the known calendar).
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from viewflow.workflow.status import STATUS
 
@@ -23,41 +22,19 @@ from proposals.models import (
     RejectionReason,
     Reply,
 )
-from tests.factories import DepartmentFactory, UserFactory
+from tests.factories import TZ, DepartmentFactory, UserFactory, at
+from tests.proposals import factories
 from workflow.models import CaseEvent, Notification
 from proposals.roles import Role
 from workflow.selectors import inbox_tasks
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-TZ = dt.timezone(dt.timedelta(hours=8))
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-
-
-def at(*args):
-    return time_machine.travel(dt.datetime(*args, tzinfo=TZ), tick=False)
 
 
 def local_date(value: dt.datetime) -> dt.date:
     return value.astimezone(TZ).date()
-
-
-# --- builders ---------------------------------------------------------------------------------
-def draft(member, session, category, *, title="关于加快“最多跑一次”改革的建议", cosigners=()):
-    return services.proposal_create(
-        actor=member, session=session, title=title, analysis="存在问题：多头跑。", suggestions="建议：一窗受理。",
-        category=category, contact_name="示例委员", contact_phone="0839-0000000", cosigners=cosigners,
-    )
-
-
-def submitted(member, session, category, **kwargs):
-    p = draft(member, session, category, **kwargs)
-    return services.proposal_submit(actor=member, proposal=p)
-
-
-def accepted(member, session, category, office_user, *, number=None, **kwargs):
-    p = submitted(member, session, category, **kwargs)
-    return services.proposal_review(actor=office_user, proposal=p, outcome="accept", number=number)
 
 
 def tasks(proposal, node, *statuses):
@@ -68,14 +45,6 @@ def tasks(proposal, node, *statuses):
 
 def fresh(obj):
     return type(obj).objects.get(pk=obj.pk)
-
-
-def write_reply(handler, assignment, reply_class="A"):
-    services.reply_save_draft(
-        actor=handler, assignment=assignment, reply_class=reply_class, body="一、办理情况……",
-        contact_person="示例联系人", contact_phone="0839-1111111",
-    )
-    return services.reply_submit(actor=handler, assignment=assignment)
 
 
 def snapshot():
@@ -122,39 +91,30 @@ def env_leader(env_dept):
 
 @pytest.fixture
 def handling(session, category, member, office_user, approval_dept):
-    """A single-department proposal assigned on Monday 2019-03-11."""
+    """A single-department proposal accepted on 2019-03-01, assigned on Monday 2019-03-11."""
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
-    with at(2019, 3, 11, 9):
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
-    return p
+        return factories.assigned(proposer=member, lead=approval_dept, assign_at=(2019, 3, 11, 9))
 
 
 @pytest.fixture
 def signed(handling, handler):
-    a = handling.assignments.get()
-    with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a)
-    return fresh(a)
+    """Its assignment, signed on 2019-03-12."""
+    return factories.signed(handling, sign_at=(2019, 3, 12, 9)).assignments.get()
 
 
 @pytest.fixture
 def replied(signed, handler, dept_leader, office_user):
     """The single department's reply has passed supervision review (2019-04-10)."""
-    with at(2019, 4, 8, 9):
-        reply = write_reply(handler, signed)
-    with at(2019, 4, 9, 9):
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-    with at(2019, 4, 10, 9):
-        services.reply_review(actor=office_user, reply=reply, passed=True)
-    return fresh(signed.proposal)
+    return factories.replied(
+        signed.proposal, draft_reply_at=(2019, 4, 8, 9), submit_reply_at=(2019, 4, 8, 9), sign_off_at=(2019, 4, 9, 9), pass_review_at=(2019, 4, 10, 9),
+    )
 
 
 # --- review outcomes ----------------------------------------------------------------------------
 def test_accept_numbers_per_session_consecutively_and_refuses_a_clash(session, category, member, member2, office_user):
     # given three submitted proposals
     with at(2019, 3, 1, 9):
-        ps = [submitted(member, session, category, title=f"提案{i}") for i in range(3)]
+        ps = [factories.submitted(proposer=member, title=f"提案{i}") for i in range(3)]
     # when the office accepts the first two without a number
     with at(2019, 3, 5, 9):
         a = services.proposal_review(actor=office_user, proposal=ps[0], outcome="accept")
@@ -175,7 +135,7 @@ def test_accept_numbers_per_session_consecutively_and_refuses_a_clash(session, c
         c = services.proposal_review(actor=office_user, proposal=ps[2], outcome="accept", number=28)
     assert c.number == 28
     with at(2019, 3, 6, 9):
-        d = accepted(member2, session, category, office_user, title="提案四")
+        d = factories.accepted(proposer=member2, title="提案四")
     assert d.number == 29
     # the accepted event and the history record the change
     assert CaseEvent.objects.filter(case_id=a.pk, type="accepted", to_state="accepted", actor=office_user).exists()
@@ -184,7 +144,7 @@ def test_accept_numbers_per_session_consecutively_and_refuses_a_clash(session, c
 
 def test_reject_needs_a_reason_from_the_table(session, category, member, office_user, django_capture_on_commit_callbacks):
     with at(2019, 3, 1, 9):
-        p = submitted(member, session, category)
+        p = factories.submitted(proposer=member)
     # when the reason is missing: refused, nothing saved
     with at(2019, 3, 5, 9):
         assert_refused(ValidationError, services.proposal_review, actor=office_user, proposal=p, outcome="reject")
@@ -206,8 +166,8 @@ def test_merge_into_accepted_proposal_each_proposer_rates_and_both_close(
 ):
     # given an accepted target (member's) and a similar proposal (member2's)
     with at(2019, 3, 1, 9):
-        target = accepted(member, session, category, office_user)
-        similar = submitted(member2, session, category, title="关于推进政务服务改革的建议")
+        target = factories.accepted(proposer=member)
+        similar = factories.submitted(proposer=member2, title="关于推进政务服务改革的建议")
     # when the office merges the similar one into the target
     with at(2019, 3, 5, 9):
         similar = services.proposal_review(actor=office_user, proposal=similar, outcome="merge", merge_into=target)
@@ -216,15 +176,9 @@ def test_merge_into_accepted_proposal_each_proposer_rates_and_both_close(
     assert similar.status == Proposal.Status.MERGED and similar.merged_into == target and similar.number is None
     assert similar.process.status == STATUS.DONE
     assert CaseEvent.objects.filter(case_id=target.pk, type="merged_in").exists()
-    # when the target is handled and replied
-    with at(2019, 3, 11, 9):
-        services.proposal_assign(actor=office_user, proposal=target, mode="single", lead=approval_dept)
-    a = target.assignments.get()
+    # when the target is handled (assigned 2019-03-11) and replied
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a)
-        reply = write_reply(handler, a)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
+        factories.replied(target, lead=approval_dept, assign_at=(2019, 3, 11, 9))
     # then each proposer has their own evaluate task in the target's flow
     evaluate = tasks(target, "evaluate")
     assert sorted((t.owner_id, t.data["rated_proposal_id"]) for t in evaluate) == sorted([(member.pk, target.pk), (member2.pk, similar.pk)])
@@ -254,10 +208,10 @@ def test_merge_refusals(session, category, member, member2, office_user):
 
     other_session = Session.objects.create(committee="政协广元市朝天区委员会", name="六届五次会议", year=2020)
     with at(2019, 3, 1, 9):
-        target = accepted(member, session, category, office_user)
-        not_accepted = submitted(member2, session, category, title="尚未审查的提案")
-        candidate = submitted(member2, session, category, title="相似提案")
-        elsewhere = submitted(member, other_session, category, title="另一届次的提案")
+        target = factories.accepted(proposer=member)
+        not_accepted = factories.submitted(proposer=member2, title="尚未审查的提案")
+        candidate = factories.submitted(proposer=member2, title="相似提案")
+        elsewhere = factories.submitted(proposer=member, session=other_session, title="另一届次的提案")
     with at(2019, 3, 5, 9):
         elsewhere = services.proposal_review(actor=office_user, proposal=elsewhere, outcome="accept")
         # into itself
@@ -275,7 +229,7 @@ def test_forward_as_opinion_notifies_the_department_and_ends(
     session, category, member, office_user, approval_dept, handler, other_handler, django_capture_on_commit_callbacks
 ):
     with at(2019, 3, 1, 9):
-        p = submitted(member, session, category)
+        p = factories.submitted(proposer=member)
     with at(2019, 3, 5, 9), django_capture_on_commit_callbacks(execute=True):
         p = services.proposal_review(actor=office_user, proposal=p, outcome="forward", forward_to=approval_dept, note="供参考")
     p = fresh(p)
@@ -287,7 +241,7 @@ def test_forward_as_opinion_notifies_the_department_and_ends(
     assert not Assignment.objects.filter(proposal=p).exists()
     # forwarding needs a department
     with at(2019, 3, 5, 9):
-        q = submitted(member, session, category, title="另一提案")
+        q = factories.submitted(proposer=member, title="另一提案")
         assert_refused(ValidationError, services.proposal_review, actor=office_user, proposal=q, outcome="forward")
 
 
@@ -296,7 +250,7 @@ def test_joint_proposal_cosigning(session, category, member, member2, committee_
     member3 = UserFactory(username="member3", roles=[(committee_dept, Role.MEMBER)])
     # given a draft with two co-signers
     with at(2019, 3, 1, 9):
-        p = draft(member, session, category, cosigners=[member2, member3])
+        p = factories.draft(proposer=member, cosigners=[member2, member3])
     assert p.kind == Proposal.Kind.JOINT and p.cosigners.count() == 2
     # when the proposer submits it
     with at(2019, 3, 1, 10):
@@ -343,7 +297,7 @@ def test_joint_proposal_cosigning(session, category, member, member2, committee_
 
 def test_all_cosigners_declining_makes_it_a_member_proposal(session, category, member, member2):
     with at(2019, 3, 1, 9):
-        p = submitted(member, session, category, cosigners=[member2])
+        p = factories.submitted(proposer=member, cosigners=[member2])
         services.cosigner_respond(actor=member2, proposal=p, accept=False)
         p = services.proposal_submit(actor=member, proposal=p)
     assert fresh(p).kind == Proposal.Kind.MEMBER and fresh(p).status == Proposal.Status.SUBMITTED
@@ -351,14 +305,14 @@ def test_all_cosigners_declining_makes_it_a_member_proposal(session, category, m
 
 def test_cosigner_must_be_a_member(session, category, member, handler):
     with at(2019, 3, 1, 9):
-        assert_refused(ValidationError, draft, member=member, session=session, category=category, cosigners=[handler])
-        assert_refused(ValidationError, draft, member=member, session=session, category=category, cosigners=[member])
+        assert_refused(ValidationError, factories.draft, proposer=member, cosigners=[handler])
+        assert_refused(ValidationError, factories.draft, proposer=member, cosigners=[member])
 
 
 def test_uninvited_member_cannot_respond(session, category, member, member2, committee_dept):
     stranger = UserFactory(username="member9", roles=[(committee_dept, Role.MEMBER)])
     with at(2019, 3, 1, 9):
-        p = submitted(member, session, category, cosigners=[member2])
+        p = factories.submitted(proposer=member, cosigners=[member2])
         assert_refused(PermissionDenied, services.cosigner_respond, actor=stranger, proposal=p, accept=True)
 
 
@@ -379,7 +333,7 @@ def test_single_department_handling(handling, handler, dept_leader, office_user,
     draft_task = tasks(p, "draft_reply").get()
     assert draft_task.deadline == fresh(a).deadline and draft_task.department == approval_dept
     with at(2019, 4, 1, 9):
-        reply = write_reply(handler, a, "B")
+        reply = factories.write_reply(a, "B")
     assert reply.title == "关于政协六届四次会议第1号提案的答复"
     sign_off = tasks(p, "sign_off").get()
     assert sign_off.role == Role.DEPT_LEADER and sign_off.department == approval_dept and sign_off.deadline
@@ -403,7 +357,7 @@ def test_lead_and_two_co_handlers_run_in_parallel_and_join_before_review(
     session, category, member, office_user, approval_dept, hrss_dept, env_dept, handler, other_handler, env_handler, dept_leader
 ):
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
+        p = factories.accepted(proposer=member)
     # when assigned with a lead and two co-handlers
     with at(2019, 3, 11, 9):
         p = services.proposal_assign(actor=office_user, proposal=p, mode="lead_co", lead=approval_dept, co_handlers=[hrss_dept, env_dept])
@@ -455,7 +409,7 @@ def test_separate_handlers_each_reply_reviewed_separately(
     session, category, member, office_user, approval_dept, hrss_dept, handler, other_handler, dept_leader, other_leader
 ):
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
+        p = factories.accepted(proposer=member)
     with at(2019, 3, 11, 9):
         p = services.proposal_assign(actor=office_user, proposal=p, mode="separate", separate=[approval_dept, hrss_dept])
     a1, a2 = p.assignments.get(department=approval_dept), p.assignments.get(department=hrss_dept)
@@ -463,8 +417,8 @@ def test_separate_handlers_each_reply_reviewed_separately(
     with at(2019, 3, 12, 9):
         services.assignment_sign(actor=handler, assignment=a1)
         services.assignment_sign(actor=other_handler, assignment=a2)
-        r1 = write_reply(handler, a1, "A")
-        r2 = write_reply(other_handler, a2, "B")
+        r1 = factories.write_reply(a1, "A")
+        r2 = factories.write_reply(a2, "B")
         # the other department's leader cannot sign this one
         assert_refused(PermissionDenied, services.reply_sign_off, actor=other_leader, reply=r1, approve=True)
         services.reply_sign_off(actor=dept_leader, reply=r1, approve=True)
@@ -487,7 +441,7 @@ def test_separate_handlers_each_reply_reviewed_separately(
 def test_reply_returned_by_leader_then_revised_and_signed(signed, handler, dept_leader):
     a = signed
     with at(2019, 4, 1, 9):
-        reply = write_reply(handler, a)
+        reply = factories.write_reply(a)
     # returning needs a note
     with at(2019, 4, 2, 9):
         assert_refused(ValidationError, services.reply_sign_off, actor=dept_leader, reply=reply, approve=False)
@@ -510,7 +464,7 @@ def test_reply_returned_by_leader_then_revised_and_signed(signed, handler, dept_
 def test_reply_returned_by_supervision_review_and_class_corrected_on_pass(signed, handler, dept_leader, office_user):
     a = signed
     with at(2019, 4, 1, 9):
-        reply = write_reply(handler, a, "B")
+        reply = factories.write_reply(a, "B")
         services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
     doc_number = fresh(reply).doc_number
     # when supervision review returns it (with reasons)
@@ -628,7 +582,7 @@ def test_dissatisfied_rating_leads_to_rehandling_then_close(replied, member, han
     assert draft_task.department == a.department and draft_task.deadline == a.deadline
     # the department redrafts (round 2), the leader signs, the office passes
     with at(2019, 5, 6, 9):
-        reply2 = write_reply(handler, a, "A")
+        reply2 = factories.write_reply(a, "A")
     assert reply2.round == 2 and Reply.objects.filter(assignment=a).count() == 2
     with at(2019, 5, 7, 9):
         services.reply_sign_off(actor=dept_leader, reply=reply2, approve=True)
@@ -720,7 +674,7 @@ def test_extension_refused_needs_a_reason(signed, handler, office_user):
 # --- calendar edge ---------------------------------------------------------------------------------
 def test_assignment_reaching_into_2027_is_refused_and_saves_nothing(session, category, member, office_user, approval_dept):
     with at(2026, 11, 10, 9):
-        p = accepted(member, session, category, office_user)
+        p = factories.accepted(proposer=member)
     # when assigned on 2026-11-20 with a 3-month reply limit (deadline in February 2027)
     with at(2026, 11, 20, 9):
         err = assert_refused(ValidationError, services.proposal_assign, actor=office_user, proposal=p, mode="single", lead=approval_dept)
@@ -736,9 +690,9 @@ def test_assignment_reaching_into_2027_is_refused_and_saves_nothing(session, cat
 def test_drafting_permissions_and_state(session, category, member, member2, handler, office_user):
     with at(2019, 3, 1, 9):
         # only members draft
-        assert_refused(PermissionDenied, draft, member=handler, session=session, category=category)
-        assert_refused(PermissionDenied, draft, member=office_user, session=session, category=category)
-        p = draft(member, session, category)
+        assert_refused(PermissionDenied, factories.draft, proposer=handler)
+        assert_refused(PermissionDenied, factories.draft, proposer=office_user)
+        p = factories.draft(proposer=member)
         # only the proposer edits or submits
         assert_refused(PermissionDenied, services.proposal_update, actor=member2, proposal=p, title="改")
         assert_refused(PermissionDenied, services.proposal_submit, actor=member2, proposal=p)
@@ -753,7 +707,7 @@ def test_drafting_permissions_and_state(session, category, member, member2, hand
 
 def test_review_and_assign_need_the_office(session, category, member, handler, dept_leader, supervisor, approval_dept, office_user):
     with at(2019, 3, 1, 9):
-        p = submitted(member, session, category)
+        p = factories.submitted(proposer=member)
         for user in (member, handler, dept_leader, supervisor):
             assert_refused(PermissionDenied, services.proposal_review, actor=user, proposal=p, outcome="accept")
         p = services.proposal_review(actor=office_user, proposal=p, outcome="accept")
@@ -796,7 +750,7 @@ def test_department_services_refuse_other_departments_and_roles(handling, handle
         assert_refused(ValidationError, services.reply_submit, actor=handler, assignment=a)
         services.consultation_record(actor=handler, assignment=a, date=dt.date(2019, 3, 12), mode="phone", participants="示例委员")
         assert_refused(ValidationError, services.consultation_record, actor=handler, assignment=a, date=dt.date(2019, 3, 13), mode="phone", participants="x")
-        reply = write_reply(handler, a)
+        reply = factories.write_reply(a)
         # submitted: no more editing, no second submission
         assert_refused(ValidationError, services.reply_save_draft, actor=handler, assignment=a, reply_class="A", body="y", contact_person="x", contact_phone="1")
         assert_refused(ValidationError, services.reply_submit, actor=handler, assignment=a)
@@ -817,9 +771,7 @@ def test_department_services_refuse_other_departments_and_roles(handling, handle
 
 def test_co_handler_opinion_refusals(session, category, member, office_user, approval_dept, hrss_dept, handler, other_handler):
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
-    with at(2019, 3, 11, 9):
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="lead_co", lead=approval_dept, co_handlers=[hrss_dept])
+        p = factories.assigned(proposer=member, lead=approval_dept, co_handlers=[hrss_dept], assign_at=(2019, 3, 11, 9))
     co = p.assignments.get(role=Assignment.Role.CO)
     with at(2019, 3, 12, 9):
         # before signing: no opinion task yet
@@ -915,18 +867,13 @@ def test_human_tasks_carry_role_department_and_deadline(replied, member, office_
 def test_separate_mode_one_reply_returned_the_other_waits_then_rehandled(
     session, category, member, office_user, approval_dept, hrss_dept, handler, other_handler, dept_leader, other_leader
 ):
+    # given a proposal handled separately (assigned 2019-03-11), both replies signed off on 2019-03-12
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
-    with at(2019, 3, 11, 9):
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="separate", separate=[approval_dept, hrss_dept])
-    a1, a2 = p.assignments.get(department=approval_dept), p.assignments.get(department=hrss_dept)
+        p = factories.assigned(proposer=member, separate=[approval_dept, hrss_dept], assign_at=(2019, 3, 11, 9))
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=a1)
-        services.assignment_sign(actor=other_handler, assignment=a2)
-        r1 = write_reply(handler, a1)
-        r2 = write_reply(other_handler, a2)
-        services.reply_sign_off(actor=dept_leader, reply=r1, approve=True)
-        services.reply_sign_off(actor=other_leader, reply=r2, approve=True)
+        p = factories.reply_signed(p)
+    a1, a2 = p.assignments.get(department=approval_dept), p.assignments.get(department=hrss_dept)
+    r1, r2 = factories.reply_of(p, approval_dept), factories.reply_of(p, hrss_dept)
     # when one reply passes and the other is returned
     with at(2019, 3, 13, 9):
         services.reply_review(actor=office_user, reply=r1, passed=True)
@@ -934,7 +881,7 @@ def test_separate_mode_one_reply_returned_the_other_waits_then_rehandled(
     assert tasks(p, "revise").get().department == hrss_dept
     assert fresh(p).status == Proposal.Status.REVIEWING and not tasks(p, "evaluate").exists()
     with at(2019, 3, 14, 9):
-        write_reply(other_handler, a2)
+        factories.write_reply(a2)
         services.reply_sign_off(actor=other_leader, reply=r2, approve=True)
         assert tasks(p, "supervision_review").get().data["reply_id"] == r2.pk
         services.reply_review(actor=office_user, reply=r2, passed=True)
@@ -946,10 +893,10 @@ def test_separate_mode_one_reply_returned_the_other_waits_then_rehandled(
         services.proposal_rehandle(actor=office_user, proposal=p, note="重办")
     assert {t.department_id for t in tasks(p, "draft_reply")} == {approval_dept.pk, hrss_dept.pk}
     with at(2019, 3, 19, 9):
-        n1 = write_reply(handler, a1)
+        n1 = factories.write_reply(a1)
         services.reply_sign_off(actor=dept_leader, reply=n1, approve=True)
         assert not tasks(p, "supervision_review").exists()  # waits for the other department
-        n2 = write_reply(other_handler, a2)
+        n2 = factories.write_reply(a2)
         services.reply_sign_off(actor=other_leader, reply=n2, approve=True)
         assert tasks(p, "supervision_review").count() == 2
         services.reply_review(actor=office_user, reply=n1, passed=True)
@@ -966,42 +913,28 @@ def test_separate_mode_one_reply_returned_the_other_waits_then_rehandled(
 def test_lead_co_rehandling_involves_the_lead_only(
     session, category, member, office_user, approval_dept, hrss_dept, handler, other_handler, dept_leader
 ):
+    # given a lead + co case (assigned 2019-03-11) replied, rated dissatisfied and sent back on 2019-03-12
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
-    with at(2019, 3, 11, 9):
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="lead_co", lead=approval_dept, co_handlers=[hrss_dept])
-    lead, co = p.assignments.get(role=Assignment.Role.LEAD), p.assignments.get(role=Assignment.Role.CO)
+        p = factories.assigned(proposer=member, lead=approval_dept, co_handlers=[hrss_dept], assign_at=(2019, 3, 11, 9))
     with at(2019, 3, 12, 9):
-        services.assignment_sign(actor=handler, assignment=lead)
-        services.assignment_sign(actor=other_handler, assignment=co)
-        services.assignment_send_opinion(actor=other_handler, assignment=co, opinion="意见")
-        reply = write_reply(handler, lead)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
-        services.proposal_evaluate(actor=member, proposal=p, process_rating="satisfied", result_rating="dissatisfied", comment="未解决")
-        services.proposal_rehandle(actor=office_user, proposal=p)
+        p = factories.rehandling(p, result_rating="dissatisfied", comment="未解决")
+    lead, co = p.assignments.get(role=Assignment.Role.LEAD), p.assignments.get(role=Assignment.Role.CO)
     assert [t.department_id for t in tasks(p, "draft_reply")] == [approval_dept.pk]
     assert not tasks(p, "co_opinion").exists() and fresh(co).status == Assignment.Status.OPINION_SENT
     with at(2019, 3, 13, 9):
-        reply2 = write_reply(handler, lead)
+        reply2 = factories.write_reply(lead)
         services.reply_sign_off(actor=dept_leader, reply=reply2, approve=True)
     assert tasks(p, "supervision_review").get().data["reply_id"] == reply2.pk
 
 
 def test_cosigners_may_add_their_rating(session, category, member, member2, committee_dept, office_user, approval_dept, handler, dept_leader):
     member3 = UserFactory(username="member3", roles=[(committee_dept, Role.MEMBER)])
+    # given a joint proposal, confirmed by one co-signer and declined by the other, replied
     with at(2019, 3, 1, 9):
-        p = submitted(member, session, category, cosigners=[member2, member3])
+        p = factories.submitted(proposer=member, cosigners=[member2, member3])
         services.cosigner_respond(actor=member2, proposal=p, accept=True)
         services.cosigner_respond(actor=member3, proposal=p, accept=False)
-        services.proposal_submit(actor=member, proposal=p)
-        services.proposal_review(actor=office_user, proposal=p, outcome="accept")
-        services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
-        a = p.assignments.get()
-        services.assignment_sign(actor=handler, assignment=a)
-        reply = write_reply(handler, a)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
+        p = factories.replied(p, lead=approval_dept)
     with at(2019, 3, 4, 9):
         # the confirmed co-signer rates; the one who declined may not
         services.proposal_evaluate(actor=member2, proposal=p, process_rating="satisfied", result_rating="dissatisfied", comment="不够具体")
@@ -1015,24 +948,20 @@ def test_cosigners_may_add_their_rating(session, category, member, member2, comm
 
 
 def test_merge_into_a_proposal_being_rehandled(replied, session, category, member, member2, office_user, handler, dept_leader):
-    p = replied
-    a = p.assignments.get()
     with at(2019, 4, 15, 9):
-        services.proposal_evaluate(actor=member, proposal=p, process_rating="satisfied", result_rating="dissatisfied", comment="x")
-        services.proposal_rehandle(actor=office_user, proposal=p)
-        similar = submitted(member2, session, category, title="相似")
+        p = factories.rehandling(replied, comment="x")
+        similar = factories.submitted(proposer=member2, title="相似")
         # a replied proposal cannot take merges; one being re-handled can
         services.proposal_review(actor=office_user, proposal=similar, outcome="merge", merge_into=p)
+    # when the department replies again
     with at(2019, 4, 16, 9):
-        reply2 = write_reply(handler, a)
-        services.reply_sign_off(actor=dept_leader, reply=reply2, approve=True)
-        services.reply_review(actor=office_user, reply=reply2, passed=True)
+        factories.replied(p)
     assert sorted(t.owner_id for t in tasks(p, "evaluate")) == sorted([member.pk, member2.pk])
 
 
 def test_merge_into_replied_proposal_refused(replied, session, category, member2, office_user):
     with at(2019, 4, 15, 9):
-        similar = submitted(member2, session, category, title="相似")
+        similar = factories.submitted(proposer=member2, title="相似")
         assert_refused(ValidationError, services.proposal_review, actor=office_user, proposal=similar, outcome="merge", merge_into=replied)
 
 
@@ -1040,9 +969,7 @@ def test_reassign_of_a_co_handler_in_a_running_lead_co_case(
     session, category, member, office_user, approval_dept, hrss_dept, env_dept, handler, other_handler, env_handler, dept_leader
 ):
     with at(2019, 3, 1, 9):
-        p = accepted(member, session, category, office_user)
-    with at(2019, 3, 11, 9):
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="lead_co", lead=approval_dept, co_handlers=[hrss_dept])
+        p = factories.assigned(proposer=member, lead=approval_dept, co_handlers=[hrss_dept], assign_at=(2019, 3, 11, 9))
     lead, co = p.assignments.get(role=Assignment.Role.LEAD), p.assignments.get(role=Assignment.Role.CO)
     with at(2019, 3, 12, 9):
         services.assignment_sign(actor=handler, assignment=lead)
@@ -1056,23 +983,18 @@ def test_reassign_of_a_co_handler_in_a_running_lead_co_case(
     with at(2019, 3, 13, 9):
         services.assignment_sign(actor=env_handler, assignment=co)
         services.assignment_send_opinion(actor=env_handler, assignment=co, opinion="意见")
-        reply = write_reply(handler, lead)
+        reply = factories.write_reply(lead)
         services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
     assert tasks(p, "supervision_review").count() == 1
 
 
 def test_stale_proposal_object_still_rates_the_merge_target(session, category, member, member2, office_user, approval_dept, handler, dept_leader):
     with at(2019, 3, 1, 9):
-        target = accepted(member, session, category, office_user)
-        similar = submitted(member2, session, category, title="相似")
+        target = factories.accepted(proposer=member)
+        similar = factories.submitted(proposer=member2, title="相似")
         stale = Proposal.objects.get(pk=similar.pk)  # loaded before the merge
         services.proposal_review(actor=office_user, proposal=similar, outcome="merge", merge_into=target)
-        services.proposal_assign(actor=office_user, proposal=target, mode="single", lead=approval_dept)
-        a = target.assignments.get()
-        services.assignment_sign(actor=handler, assignment=a)
-        reply = write_reply(handler, a)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
+        factories.replied(target, lead=approval_dept)
         services.proposal_evaluate(actor=member2, proposal=stale, process_rating="satisfied", result_rating="satisfied")
     assert Evaluation.objects.get(rater=member2).proposal_id == similar.pk
     assert not tasks(target, "evaluate").filter(owner=member2).exists()
@@ -1081,7 +1003,5 @@ def test_stale_proposal_object_still_rates_the_merge_target(session, category, m
 def test_extension_approval_after_the_reply_passed_is_refused(signed, handler, dept_leader, office_user):
     with at(2019, 4, 1, 9):
         req = services.extension_request(actor=handler, assignment=signed, requested_until=dt.date(2019, 8, 30), reason="需统筹")
-        reply = write_reply(handler, signed)
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
+        factories.replied(signed.proposal)
         assert_refused(ValidationError, services.extension_decide, actor=office_user, request=req, approve=True)

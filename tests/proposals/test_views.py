@@ -2,21 +2,24 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from proposals import services
 from proposals.models import Assignment, Consultation, Evaluation, ExtensionRequest, Proposal, Reply
+from tests.factories import at
+from tests.proposals import factories
 
 pytestmark = pytest.mark.django_db
 
-TZ = dt.timezone(dt.timedelta(hours=8))
-TITLE = "关于加快“最多跑一次”改革向纵深推进的建议"
-
-
-def at(*args):
-    return time_machine.travel(dt.datetime(*args, tzinfo=TZ), tick=False)
+TITLE = factories.TITLE
+# When the given proposals reach each state: the seed case's dates, with the reply
+# drafted and submitted the day after assignment and signed off and passed two days later.
+DATES = {
+    "draft_at": (2019, 3, 1, 9), "submit_at": (2019, 3, 1, 9), "accept_at": (2019, 3, 5, 9), "assign_at": (2019, 5, 5, 9),
+    "sign_at": (2019, 5, 6, 10), "draft_reply_at": (2019, 5, 6, 10), "submit_reply_at": (2019, 5, 6, 10),
+    "sign_off_at": (2019, 5, 8, 10), "pass_review_at": (2019, 5, 8, 10),
+}
 
 
 def body(response) -> str:
@@ -27,54 +30,6 @@ def as_user(client, user):
     """Log in at the current (travelled) time: sessions made in 2019 expire in 2019."""
     client.force_login(user)
     return client
-
-
-# --- helpers that bring a proposal to a state through the services ----------------------------------
-def draft(member, session, category, title=TITLE, **kwargs):
-    return services.proposal_create(
-        actor=member, session=session, title=title, analysis="存在问题：“多头跑”“跑很多次”等现象依然存在。",
-        suggestions="建议：……", category=category, contact_name="示例委员", contact_phone="0839-0000000", **kwargs,
-    )
-
-
-def submitted(member, session, category, title=TITLE):
-    with at(2019, 3, 1, 9):
-        p = draft(member, session, category, title=title)
-        return services.proposal_submit(actor=member, proposal=p)
-
-
-def accepted(member, office_user, session, category, title=TITLE, number=None):
-    p = submitted(member, session, category, title)
-    with at(2019, 3, 5, 9):
-        return services.proposal_review(actor=office_user, proposal=p, outcome="accept", number=number)
-
-
-def assigned(member, office_user, session, category, departments, title=TITLE, mode="single", is_public=True, number=None):
-    p = accepted(member, office_user, session, category, title, number)
-    with at(2019, 5, 5, 9):
-        if mode == "single":
-            return services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=departments[0], is_public=is_public)
-        return services.proposal_assign(actor=office_user, proposal=p, mode="separate", separate=departments, is_public=is_public)
-
-
-def reply_submitted(p, handler, department):
-    a = p.assignments.get(department=department)
-    with at(2019, 5, 6, 10):
-        services.assignment_sign(actor=handler, assignment=a)
-        services.reply_save_draft(actor=handler, assignment=a, reply_class="A", body="一、推进情况……", contact_person="示例联系人", contact_phone="0839-0000000")
-        services.reply_submit(actor=handler, assignment=a)
-    return Reply.objects.get(assignment=a)
-
-
-def replied(member, office_user, handler, dept_leader, session, category, department, title=TITLE, is_public=True, number=None):
-    p = assigned(member, office_user, session, category, [department], title=title, is_public=is_public, number=number)
-    reply = reply_submitted(p, handler, department)
-    with at(2019, 5, 8, 10):
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
-    p.refresh_from_db()
-    assert p.status == Proposal.Status.REPLIED
-    return p
 
 
 # --- the seed case, end to end through the pages ------------------------------------------------------
@@ -210,9 +165,8 @@ def test_seed_case_end_to_end_through_the_pages(
 def two_departments_case(member, office_user, handler, session, category, approval_dept, hrss_dept):
     """A proposal handled separately by the approval and the HRSS departments; the
     approval department's reply waits for sign-off."""
-    p = assigned(member, office_user, session, category, [approval_dept, hrss_dept], mode="separate")
-    reply = reply_submitted(p, handler, approval_dept)
-    return p, reply
+    p = factories.reply_submitted(proposer=member, separate=[approval_dept, hrss_dept], departments=[approval_dept], **DATES)
+    return p, factories.reply_of(p, approval_dept)
 
 
 @pytest.mark.parametrize(
@@ -279,7 +233,7 @@ def test_wrong_role_gets_403_and_nothing_changes(request, client, two_department
 
 def test_other_department_gets_403(client, member, office_user, other_handler, other_leader, session, category, approval_dept):
     # given a proposal assigned to the approval department only
-    p = assigned(member, office_user, session, category, [approval_dept])
+    p = factories.assigned(proposer=member, lead=approval_dept, **DATES)
     a = p.assignments.get()
     with at(2019, 5, 6, 10):
         for user in (other_handler, other_leader):
@@ -295,7 +249,7 @@ def test_other_department_gets_403(client, member, office_user, other_handler, o
 
 def test_anonymous_is_sent_to_login_and_get_on_an_action_is_refused(client, member, session, category):
     with at(2019, 3, 1, 9):
-        p = draft(member, session, category)
+        p = factories.draft(proposer=member)
         assert client.get(f"/proposals/{p.pk}/").status_code == 302
         assert client.post(f"/proposals/{p.pk}/submit/").status_code == 302
         as_user(client, member)
@@ -375,7 +329,7 @@ def test_joint_proposal_is_cosigned_through_the_pages(client, member, member2, o
 
 def test_draft_is_edited_by_its_proposer_only(client, member, member2, session, category):
     with at(2019, 3, 1, 9):
-        p = draft(member, session, category)
+        p = factories.draft(proposer=member)
         as_user(client, member)
         assert client.get(f"/proposals/{p.pk}/edit/").status_code == 200
         response = client.post(f"/proposals/{p.pk}/edit/", new_data(session, category, title="新的案由", action="save"))
@@ -390,7 +344,7 @@ def test_draft_is_edited_by_its_proposer_only(client, member, member2, session, 
 
 def test_action_errors_are_shown_on_the_form_and_nothing_changes(client, member, office_user, handler, session, category, approval_dept):
     # given a submitted proposal
-    p = submitted(member, session, category)
+    p = factories.submitted(proposer=member, **DATES)
     with at(2019, 3, 5, 9):
         as_user(client, office_user)
         # when the office rejects it without a reason
@@ -408,10 +362,8 @@ def test_action_errors_are_shown_on_the_form_and_nothing_changes(client, member,
 
 def test_reply_save_and_submit_is_all_or_nothing(client, member, office_user, handler, session, category, approval_dept):
     # given a signed assignment
-    p = assigned(member, office_user, session, category, [approval_dept])
-    a = p.assignments.get()
+    a = factories.signed(proposer=member, lead=approval_dept, **DATES).assignments.get()
     with at(2019, 5, 6, 10):
-        services.assignment_sign(actor=handler, assignment=a)
         as_user(client, handler)
         # when the handler submits a reply without a class
         response = client.post(f"/proposals/assignments/{a.pk}/reply/", {"reply_class": "", "body": "正文", "contact_person": "x", "contact_phone": "1", "action": "submit"})
@@ -421,10 +373,7 @@ def test_reply_save_and_submit_is_all_or_nothing(client, member, office_user, ha
 
 
 def test_extension_after_deadline_is_refused_with_a_clear_message(client, member, office_user, handler, session, category, approval_dept):
-    p = assigned(member, office_user, session, category, [approval_dept])
-    a = p.assignments.get()
-    with at(2019, 5, 6, 10):
-        services.assignment_sign(actor=handler, assignment=a)
+    a = factories.signed(proposer=member, lead=approval_dept, **DATES).assignments.get()
     with at(2019, 7, 20, 10):
         as_user(client, handler)
         response = client.post(f"/proposals/assignments/{a.pk}/extension/", {"requested_until": "2020-03-01", "reason": "统筹推进"})
@@ -434,7 +383,7 @@ def test_extension_after_deadline_is_refused_with_a_clear_message(client, member
 
 def test_dissatisfied_member_and_rehandling(client, member, office_user, handler, dept_leader, session, category, approval_dept):
     # given a replied proposal
-    p = replied(member, office_user, handler, dept_leader, session, category, approval_dept)
+    p = factories.replied(proposer=member, lead=approval_dept, **DATES)
     with at(2019, 5, 10, 10):
         as_user(client, member)
         # when the member is dissatisfied without saying why, it is explained
@@ -461,19 +410,8 @@ def test_dissatisfied_member_and_rehandling(client, member, office_user, handler
 
 
 def test_confirmed_cosigner_may_add_a_rating(client, member, member2, office_user, handler, dept_leader, session, category, approval_dept):
-    with at(2019, 3, 1, 9):
-        p = draft(member, session, category, cosigners=[member2])
-        services.proposal_submit(actor=member, proposal=p)
-        services.cosigner_respond(actor=member2, proposal=p, accept=True)
-        services.proposal_submit(actor=member, proposal=p)
-    with at(2019, 3, 5, 9):
-        services.proposal_review(actor=office_user, proposal=p, outcome="accept")
-    with at(2019, 5, 5, 9):
-        p = services.proposal_assign(actor=office_user, proposal=p, mode="single", lead=approval_dept)
-    reply = reply_submitted(p, handler, approval_dept)
-    with at(2019, 5, 8, 10):
-        services.reply_sign_off(actor=dept_leader, reply=reply, approve=True)
-        services.reply_review(actor=office_user, reply=reply, passed=True)
+    # given a replied joint proposal, confirmed by its co-signer
+    p = factories.replied(proposer=member, cosigners=[member2], lead=approval_dept, **DATES)
     with at(2019, 5, 9, 10):
         as_user(client, member2)
         assert "联名委员评价" in body(client.get(f"/proposals/{p.pk}/"))
@@ -484,7 +422,7 @@ def test_confirmed_cosigner_may_add_a_rating(client, member, member2, office_use
 
 
 def test_office_marks_a_key_proposal_and_supervision_page(client, member, office_user, supervisor, key_leader, handler, session, category, approval_dept, supervision_dept):
-    p = assigned(member, office_user, session, category, [approval_dept])
+    p = factories.assigned(proposer=member, lead=approval_dept, **DATES)
     with at(2019, 5, 6, 10):
         as_user(client, office_user)
         response = client.post(f"/proposals/{p.pk}/supervision/", {"is_key": "on"})
@@ -503,7 +441,7 @@ def test_office_marks_a_key_proposal_and_supervision_page(client, member, office
 
 
 def test_reassignment_request_and_decision(client, member, office_user, handler, other_handler, session, category, approval_dept, hrss_dept):
-    p = assigned(member, office_user, session, category, [approval_dept])
+    p = factories.assigned(proposer=member, lead=approval_dept, **DATES)
     a = p.assignments.get()
     with at(2019, 5, 6, 10):
         as_user(client, handler)
@@ -530,13 +468,13 @@ def _list_queries(client, url="/proposals/"):
 
 def test_list_uses_a_fixed_number_of_queries(client, member, office_user, session, category, approval_dept, hrss_dept):
     # given one proposal assigned to two departments
-    assigned(member, office_user, session, category, [approval_dept, hrss_dept], title="提案一", mode="separate")
+    factories.assigned(proposer=member, title="提案一", separate=[approval_dept, hrss_dept], **DATES)
     as_user(client, office_user)
     one, page = _list_queries(client)
     assert "提案一" in page and "区行政审批局" in page
     # when there are ten
     for i in range(2, 11):
-        assigned(member, office_user, session, category, [approval_dept, hrss_dept], title=f"提案{i}", mode="separate")
+        factories.assigned(proposer=member, title=f"提案{i}", separate=[approval_dept, hrss_dept], **DATES)
     as_user(client, office_user)
     ten, page = _list_queries(client)
     # then the list takes the same number of queries
@@ -546,8 +484,8 @@ def test_list_uses_a_fixed_number_of_queries(client, member, office_user, sessio
 
 def test_list_filters_and_pagination(client, member, office_user, session, category, approval_dept):
     for i in range(1, 23):
-        submitted(member, session, category, title=f"测试提案{i:02d}")
-    accepted(member, office_user, session, category, title="立案的提案")
+        factories.submitted(proposer=member, title=f"测试提案{i:02d}", **DATES)
+    factories.accepted(proposer=member, title="立案的提案", **DATES)
     as_user(client, office_user)
     page = body(client.get("/proposals/"))
     assert page.count('data-testid="proposal-row"') == 20 and "第1页，共2页" in page
@@ -565,13 +503,13 @@ def test_list_filters_and_pagination(client, member, office_user, session, categ
 def test_public_page_works_logged_out_and_shows_only_public_replies(client, member, office_user, handler, dept_leader, session, category, approval_dept):
     # given a closed public proposal, a closed non-public one, one replied but not closed, and one still being handled
     for title, number, public in (("公开的提案", 1, True), ("不公开的提案", 2, False)):
-        p = replied(member, office_user, handler, dept_leader, session, category, approval_dept, title=title, is_public=public, number=number)
+        p = factories.replied(proposer=member, title=title, lead=approval_dept, is_public=public, number=number, **DATES)
         with at(2019, 8, 1, 9):
             services.proposal_evaluate(actor=member, proposal=p, process_rating="satisfied", result_rating="satisfied")
             services.proposal_close(actor=office_user, proposal=p, implementation_grade="A")
-    replied(member, office_user, handler, dept_leader, session, category, approval_dept, title="已答复待评价的提案", number=4)
-    assigned(member, office_user, session, category, [approval_dept], title="办理中的提案", number=3)
-    submitted(member, session, category, title="未立案的提案")
+    factories.replied(proposer=member, title="已答复待评价的提案", lead=approval_dept, number=4, **DATES)
+    factories.assigned(proposer=member, title="办理中的提案", lead=approval_dept, number=3, **DATES)
+    factories.submitted(proposer=member, title="未立案的提案", **DATES)
     # when anyone opens the public page without logging in
     response = client.get("/proposals/public/")
     # then only the closed public proposal is there, with its reply (published at closure)
@@ -584,8 +522,8 @@ def test_public_page_works_logged_out_and_shows_only_public_replies(client, memb
 
 
 def test_member_sees_only_their_own_proposals(client, member, member2, office_user, session, category):
-    submitted(member, session, category, title="委员一的提案")
-    submitted(member2, session, category, title="委员二的提案")
+    factories.submitted(proposer=member, title="委员一的提案", **DATES)
+    factories.submitted(proposer=member2, title="委员二的提案", **DATES)
     as_user(client, member2)
     page = body(client.get("/proposals/"))
     assert "委员二的提案" in page and "委员一的提案" not in page

@@ -25,6 +25,33 @@ def test_calendar_is_seeded_from_chinese_calendar_for_known_years():
     assert not CalendarYear.objects.filter(year=2027).exists()
 
 
+def test_tests_seed_only_the_configured_years_and_more_on_request(settings, calendar_years):
+    # Given the test settings, which seed only the years the tests use
+    assert sorted(CalendarYear.objects.values_list("year", flat=True)) == sorted(settings.CALENDAR_SEED_YEARS)
+    with pytest.raises(CalendarYearMissing):
+        add_working_days(D(2020, 1, 23), 1)
+    # When a test asks for 2020 (the Spring Festival holiday extended to 2 February)
+    assert calendar_years(2020, 2026) == [2020]
+    # Then its days are there, from the library, with their holiday names
+    assert CalendarYear.objects.get(year=2020).source == "chinese_calendar"
+    assert add_working_days(D(2020, 1, 23), 1) == D(2020, 2, 3)
+    assert CalendarDay.objects.get(date=D(2020, 1, 19)).note == "春节调休上班"
+
+
+def test_defaults_seed_the_years_the_setting_names(settings, monkeypatch):
+    # Given a setting naming one more year
+    settings.CALENDAR_SEED_YEARS = [2018, *settings.CALENDAR_SEED_YEARS]
+    # When the defaults are ensured (as after every migrate), then only that year is added
+    services.defaults_ensure(actor=None)
+    assert sorted(CalendarYear.objects.values_list("year", flat=True)) == sorted(settings.CALENDAR_SEED_YEARS)
+    # and None (the default outside the tests) means every year the library knows (here three, to be quick)
+    assert services.library_calendar_years()[0] == 2004 and 2026 in services.library_calendar_years()
+    monkeypatch.setattr(services, "library_calendar_years", lambda: [2017, 2018, 2019])
+    settings.CALENDAR_SEED_YEARS = None
+    services.defaults_ensure(actor=None)
+    assert sorted(CalendarYear.objects.values_list("year", flat=True)) == [2017, 2018, 2019, 2026]
+
+
 def test_national_day_2026_holidays_and_make_up_days():
     # Given the 2026 National Day + Mid-autumn arrangement (10-01..10-07 off, 09-20 and 10-10 worked)
     assert CalendarDay.objects.get(date=D(2026, 9, 20)).is_working_day  # Sunday make-up day
