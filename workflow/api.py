@@ -40,7 +40,10 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
 # --- who am I -------------------------------------------------------------------------------------
 class DepartmentRefSerializer(Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(help_text="简称（没有时为全称）")
+    name = serializers.SerializerMethodField(help_text="简称（没有时为全称）")
+
+    def get_name(self, department) -> str:
+        return str(department)
 
 
 class MembershipSerializer(Serializer):

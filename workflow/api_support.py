@@ -265,14 +265,16 @@ class LabelCodeField(serializers.CharField):
 
 
 class InlineEnumsMixin:
-    """Document choice fields as inline enums with their labels.
-
-    Several models share field names with different choice sets (status,
-    role, kind, mode); drf-spectacular would name their enum components by
-    the field name alone and warn about the collision. Each serializer's
-    choice sets are named after the serializer instead (ProposalStatusEnum,
-    ReplyStatusEnum, ...).
-    """
+    # Document choice fields as inline enums with their labels.
+    #
+    # Several models share field names with different choice sets (status,
+    # role, kind, mode); drf-spectacular would name their enum components by
+    # the field name alone and warn about the collision. Each serializer's
+    # choice sets are named after the serializer instead (ProposalStatusEnum,
+    # ReplyStatusEnum, ...).
+    #
+    # (A comment, not a docstring: drf-spectacular would copy a docstring into
+    # the description of every serializer built on this mixin.)
 
     def get_fields(self):
         fields = super().get_fields()
