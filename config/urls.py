@@ -39,3 +39,6 @@ urlpatterns = [
 
 admin.site.site_header = settings.PLATFORM_NAME
 admin.site.site_title = settings.PLATFORM_NAME
+
+# Under /api/ an unknown URL is a JSON 404 in the API's error shape (docs/api.md).
+handler404 = "workflow.api_support.not_found"

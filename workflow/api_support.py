@@ -33,11 +33,13 @@ import re
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from drf_spectacular.drainage import has_override, set_override
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, parsers, serializers
 from rest_framework.fields import empty
 from rest_framework.response import Response
@@ -115,6 +117,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()  # Django's own 404 text names models ("No Proposal matches…")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ParseError(code="request_too_large")  # Django's limits on form bodies
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(code="suspicious_request")
     if not isinstance(exc, exceptions.APIException):
         return None
     from rest_framework.views import set_rollback  # not at the top: rest_framework.views imports this module's parser
@@ -208,6 +214,7 @@ class Bool(serializers.BooleanField):
     default_empty_html = empty
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_INT})
 class IdField(serializers.PrimaryKeyRelatedField):
     """A primary key: an integer (or a string of digits) between 1 and MAX_INT.
 
@@ -246,7 +253,10 @@ class LabelCodeField(serializers.CharField):
     def __init__(self, scale: str, **kwargs):
         self.scale = scale
         super().__init__(**kwargs)
-        set_override(self, "field", {"type": "string", "x-label-scale": scale})
+        schema = {"type": "string", "x-label-scale": scale}
+        if not self.allow_blank:
+            schema["minLength"] = 1
+        set_override(self, "field", schema)
 
     def to_internal_value(self, data):
         from django.utils.translation import gettext as _
@@ -337,6 +347,19 @@ def _auto_schema_class():
     AutoSchema.__module__ = __name__
     AutoSchema.__qualname__ = "AutoSchema"
     return AutoSchema
+
+
+def not_found(request, exception=None):
+    """handler404: under /api/ a 404 is JSON in the error shape (a URL that matches no route, e.g.
+    /api/v1/proposals/0.5/); elsewhere Django's page."""
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        body = error_body(detail=exceptions.NotFound.default_detail, code="not_found")
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)
 
 
 def __getattr__(name: str):

@@ -145,6 +145,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # A required text field that refuses "" says so (minLength: 1), or clients and fuzzers send it.
+    "ENFORCE_NON_BLANK_FIELDS": True,
     # The platform's roles are one choice set wherever they appear (/me/, /users/, tasks).
     "ENUM_NAME_OVERRIDES": {"RoleEnum": "workflow.models.organisation.Role"},
     # The Error component and 400/401/403/404 on every operation; label scale codes (workflow/api_support.py).

@@ -144,3 +144,25 @@ def test_the_calendar_error_keeps_the_shape_and_the_missing_year(handler):
     response = as_user(handler).get("/api/v1/calendar/deadline/", {"start": "2099-12-20", "amount": 15, "unit": "wd"})
     body = assert_error(response, 400, "calendar_year_missing")
     assert body["missing_year"] >= 2027 and "start" in body["errors"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/proposals/0.5/", "/api/v1/notifications/0.5/read/", "/api/v1/nowhere/"])
+def test_a_url_that_matches_no_api_route_is_a_json_404(office_user, url):
+    # given a path with a non-integer id or no route at all (Django answers before DRF)
+    response = as_user(office_user).get(url)
+    # then it is the API's 404, in JSON, not the HTML page
+    assert response["Content-Type"].startswith("application/json")
+    assert assert_error(response, 404, "not_found")["detail"] == "未找到。"
+
+
+def test_outside_the_api_a_404_is_still_a_page(client):
+    response = client.get("/nowhere/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_a_form_body_with_too_many_fields_is_400(member, settings):
+    # given Django's limit on form fields (1000 by default)
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"cosigners={i}" for i in range(50))
+    response = as_user(member).post("/api/v1/notifications/read-all/", body, content_type="application/x-www-form-urlencoded")
+    assert_error(response, 400, "request_too_large")
