@@ -287,7 +287,7 @@ class TokenView(ObtainAuthToken):
     @extend_schema(
         summary="用用户名和密码换取令牌",
         description="之后的请求带请求头 Authorization: Token <token>。用户名或密码不对：400。",
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}),
+        request=inline_serializer("Credentials", {"username": serializers.CharField(), "password": serializers.CharField()}),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request, *args, **kwargs):

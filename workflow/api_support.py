@@ -253,10 +253,8 @@ class LabelCodeField(serializers.CharField):
     def __init__(self, scale: str, **kwargs):
         self.scale = scale
         super().__init__(**kwargs)
-        schema = {"type": "string", "x-label-scale": scale}
-        if not self.allow_blank:
-            schema["minLength"] = 1
-        set_override(self, "field", schema)
+        # (minLength: 1 for requests comes from drf-spectacular's COMPONENT_SPLIT_REQUEST)
+        set_override(self, "field", {"type": "string", "x-label-scale": scale})
 
     def to_internal_value(self, data):
         from django.utils.translation import gettext as _

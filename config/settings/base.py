@@ -145,8 +145,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    # A required text field that refuses "" says so (minLength: 1), or clients and fuzzers send it.
-    "ENFORCE_NON_BLANK_FIELDS": True,
+    # Request and response components apart (XxxRequest): request text fields that refuse "" say
+    # so (minLength: 1), read-only fields are not asked for, and answers may carry "".
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies are documented as JSON, the contract for programs. Form and multipart bodies
+    # are still parsed (the browser), but cannot say null or nest, so they are not promised here.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # The platform's roles are one choice set wherever they appear (/me/, /users/, tasks).
     "ENUM_NAME_OVERRIDES": {"RoleEnum": "workflow.models.organisation.Role"},
     # The Error component and 400/401/403/404 on every operation; label scale codes (workflow/api_support.py).

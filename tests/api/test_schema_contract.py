@@ -110,12 +110,14 @@ def test_statuses_and_roles_are_enums(schema):
 def test_label_scales_are_strings_with_their_codes_at_schema_time(schema):
     # reply classes, ratings and grades are rules as data (administrators edit them): not a fixed enum,
     # but the codes known when the schema was generated are in the description
-    reply_class = schema["components"]["schemas"]["ReplyDraft"]["properties"]["reply_class"]
+    reply_class = schema["components"]["schemas"]["ReplyDraftRequest"]["properties"]["reply_class"]
     assert reply_class["type"] == "string" and "enum" not in reply_class
-    assert reply_class["x-label-scale"] == "reply_class"
+    assert reply_class["x-label-scale"] == "reply_class" and reply_class["minLength"] == 1
+    # and an answer may carry "" (no grade yet): no minLength on the response side
+    assert "minLength" not in schema["components"]["schemas"]["Reply"]["properties"]["original_class"]
     for code in ("`A`", "`B`", "`C`"):
         assert code in reply_class["description"]
-    rating = schema["components"]["schemas"]["Evaluate"]["properties"]["process_rating"]
+    rating = schema["components"]["schemas"]["EvaluateRequest"]["properties"]["process_rating"]
     assert "`satisfied`（满意）" in rating["description"]
     grade = schema["components"]["schemas"]["Proposal"]["properties"]["implementation_grade"]
     assert grade["x-label-scale"] == "implementation_grade"
@@ -125,3 +127,20 @@ def test_public_endpoints_need_no_credentials_in_the_schema(schema):
     for path in ("/api/v1/public/proposals/", "/api/v1/public/proposals/{id}/", "/api/v1/auth/token/"):
         operation = next(iter(op for m, op in schema["paths"][path].items() if m in METHODS))
         assert all(not s for s in operation["security"]), path
+
+
+def test_request_bodies_are_documented_as_json_and_responses_apart(schema):
+    # the contract for programs is JSON (form bodies cannot carry null or nesting)
+    for path, method, operation in _operations(schema):
+        if "requestBody" in operation:
+            assert list(operation["requestBody"]["content"]) == ["application/json"], (method, path)
+    # and request components are apart from answers: required text says minLength 1 only on requests
+    assert schema["components"]["schemas"]["CredentialsRequest"]["properties"]["username"]["minLength"] == 1
+    assert "minLength" not in schema["components"]["schemas"]["Proposal"]["properties"]["handling_mode_display"]
+
+
+def test_ids_in_bodies_are_bounded_integers(schema):
+    session = schema["components"]["schemas"]["ProposalWriteRequest"]["properties"]["session"]
+    assert session == {"type": "integer", "minimum": 1, "maximum": 2147483647}
+    cosigners = schema["components"]["schemas"]["ProposalWriteRequest"]["properties"]["cosigners"]
+    assert cosigners["items"] == {"type": "integer", "minimum": 1, "maximum": 2147483647}
