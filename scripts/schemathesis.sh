@@ -23,12 +23,13 @@ ROLES=${ROLES:-"office1 handler1 member1"}
 MAX_EXAMPLES=${MAX_EXAMPLES:-20}
 SEED=${SEED:-20261101}
 PASSWORD=${DEMO_PASSWORD:-demo12345}
-REPORT_DIR=${REPORT_DIR:-var/schemathesis}
+REPORT_DIR=$(mkdir -p "${REPORT_DIR:-var/schemathesis}" && cd "${REPORT_DIR:-var/schemathesis}" && pwd)
 
 if [ ! -x "$SCHEMATHESIS" ]; then
   echo "schemathesis is not installed: .venv/bin/pip install -r requirements-dev.txt" >&2
   exit 2
 fi
+SCHEMATHESIS=$(cd "$(dirname "$SCHEMATHESIS")" && pwd)/$(basename "$SCHEMATHESIS")
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/schemathesis.XXXXXX")
 SERVER_PID=""
@@ -113,17 +114,19 @@ for role in $ROLES; do
   echo "==> $role"
   TOKEN=$(token_for "$role")
   set +e
-  $SCHEMATHESIS run "$BASE/api/v1/schema/?format=json" \
+  # run from the temporary directory: schemathesis keeps a cache (.schemathesis/) in the current one
+  (cd "$WORK" && "$SCHEMATHESIS" run "$BASE/api/v1/schema/?format=json" \
     --checks all \
     --header "Authorization: Token $TOKEN" \
     --max-examples "$MAX_EXAMPLES" \
     --seed "$SEED" \
     --workers 1 \
+    --generation-database none \
     --no-color \
     --report ndjson,junit \
     --report-ndjson-path "$REPORT_DIR/$role.ndjson" \
     --report-junit-path "$REPORT_DIR/$role.junit.xml" \
-    "$@"
+    "$@")
   code=$?
   set -e
   [ "$code" -eq 0 ] || status=1
