@@ -13,7 +13,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test prod-check bench sysdeps sysdeps-run sysdeps-test sysdeps-prod-check venv setup messages migrate demo clean check-deploy
+.PHONY: schemathesis run test prod-check bench sysdeps sysdeps-run sysdeps-test sysdeps-prod-check venv setup messages migrate demo clean check-deploy
 
 # Debian packages: sysdeps-run for running the app, -test adds Chromium and
 # PostgreSQL, -prod-check adds PostgreSQL and Redis; sysdeps is all of them.
@@ -72,3 +72,8 @@ check-deploy: setup
 
 clean:
 	rm -rf var/broker var/staticfiles
+
+# The API against its own schema (schemathesis --checks all) as office, handler and member.
+# Not part of `make test` (a few minutes); reports in var/schemathesis/. See docs/api.md.
+schemathesis: setup
+	@bash scripts/schemathesis.sh

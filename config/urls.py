@@ -4,20 +4,21 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
-from rest_framework.authtoken.views import obtain_auth_token
 
 from workflow import api as workflow_api
 from workflow import views as workflow_views
 
 router = routers.DefaultRouter()
 router.register("departments", workflow_api.DepartmentViewSet, basename="department")
+router.register("users", workflow_api.UserDirectoryViewSet, basename="user")
+router.register("notifications", workflow_api.NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("", include(router.urls)),
     path("me/", workflow_api.MeView.as_view(), name="api-me"),
     path("tasks/inbox/", workflow_api.InboxView.as_view(), name="api-inbox"),
     path("calendar/deadline/", workflow_api.DeadlineView.as_view(), name="api-deadline"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", workflow_api.TokenView.as_view(), name="api-token"),
     path("", include("proposals.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -38,3 +39,6 @@ urlpatterns = [
 
 admin.site.site_header = settings.PLATFORM_NAME
 admin.site.site_title = settings.PLATFORM_NAME
+
+# Under /api/ an unknown URL is a JSON 404 in the API's error shape (docs/api.md).
+handler404 = "workflow.api_support.not_found"

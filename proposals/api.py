@@ -3,94 +3,52 @@
 Thin views: every object is fetched through the selectors' scope (what the
 user may not see does not exist: 404), the serializer checks the shape of
 the request, and exactly one service makes the change. The service's
-refusals become HTTP 400 (ValidationError, with its Chinese messages, keyed
-by field when it names one) or 403 (PermissionDenied).
+refusals (Django's ValidationError and PermissionDenied) become 400 and 403
+in the platform's one error shape through the global exception handler
+(workflow/api_support.py); nothing here maps errors.
 """
 from __future__ import annotations
 
-import re
-
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from proposals.roles import Role
-from workflow.rules import label_choices
+from workflow.api_support import MAX_INT, choice_options, labels
 from workflow.selectors import user_roles
 
 from . import selectors, services
 from . import serializers as s
 from .models import Assignment, Category, Consultation, ExtensionRequest, Proposal, RejectionReason, Reply, Session
+from .permissions import can_view_supervision
+from .roles import Role
 from .services import ReviewOutcome
 
 ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
-ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="输入有误或当前状态不允许：{字段: [消息]} 或 {detail: [消息]}"),
-    403: OpenApiResponse(s.ErrorSerializer, description="角色或单位无权办理"),
-    404: OpenApiResponse(s.ErrorSerializer, description="不存在或无权查看"),
-}
-
 
 def responses(ok, code: int = 200) -> dict:
-    return {code: ok, **ERRORS}
-
-
-def validation_error_data(exc: DjangoValidationError) -> dict:
-    """Django's ValidationError as the response body: {field: [messages]} or {"detail": [messages]}."""
-    if hasattr(exc, "error_dict"):
-        data = dict(exc.message_dict)
-        if NON_FIELD_ERRORS in data:
-            data["detail"] = data.pop(NON_FIELD_ERRORS)
-        return data
-    return {"detail": exc.messages}
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def encodable_detail(detail):
-    """The error detail with lone surrogates replaced by U+FFFD.
-
-    JSON bodies may carry lone surrogates ("\\ud800"); DRF's messages quote
-    the input ("“…” 不是合法选项。") and the JSON renderer cannot encode them as
-    UTF-8, which turned a bad request into a server error."""
-    if isinstance(detail, dict):
-        return {encodable_detail(k): encodable_detail(v) for k, v in detail.items()}
-    if isinstance(detail, (list, tuple)):
-        return [encodable_detail(v) for v in detail]
-    if isinstance(detail, str) and _SURROGATE.search(detail):
-        return exceptions.ErrorDetail(_SURROGATE.sub("\ufffd", detail), code=getattr(detail, "code", None))
-    return detail
+    """The success answer; the 400/401/403/404 answers (the Error component) are added to
+    every operation by workflow.api_support.postprocess_schema."""
+    return {code: ok}
 
 
 class ServiceAPIMixin:
-    """Scoped fetching and the mapping of service refusals to HTTP answers."""
+    """Scoped fetching of the objects the URL names."""
 
     filter_backends: list = []
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DjangoValidationError):
-            exc = exceptions.ValidationError(validation_error_data(exc))
-        elif isinstance(exc, PermissionDenied):
-            exc = exceptions.PermissionDenied(str(exc) or None)
-        if isinstance(exc, exceptions.APIException):
-            exc.detail = encodable_detail(exc.detail)
-        return super().handle_exception(exc)
 
     def _pk(self) -> int:
         try:
             pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
         except (TypeError, ValueError, KeyError):
             raise Http404
-        if not 0 < pk <= s.MAX_INT:
+        if not 0 < pk <= MAX_INT:
             raise Http404
         return pk
 
@@ -126,11 +84,11 @@ def _list_filters(data: dict) -> selectors.ProposalFilters:
 
 # --- proposals ---------------------------------------------------------------------------------------
 @extend_schema_view(
-    list=extend_schema(summary="提案列表", parameters=[s.ProposalListQuerySerializer], responses=responses(s.ProposalSerializer(many=True))),
-    retrieve=extend_schema(summary="提案详情", parameters=[ID_PARAM], responses=responses(s.ProposalDetailSerializer)),
-    create=extend_schema(summary="新建提案草稿", request=s.ProposalWriteSerializer, responses=responses(s.ProposalDetailSerializer, 201)),
+    list=extend_schema(summary="提案列表", description="当前用户可见范围内的提案（委员：本人领衔或联名的；提案委、督查：全部；承办单位：交办给本单位的），可按届次、类别、状态、承办单位、重点、逾期和关键词筛选，分页。", parameters=[s.ProposalListQuerySerializer], responses=responses(s.ProposalSerializer(many=True))),
+    retrieve=extend_schema(summary="提案详情", description="提案及其交办、答复函、联名、评价和当前用户在本案的待办。答复函和工作记录只给有权查看的人；委员的联系电话只给办理本案的人。", parameters=[ID_PARAM], responses=responses(s.ProposalDetailSerializer)),
+    create=extend_schema(summary="新建提案草稿", description="政协委员保存一份草稿（尚未提交）。案由、情况分析、具体建议、联系人和电话必填；有联名委员时类型自动为联名提案。", request=s.ProposalWriteSerializer, responses=responses(s.ProposalDetailSerializer, 201)),
     partial_update=extend_schema(
-        summary="修改草稿（仅领衔提案人、仅草稿）", parameters=[ID_PARAM],
+        summary="修改草稿（仅领衔提案人、仅草稿）", description="只改给出的字段；提交后不能再改。", parameters=[ID_PARAM],
         request=s.ProposalWriteSerializer(partial=True), responses=responses(s.ProposalDetailSerializer),
     ),
 )
@@ -154,11 +112,13 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         return _proposal_detail_response(request, self.get_object())
 
     @extend_schema(
-        summary="督办：重点提案和逾期提案（本人可见范围内）", request=None,
+        summary="督办：重点提案和逾期提案（本人可见范围内）", description="与 /proposals/supervision/ 页面同一规则：督查人员、牵头领导、提案委和系统管理员可查看，其他角色 403。", request=None,
         responses=responses(s.ProposalSerializer(many=True)),
     )
     @action(detail=False, methods=["get"], url_path="supervision", url_name="supervision-list")
     def supervision_list(self, request):
+        if not can_view_supervision(request.user):
+            raise PermissionDenied(_("重点与逾期提案仅供督查人员、牵头领导和提案委查看。"))
         page = self.paginate_queryset(selectors.supervision_list(user=request.user))
         return self.get_paginated_response(s.ProposalSerializer(page, many=True, context={"request": request}).data)
 
@@ -173,13 +133,13 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         proposal = services.proposal_update(actor=request.user, proposal=proposal, **data)
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="提交提案（有联名委员时先请其确认；确认完成后再次提交）", parameters=[ID_PARAM], request=None, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="提交提案（有联名委员时先请其确认；确认完成后再次提交）", description="草稿提交给提案委立案审查。有联名委员时先向他们发出确认邀请，全部答复后再次提交。", parameters=[ID_PARAM], request=None, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         proposal = services.proposal_submit(actor=request.user, proposal=self.get_object())
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="联名确认或拒绝（受邀委员）", parameters=[ID_PARAM], request=s.CosignSerializer, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="联名确认或拒绝（受邀委员）", description="受邀的委员确认或拒绝联名。拒绝后该委员不再能看到这份草稿时返回 204。", parameters=[ID_PARAM], request=s.CosignSerializer, responses={200: s.ProposalDetailSerializer, 204: None})
     @action(detail=True, methods=["post"])
     def cosign(self, request, pk=None):
         proposal = self.get_object()
@@ -187,7 +147,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         services.cosigner_respond(actor=request.user, proposal=proposal, accept=data["accept"])
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="立案审查：立案 / 不予立案 / 并案 / 转意见建议（提案委）", parameters=[ID_PARAM], request=s.ReviewSerializer, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="立案审查：立案 / 不予立案 / 并案 / 转意见建议（提案委）", description="outcome=accept 可给编号（不填自动编号）；reject 须给不予立案理由（id 或代码）；merge 须给并入的提案 id；forward 须给转交单位 id。", parameters=[ID_PARAM], request=s.ReviewSerializer, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         proposal = self.get_object()
@@ -202,7 +162,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         )
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="交办：单独办理 / 主办+会办 / 分办（提案委）", parameters=[ID_PARAM], request=s.AssignSerializer, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="交办：单独办理 / 主办+会办 / 分办（提案委）", description="mode=single 给 lead；lead_co 给 lead 和 co_handlers；separate 给 separate（多个单位分别答复）。可同时设为重点提案并指定牵头领导（用户 id，见 /users/?role=key_leader）和督办单位。", parameters=[ID_PARAM], request=s.AssignSerializer, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         proposal = self.get_object()
@@ -215,7 +175,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         )
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="设为或取消重点提案（牵头领导、督办单位）（提案委）", parameters=[ID_PARAM], request=s.SupervisionSerializer, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="设为或取消重点提案（牵头领导、督办单位）（提案委）", description="重点提案须指定牵头领导（/users/?role=key_leader 中的用户 id）和督办单位。", parameters=[ID_PARAM], request=s.SupervisionSerializer, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"])
     def supervision(self, request, pk=None):
         proposal = self.get_object()
@@ -226,7 +186,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         )
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="信息公开设置（提案委）", parameters=[ID_PARAM], request=s.PublicSerializer, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="信息公开设置（提案委）", description="公开的提案办结后，其答复出现在 /public/proposals/ 和公开页面。", parameters=[ID_PARAM], request=s.PublicSerializer, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"])
     def public(self, request, pk=None):
         proposal = self.get_object()
@@ -234,7 +194,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         proposal = services.proposal_set_public(actor=request.user, proposal=proposal, is_public=data["is_public"])
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="委员评价（提案人、联名委员）", parameters=[ID_PARAM], request=s.EvaluateSerializer, responses=responses(s.EvaluationSerializer, 201))
+    @extend_schema(summary="委员评价（提案人、联名委员）", description="对办理过程和结果各给一个评价代码（proposal_rating 量表，见 /proposal-options/）；不满意须写意见。", parameters=[ID_PARAM], request=s.EvaluateSerializer, responses=responses(s.EvaluationSerializer, 201))
     @action(detail=True, methods=["post"])
     def evaluate(self, request, pk=None):
         proposal = self.get_object()
@@ -242,7 +202,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         evaluation = services.proposal_evaluate(actor=request.user, proposal=proposal, **data)
         return Response(s.EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="办结并评定落实情况（提案委）", parameters=[ID_PARAM], request=s.CloseSerializer, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="办结并评定落实情况（提案委）", description="全部评价完成（或记录了逾期未评价）后办结，并给出落实情况代码（implementation_grade 量表）。", parameters=[ID_PARAM], request=s.CloseSerializer, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         proposal = self.get_object()
@@ -250,7 +210,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         proposal = services.proposal_close(actor=request.user, proposal=proposal, **data)
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="委员不满意时退回重办（提案委）", parameters=[ID_PARAM], request=s.NoteSerializer, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="委员不满意时退回重办（提案委）", description="委员不满意时，提案委退回承办单位重新办理（新一轮答复）。", parameters=[ID_PARAM], request=s.NoteSerializer, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"])
     def rehandle(self, request, pk=None):
         proposal = self.get_object()
@@ -258,7 +218,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         proposal = services.proposal_rehandle(actor=request.user, proposal=proposal, note=data["note"])
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="委员逾期未评价：记录情况后可办结（提案委）", parameters=[ID_PARAM], request=s.NoteSerializer, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="委员逾期未评价：记录情况后可办结（提案委）", description="委员超过评价期限未评价时，提案委记录情况后即可办结。", parameters=[ID_PARAM], request=s.NoteSerializer, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"], url_path="waive-evaluation", url_name="waive-evaluation")
     def waive_evaluation(self, request, pk=None):
         proposal = self.get_object()
@@ -266,7 +226,7 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         proposal = services.proposal_waive_evaluation(actor=request.user, proposal=proposal, note=data["note"])
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="撤回未答复的联名邀请（领衔提案人）", parameters=[ID_PARAM], request=s.WithdrawCosignerSerializer, responses=responses(s.ProposalDetailSerializer))
+    @extend_schema(summary="撤回未答复的联名邀请（领衔提案人）", description="领衔提案人撤回尚未答复的联名邀请，之后可直接提交。", parameters=[ID_PARAM], request=s.WithdrawCosignerSerializer, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"], url_path="withdraw-cosigner", url_name="withdraw-cosigner")
     def withdraw_cosigner(self, request, pk=None):
         proposal = self.get_object()
@@ -274,16 +234,16 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         services.cosigner_withdraw(actor=request.user, proposal=proposal, member=data["member"])
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="办理过程（事件与修改记录）", parameters=[ID_PARAM], request=None, responses=responses(s.TimelineEntrySerializer(many=True)))
-    @action(detail=True, methods=["get"])
+    @extend_schema(summary="办理过程（事件与修改记录）", description="事件日志与修改记录合并，按时间先后。不分页：一个案件的记录有限。办理单位以外的人看不到工作记录。", parameters=[ID_PARAM], request=None, responses=responses(s.TimelineEntrySerializer(many=True)))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         proposal = self.get_object()
         # The selector leaves the working papers out for people outside the case's office and departments.
         entries = selectors.proposal_detail(user=request.user, proposal=proposal)["timeline"]
         return Response(s.TimelineEntrySerializer(entries, many=True).data)
 
-    @extend_schema(summary="当前用户在本提案的待办", parameters=[ID_PARAM], request=None, responses=responses(s.ProposalTaskSerializer(many=True)))
-    @action(detail=True, methods=["get"])
+    @extend_schema(summary="当前用户在本提案的待办", description="当前用户在本案（并案时为并入的提案）未办的任务，带完成任务的接口路径。不分页。", parameters=[ID_PARAM], request=None, responses=responses(s.ProposalTaskSerializer(many=True)))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def tasks(self, request, pk=None):
         proposal = self.get_object()
         tasks = list(selectors.open_tasks_for(user=request.user, proposal=proposal.merged_into or proposal))
@@ -314,17 +274,17 @@ class AssignmentViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
             raise Http404
         return Response(s.AssignmentSerializer(scoped).data, status=code)
 
-    @extend_schema(summary="交办详情", parameters=[ID_PARAM], responses=responses(s.AssignmentSerializer))
+    @extend_schema(summary="交办详情", description="一个单位承办的部分：签收、调整申请、协商记录、会办意见和延期申请。", parameters=[ID_PARAM], responses=responses(s.AssignmentSerializer))
     def retrieve(self, request, pk=None):
         return self._assignment_response(self.get_object())
 
-    @extend_schema(summary="签收（承办人员）", parameters=[ID_PARAM], request=None, responses=responses(s.AssignmentSerializer))
+    @extend_schema(summary="签收（承办人员）", description="承办单位的承办人员签收交办的提案，开始计算答复期限。", parameters=[ID_PARAM], request=None, responses=responses(s.AssignmentSerializer))
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         assignment = services.assignment_sign(actor=request.user, assignment=self.get_object())
         return self._assignment_response(assignment)
 
-    @extend_schema(summary="申请调整承办单位（承办人员，交办后限期内）", parameters=[ID_PARAM], request=s.ReassignRequestSerializer, responses=responses(s.AssignmentSerializer))
+    @extend_schema(summary="申请调整承办单位（承办人员，交办后限期内）", description="交办后的调整期限内，承办人员说明理由申请改由其他单位办理。", parameters=[ID_PARAM], request=s.ReassignRequestSerializer, responses=responses(s.AssignmentSerializer))
     @action(detail=True, methods=["post"], url_path="reassign-request", url_name="reassign-request")
     def reassign_request(self, request, pk=None):
         assignment = self.get_object()
@@ -332,7 +292,7 @@ class AssignmentViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         assignment = services.assignment_request_reassign(actor=request.user, assignment=assignment, reason=data["reason"])
         return self._assignment_response(assignment)
 
-    @extend_schema(summary="审批调整申请（提案委）", parameters=[ID_PARAM], request=s.ReassignDecisionSerializer, responses=responses(s.AssignmentSerializer))
+    @extend_schema(summary="审批调整申请（提案委）", description="同意时可指定新的承办单位；不同意时原单位继续办理。", parameters=[ID_PARAM], request=s.ReassignDecisionSerializer, responses=responses(s.AssignmentSerializer))
     @action(detail=True, methods=["post"], url_path="reassign-decision", url_name="reassign-decision")
     def reassign_decision(self, request, pk=None):
         assignment = self.get_object()
@@ -342,7 +302,7 @@ class AssignmentViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         )
         return self._assignment_response(assignment)
 
-    @extend_schema(summary="记录办理协商（承办人员）", parameters=[ID_PARAM], request=s.ConsultationWriteSerializer, responses=responses(s.ConsultationSerializer, 201))
+    @extend_schema(summary="记录办理协商（承办人员）", description="记录与委员的沟通协商（日期、方式、参加人员）。", parameters=[ID_PARAM], request=s.ConsultationWriteSerializer, responses=responses(s.ConsultationSerializer, 201))
     @action(detail=True, methods=["post"])
     def consultation(self, request, pk=None):
         assignment = self.get_object()
@@ -350,7 +310,7 @@ class AssignmentViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         consultation = services.consultation_record(actor=request.user, assignment=assignment, **data)
         return Response(s.ConsultationSerializer(consultation).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="送会办意见（会办单位承办人员）", parameters=[ID_PARAM], request=s.OpinionSerializer, responses=responses(s.AssignmentSerializer))
+    @extend_schema(summary="送会办意见（会办单位承办人员）", description="会办单位把意见送主办单位，由主办单位统一答复。", parameters=[ID_PARAM], request=s.OpinionSerializer, responses=responses(s.AssignmentSerializer))
     @action(detail=True, methods=["post"])
     def opinion(self, request, pk=None):
         assignment = self.get_object()
@@ -358,8 +318,8 @@ class AssignmentViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         assignment = services.assignment_send_opinion(actor=request.user, assignment=assignment, opinion=data["opinion"])
         return self._assignment_response(assignment)
 
-    @extend_schema(methods=["GET"], summary="本轮答复函", parameters=[ID_PARAM], request=None, responses=responses(s.ReplySerializer))
-    @extend_schema(methods=["PUT", "POST"], summary="撰写或修改本轮答复函（承办人员）", parameters=[ID_PARAM], request=s.ReplyDraftSerializer, responses=responses(s.ReplySerializer))
+    @extend_schema(methods=["GET"], summary="本轮答复函", description="本单位本轮的答复函（当前用户有权查看时）。", parameters=[ID_PARAM], request=None, responses=responses(s.ReplySerializer))
+    @extend_schema(methods=["PUT", "POST"], summary="撰写或修改本轮答复函（承办人员）", description="保存草稿；答复类别用 reply_class 量表的代码（见 /proposal-options/）。PUT 与 POST 相同。", parameters=[ID_PARAM], request=s.ReplyDraftSerializer, responses=responses(s.ReplySerializer))
     @action(detail=True, methods=["get", "put", "post"])
     def reply(self, request, pk=None):
         assignment = self.get_object()
@@ -372,13 +332,13 @@ class AssignmentViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
             reply = services.reply_save_draft(actor=request.user, assignment=assignment, **data)
         return _reply_response(reply)
 
-    @extend_schema(summary="提交答复函待单位领导签发（承办人员）", parameters=[ID_PARAM], request=None, responses=responses(s.ReplySerializer))
+    @extend_schema(summary="提交答复函待单位领导签发（承办人员）", description="答复函交单位领导签发。", parameters=[ID_PARAM], request=None, responses=responses(s.ReplySerializer))
     @action(detail=True, methods=["post"], url_path="reply/submit", url_name="reply-submit")
     def reply_submit(self, request, pk=None):
         reply = services.reply_submit(actor=request.user, assignment=self.get_object())
         return _reply_response(reply)
 
-    @extend_schema(summary="申请延期答复（承办人员，期限届满前）", parameters=[ID_PARAM], request=s.ExtensionRequestWriteSerializer, responses=responses(s.ExtensionRequestSerializer, 201))
+    @extend_schema(summary="申请延期答复（承办人员，期限届满前）", description="答复期限届满前申请延期，由提案委审批。", parameters=[ID_PARAM], request=s.ExtensionRequestWriteSerializer, responses=responses(s.ExtensionRequestSerializer, 201))
     @action(detail=True, methods=["post"], url_path="extension-request", url_name="extension-request")
     def extension_request(self, request, pk=None):
         assignment = self.get_object()
@@ -413,11 +373,11 @@ class ReplyViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
             raise Http404
         return reply
 
-    @extend_schema(summary="答复函详情", parameters=[ID_PARAM], responses=responses(s.ReplySerializer))
+    @extend_schema(summary="答复函详情", description="答复函正文、类别、签发和审核情况（当前用户有权查看时）。", parameters=[ID_PARAM], responses=responses(s.ReplySerializer))
     def retrieve(self, request, pk=None):
         return _reply_response(self.get_object())
 
-    @extend_schema(summary="签发或退回修改（单位领导）", parameters=[ID_PARAM], request=s.SignOffSerializer, responses=responses(s.ReplySerializer))
+    @extend_schema(summary="签发或退回修改（单位领导）", description="单位领导签发（可给发文字号，不填自动编号）或退回承办人员修改。", parameters=[ID_PARAM], request=s.SignOffSerializer, responses=responses(s.ReplySerializer))
     @action(detail=True, methods=["post"], url_path="sign-off", url_name="sign-off")
     def sign_off(self, request, pk=None):
         reply = self.get_object()
@@ -425,7 +385,7 @@ class ReplyViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         reply = services.reply_sign_off(actor=request.user, reply=reply, **data)
         return _reply_response(reply)
 
-    @extend_schema(summary="督办审核：通过（可更正答复类别）或退回（提案委）", parameters=[ID_PARAM], request=s.ReplyReviewSerializer, responses=responses(s.ReplySerializer))
+    @extend_schema(summary="督办审核：通过（可更正答复类别）或退回（提案委）", description="提案委审核答复函：通过（可更正答复类别）或退回修改。", parameters=[ID_PARAM], request=s.ReplyReviewSerializer, responses=responses(s.ReplySerializer))
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         reply = self.get_object()
@@ -450,11 +410,11 @@ class ExtensionRequestViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
             raise PermissionDenied(_("延期申请是提案委和承办单位的工作记录，您无权查看。"))
         return req
 
-    @extend_schema(summary="延期申请详情", parameters=[ID_PARAM], responses=responses(s.ExtensionRequestSerializer))
+    @extend_schema(summary="延期申请详情", description="延期申请是提案委和承办单位的工作记录，其他人 403。", parameters=[ID_PARAM], responses=responses(s.ExtensionRequestSerializer))
     def retrieve(self, request, pk=None):
         return Response(s.ExtensionRequestSerializer(self.get_object()).data)
 
-    @extend_schema(summary="同意或不同意延期（提案委）", parameters=[ID_PARAM], request=s.ExtensionDecisionSerializer, responses=responses(s.ExtensionRequestSerializer))
+    @extend_schema(summary="同意或不同意延期（提案委）", description="同意时答复期限延至申请的日期。", parameters=[ID_PARAM], request=s.ExtensionDecisionSerializer, responses=responses(s.ExtensionRequestSerializer))
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         req = self.get_object()
@@ -464,7 +424,7 @@ class ExtensionRequestViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
 
 
 # --- the user's tasks and the form options -------------------------------------------------------------
-@extend_schema_view(list=extend_schema(summary="当前用户的提案待办（按期限排序）"))
+@extend_schema_view(list=extend_schema(summary="当前用户的提案待办（按期限排序）", description="当前用户所有提案待办（个人的和本单位本角色的），每条带完成它的接口路径（action，相对 /api/v1/），分页。"))
 class ProposalTaskViewSet(ServiceAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ProposalTaskSerializer
 
@@ -478,21 +438,21 @@ class ProposalTaskViewSet(ServiceAPIMixin, mixins.ListModelMixin, viewsets.Gener
         return super().get_serializer(*args, **kwargs)
 
 
-@extend_schema_view(list=extend_schema(summary="届次"))
+@extend_schema_view(list=extend_schema(summary="届次", description="全部届次，不分页。"))
 class SessionViewSet(ServiceAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.SessionSerializer
     pagination_class = None
     queryset = Session.objects.all()
 
 
-@extend_schema_view(list=extend_schema(summary="提案类别"))
+@extend_schema_view(list=extend_schema(summary="提案类别", description="启用的提案类别，不分页。"))
 class CategoryViewSet(ServiceAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.CategorySerializer
     pagination_class = None
     queryset = Category.objects.filter(is_active=True)
 
 
-@extend_schema_view(list=extend_schema(summary="可邀请联名的政协委员"))
+@extend_schema_view(list=extend_schema(summary="可邀请联名的政协委员", description="仅政协委员可查看（其他角色 403），分页。也可用 /users/?role=member。"))
 class CosignCandidateViewSet(ServiceAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.MemberSerializer
 
@@ -503,31 +463,57 @@ class CosignCandidateViewSet(ServiceAPIMixin, mixins.ListModelMixin, viewsets.Ge
         return selectors.members_for_cosign(user=self.request.user)
 
 
-def _labels(scale: str) -> list[dict]:
-    return [
-        {"code": c.code, "label": c.label, "is_negative": c.is_negative}
-        for c in label_choices(scale)
-    ]
-
-
-def _choices(choices) -> list[dict]:
-    return [{"code": str(code), "label": str(label)} for code, label in choices]
-
-
 class ProposalOptionsView(APIView):
     """Options of the proposal forms: reply classes, rating scale, grades, reasons, modes."""
 
-    @extend_schema(summary="提案表单选项", responses=s.ChoicesSerializer)
+    @extend_schema(summary="提案表单选项", description="答复类别、评价、落实情况（管理员维护的代码表）、不予立案理由和各种方式、类型、状态的代码与文字（当前语言）。", responses=s.ChoicesSerializer)
     def get(self, request):
         data = {
-            "reply_class": _labels("reply_class"),
-            "proposal_rating": _labels("proposal_rating"),
-            "implementation_grade": _labels("implementation_grade"),
+            "reply_class": labels("reply_class"),
+            "proposal_rating": labels("proposal_rating"),
+            "implementation_grade": labels("implementation_grade"),
             "rejection_reasons": RejectionReason.objects.filter(is_active=True),
-            "consultation_modes": _choices(Consultation.Mode.choices),
-            "handling_modes": _choices(Proposal.HandlingMode.choices),
-            "review_outcomes": _choices([(ReviewOutcome.ACCEPT, _("立案")), (ReviewOutcome.REJECT, _("不予立案")), (ReviewOutcome.MERGE, _("并案")), (ReviewOutcome.FORWARD, _("转意见建议"))]),
-            "proposal_kinds": _choices(Proposal.Kind.choices),
-            "proposal_statuses": _choices(Proposal.Status.choices),
+            "consultation_modes": choice_options(Consultation.Mode.choices),
+            "handling_modes": choice_options(Proposal.HandlingMode.choices),
+            "review_outcomes": choice_options([(ReviewOutcome.ACCEPT, _("立案")), (ReviewOutcome.REJECT, _("不予立案")), (ReviewOutcome.MERGE, _("并案")), (ReviewOutcome.FORWARD, _("转意见建议"))]),
+            "proposal_kinds": choice_options(Proposal.Kind.choices),
+            "proposal_statuses": choice_options(Proposal.Status.choices),
         }
         return Response(s.ChoicesSerializer(data).data)
+
+
+# --- public (no account) ---------------------------------------------------------------------------------
+class PublicProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Public proposals (信息公开) and their published replies: what /proposals/public/ shows, for anyone."""
+
+    authentication_classes: list = []  # anonymous by design: a stale token must not turn this into a 401
+    permission_classes = [permissions.AllowAny]
+    serializer_class = s.PublicProposalSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.public_proposals()
+
+    def get_object(self) -> Proposal:
+        try:
+            pk = int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise Http404
+        if not 0 < pk <= MAX_INT:
+            raise Http404
+        proposal = self.get_queryset().filter(pk=pk).first()
+        if proposal is None:
+            raise Http404
+        return proposal
+
+    @extend_schema(
+        summary="公开的提案答复（无需登录）",
+        description="已办结且公开的政协提案及其已公开的答复函，与 /proposals/public/ 页面相同：不含提案人、联系人和电话，"
+                    "也不含办理中的工作记录。分页，按届次年份倒序、编号顺序。",
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="一件公开的提案及其答复（无需登录）", description="不公开或未办结的提案 404。", parameters=[ID_PARAM])
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)

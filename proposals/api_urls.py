@@ -13,6 +13,7 @@ router.register("proposal-tasks", api.ProposalTaskViewSet, basename="proposal-ta
 router.register("proposal-sessions", api.SessionViewSet, basename="proposal-session")
 router.register("proposal-categories", api.CategoryViewSet, basename="proposal-category")
 router.register("proposal-cosign-candidates", api.CosignCandidateViewSet, basename="proposal-cosign-candidate")
+router.register("public/proposals", api.PublicProposalViewSet, basename="public-proposal")
 
 urlpatterns = [
     path("proposal-options/", api.ProposalOptionsView.as_view(), name="proposal-options"),

@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from workflow.models import Department, User
-from workflow.web import StyledForm, bool_choice, label_field, model_max_length
+from workflow.web import MAX_INT, StyledForm, bool_choice, label_field, model_max_length
 
 from . import selectors
-from .models import MAX_INT, Category, Consultation, Proposal, RejectionReason, Reply, Session
+from .models import Category, Consultation, Proposal, RejectionReason, Reply, Session
 from .roles import Role
 from .services import ReviewOutcome
 

@@ -9,7 +9,6 @@ from workflow.models import CaseTask, Department, EvaluationBase, ExtensionReque
 
 TITLE_MAX = 120
 TEXT_MAX = 5000  # 情况分析 / 具体建议 each; guidance is ~800 characters, normally at most 1500 in all
-MAX_INT = 2147483647  # the largest number PostgreSQL's integer columns hold: ids and numbers in forms and the API
 
 
 class Session(models.Model):

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from workflow import registry
-from workflow.registry import RoleScope
+from workflow.registry import DirectoryScope, RoleScope
 from workflow.roles import EngineRole
 
 
@@ -48,7 +48,13 @@ PERMISSIONS = {
 
 
 def register() -> None:
-    registry.register_roles(ProposalRole, scopes={ProposalRole.PROPOSAL_OFFICE: RoleScope.OFFICE}, app="proposals")
+    registry.register_roles(
+        ProposalRole,
+        scopes={ProposalRole.PROPOSAL_OFFICE: RoleScope.OFFICE},
+        # the office assigns cases and names leading officials; members invite co-signers
+        directory={ProposalRole.PROPOSAL_OFFICE: DirectoryScope.ALL, ProposalRole.MEMBER: DirectoryScope.PEERS},
+        app="proposals",
+    )
     registry.register_department_kinds(ProposalDepartmentKind, app="proposals")
     for role, permissions in PERMISSIONS.items():
         registry.grant_permissions(role, permissions)

@@ -8,18 +8,28 @@ selectors loaded, so a list costs a fixed number of queries.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.drainage import has_override, set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.fields import empty
 
+from workflow.api_support import (
+    MAX_INT,
+    Bool,
+    IdField,
+    LabelCodeField,
+    LabelSerializer,
+    ModelSerializer,
+    Serializer,
+    model_max_length,
+    queryable_text,
+)
+from workflow import registry
 from workflow.models import Department, User
-from workflow.rules import label_choices
+
+from .roles import Role
 
 from . import selectors
 from .models import (
-    MAX_INT,
     Assignment,
     Category,
     Consultation,
@@ -33,49 +43,6 @@ from .models import (
     Session,
 )
 from .services import ReviewOutcome
-
-
-class _InlineEnums:
-    """Document choice fields as inline enums with their labels.
-
-    Several models share field names with different choice sets (status,
-    role, kind, mode); drf-spectacular would name their enum components by
-    the field name alone and warn about the collision. Each serializer's
-    choice sets are named after the serializer instead (ProposalStatusEnum,
-    ReplyStatusEnum, ...).
-    """
-
-    def get_fields(self):
-        fields = super().get_fields()
-        for name, field in fields.items():
-            if isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField) and not has_override(field, "field"):
-                values = [str(k) for k in field.choices]
-                if getattr(field, "allow_blank", False) and "" not in values:
-                    values.append("")
-                schema = {
-                    "type": "string", "enum": values,
-                    "description": "\n".join(f"* `{k}` - {v}" for k, v in field.choices.items()),
-                    "x-spec-enum-id": f"{type(self).__name__}.{name}",
-                }
-                if field.allow_null:
-                    schema["nullable"] = True
-                set_override(field, "field", schema)
-        return fields
-
-
-class Bool(serializers.BooleanField):
-    """A boolean whose absence from form-encoded input means "not given"
-    (DRF's default reads it as false, which would silently refuse or unset)."""
-
-    default_empty_html = empty
-
-
-class Serializer(_InlineEnums, serializers.Serializer):
-    pass
-
-
-class ModelSerializer(_InlineEnums, serializers.ModelSerializer):
-    pass
 
 
 # --- small references ------------------------------------------------------------------------
@@ -105,12 +72,6 @@ class RejectionReasonSerializer(ModelSerializer):
     class Meta:
         model = RejectionReason
         fields = ["id", "code", "text"]
-
-
-class LabelSerializer(Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()
-    is_negative = Bool(required=False)
 
 
 class ChoicesSerializer(Serializer):
@@ -161,6 +122,7 @@ class ProposalSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
     handling_mode_display = serializers.CharField(source="get_handling_mode_display")
     overdue = serializers.SerializerMethodField(help_text=_("有逾期未办的环节（列表查询时给出）"))
+    implementation_grade = LabelCodeField("implementation_grade", read_only=True, help_text=_("落实情况（办结时评定，之前为空）"))
     assignments = AssignmentSummarySerializer(many=True)
 
     class Meta:
@@ -212,6 +174,8 @@ class ReplySerializer(ModelSerializer):
     department = RefSerializer(source="assignment.department")
     status_display = serializers.CharField(source="get_status_display")
     signed_by = RefSerializer(allow_null=True)
+    reply_class = LabelCodeField("reply_class", read_only=True, help_text=_("答复类别"))
+    original_class = LabelCodeField("reply_class", read_only=True, help_text=_("督办审核更正前的答复类别（未更正为空）"))
 
     class Meta:
         model = Reply
@@ -224,6 +188,8 @@ class ReplySerializer(ModelSerializer):
 
 class EvaluationSerializer(ModelSerializer):
     rater = RefSerializer()
+    process_rating = LabelCodeField("proposal_rating", read_only=True)
+    result_rating = LabelCodeField("proposal_rating", read_only=True)
 
     class Meta:
         model = Evaluation
@@ -260,8 +226,9 @@ NODE_ACTIONS = {
 class ProposalTaskSerializer(ModelSerializer):
     """An open task of the requesting user, with the API path that completes it."""
 
-    node = serializers.SerializerMethodField()
-    title = serializers.SerializerMethodField()
+    node = serializers.SerializerMethodField(help_text=_("流程节点的代码（如 sign、review），不随语言变化"))
+    title = serializers.SerializerMethodField(help_text=_("环节名称（当前语言），取自流程节点的标题"))
+    role = serializers.ChoiceField(choices=registry.role_choices(), allow_blank=True, read_only=True, help_text=_("可办理此任务的角色（指派给个人时为空）"))
     department = RefSerializer(allow_null=True)
     assignment = serializers.SerializerMethodField()
     reply = serializers.SerializerMethodField()
@@ -276,7 +243,8 @@ class ProposalTaskSerializer(ModelSerializer):
         return task.flow_task.name
 
     def get_title(self, task) -> str:
-        return str(task.flow_task)
+        # The node's title (flow.View(...).Annotation(title=_("签收"))), translated now; not the node's name.
+        return str(task.flow_task.task_title or task.flow_task)
 
     def get_assignment(self, task) -> int | None:
         return (task.data or {}).get("assignment_id")
@@ -373,6 +341,46 @@ class ProposalDetailSerializer(ProposalSerializer):
         return ProposalTaskSerializer(tasks, many=True, context={"current_replies": current_replies_for(tasks)}).data
 
 
+class PublicReplySerializer(Serializer):
+    """A published reply, as the public page shows it."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    department = serializers.SerializerMethodField(help_text=_("承办单位"))
+    doc_number = serializers.CharField(help_text=_("发文字号"))
+    reply_class = LabelCodeField("reply_class", read_only=True, help_text=_("答复类别"))
+    replied_at = serializers.DateTimeField()
+    body = serializers.CharField(help_text=_("答复正文"))
+
+    def get_department(self, reply) -> str:
+        return str(reply.assignment.department)
+
+
+class PublicProposalSerializer(Serializer):
+    """A public proposal (信息公开) as /proposals/public/ shows it: no proposer, no contact, no working papers."""
+
+    id = serializers.IntegerField()
+    session = serializers.CharField(source="session.name", help_text=_("届次"))
+    year = serializers.IntegerField(source="session.year")
+    number = serializers.IntegerField()
+    display_number = serializers.CharField()
+    title = serializers.CharField(help_text=_("案由"))
+    category = serializers.CharField(source="category.name")
+    status = serializers.ChoiceField(choices=Proposal.Status.choices, read_only=True)
+    status_display = serializers.CharField(source="get_status_display")
+    replies = serializers.SerializerMethodField(help_text=_("已公开的答复（按办理轮次）"))
+
+    @extend_schema_field(PublicReplySerializer(many=True))
+    def get_replies(self, proposal):
+        # The selector prefetched assignments, their departments and only the published replies.
+        replies = []
+        for assignment in proposal.assignments.all():
+            for reply in assignment.replies.all():
+                reply.assignment = assignment
+                replies.append(reply)
+        return PublicReplySerializer(replies, many=True).data
+
+
 class TimelineEntrySerializer(Serializer):
     at = serializers.DateTimeField()
     kind = serializers.ChoiceField(choices=[("event", "event"), ("history", "history")])
@@ -385,30 +393,11 @@ class TimelineEntrySerializer(Serializer):
 
 # --- input -----------------------------------------------------------------------------------------
 @extend_schema_field(OpenApiTypes.INT)
-class UserScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+class UserScopedPrimaryKeyField(IdField):
     """A proposal id the requesting user may see (others do not exist for them)."""
 
     def get_queryset(self):
         return selectors.proposal_queryset(user=self.context["request"].user)
-
-
-class LabelCodeField(serializers.CharField):
-    """A code of a labelled scale (rules as data). The label itself (e.g. 满意) is accepted too."""
-
-    def __init__(self, scale: str, **kwargs):
-        self.scale = scale
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if value == "" and self.allow_blank:
-            return value
-        choices = label_choices(self.scale)
-        for choice in choices:
-            if value in (choice.code, choice.label):
-                return choice.code
-        allowed = "、".join(f"{c.code}（{c.label}）" for c in choices)
-        raise serializers.ValidationError(_("“%(value)s”不是有效的选项，可选：%(allowed)s。") % {"value": value, "allowed": allowed})
 
 
 class RejectionReasonField(serializers.Field):
@@ -423,7 +412,7 @@ class RejectionReasonField(serializers.Field):
             reason = reasons.filter(pk=data).first()
         elif isinstance(data, str) and data.isascii() and data.isdecimal() and len(data) < 10:
             reason = reasons.filter(pk=int(data)).first()
-        if reason is None and isinstance(data, str) and _queryable(data):
+        if reason is None and isinstance(data, str) and queryable_text(data):
             reason = reasons.filter(code=data).first()
         if reason is None:
             raise serializers.ValidationError(self.error_messages["unknown"] % {"value": data})
@@ -431,18 +420,6 @@ class RejectionReasonField(serializers.Field):
 
     def to_representation(self, value):
         return value.code
-
-
-def _queryable(value: str) -> bool:
-    """A string the database can be asked about: no NUL (PostgreSQL refuses
-    it), no lone surrogate (not encodable as UTF-8), not absurdly long."""
-    if len(value) > 255 or "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "不予立案理由的 id 或代码"})(RejectionReasonField)
@@ -459,17 +436,19 @@ def _users():
 class ProposalWriteSerializer(Serializer):
     """A draft proposal (草稿). Blank or over-long text is refused by the service with its own messages."""
 
-    session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.all())
+    session = IdField(queryset=Session.objects.all())
+    # title, analysis and suggestions: the service refuses blank or over-long text with its own
+    # messages ("案由不能超过120个字（现有121个）"), before anything is saved.
     title = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=_("案由"))
     analysis = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=_("情况分析"))
     suggestions = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=_("具体建议"))
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
-    contact_name = serializers.CharField(allow_blank=True)
-    contact_phone = serializers.CharField(allow_blank=True)
+    category = IdField(queryset=Category.objects.filter(is_active=True))
+    contact_name = serializers.CharField(allow_blank=True, max_length=model_max_length(Proposal, "contact_name"))
+    contact_phone = serializers.CharField(allow_blank=True, max_length=model_max_length(Proposal, "contact_phone"))
     kind = serializers.ChoiceField(choices=Proposal.Kind.choices, required=False)
-    organisation_name = serializers.CharField(allow_blank=True, required=False)
+    organisation_name = serializers.CharField(allow_blank=True, required=False, max_length=model_max_length(Proposal, "organisation_name"))
     between_sessions = Bool(required=False)
-    cosigners = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False, help_text=_("联名委员的用户 id"))
+    cosigners = IdField(queryset=User.objects.all(), many=True, required=False, help_text=_("联名委员的用户 id"))
 
 
 class CosignSerializer(Serializer):
@@ -483,22 +462,22 @@ class ReviewSerializer(Serializer):
     ])
     rejection_reason = RejectionReasonField(required=False, allow_null=True)
     merge_into = UserScopedPrimaryKeyField(required=False, allow_null=True, help_text=_("并入的提案 id"))
-    forward_to = serializers.PrimaryKeyRelatedField(queryset=_departments(), required=False, allow_null=True, help_text=_("转交单位 id"))
+    forward_to = IdField(queryset=_departments(), required=False, allow_null=True, help_text=_("转交单位 id"))
     number = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True, help_text=_("提案编号，不填则自动编号"))
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
 class SupervisionSerializer(Serializer):
     is_key = Bool()
-    leading_official = serializers.PrimaryKeyRelatedField(queryset=_users(), required=False, allow_null=True)
-    supervising_unit = serializers.PrimaryKeyRelatedField(queryset=_departments(), required=False, allow_null=True)
+    leading_official = IdField(queryset=_users(), required=False, allow_null=True)
+    supervising_unit = IdField(queryset=_departments(), required=False, allow_null=True)
 
 
 class AssignSerializer(SupervisionSerializer):
     mode = serializers.ChoiceField(choices=Proposal.HandlingMode.choices)
-    lead = serializers.PrimaryKeyRelatedField(queryset=_departments(), required=False, allow_null=True, help_text=_("单独办理或主办单位"))
-    co_handlers = serializers.PrimaryKeyRelatedField(queryset=_departments(), many=True, required=False)
-    separate = serializers.PrimaryKeyRelatedField(queryset=_departments(), many=True, required=False)
+    lead = IdField(queryset=_departments(), required=False, allow_null=True, help_text=_("单独办理或主办单位"))
+    co_handlers = IdField(queryset=_departments(), many=True, required=False)
+    separate = IdField(queryset=_departments(), many=True, required=False)
     is_key = Bool(required=False, default=False)
     is_public = Bool(required=False, default=True)
     note = serializers.CharField(allow_blank=True, required=False, default="")
@@ -524,7 +503,7 @@ class NoteSerializer(Serializer):
 
 
 class WithdrawCosignerSerializer(Serializer):
-    member = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text=_("尚未答复的联名委员"))
+    member = IdField(queryset=User.objects.all(), help_text=_("尚未答复的联名委员"))
 
 
 class ReassignRequestSerializer(Serializer):
@@ -533,14 +512,14 @@ class ReassignRequestSerializer(Serializer):
 
 class ReassignDecisionSerializer(Serializer):
     approve = Bool()
-    new_department = serializers.PrimaryKeyRelatedField(queryset=_departments(), required=False, allow_null=True)
+    new_department = IdField(queryset=_departments(), required=False, allow_null=True)
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
 class ConsultationWriteSerializer(Serializer):
     date = serializers.DateField()
     mode = serializers.ChoiceField(choices=Consultation.Mode.choices)
-    participants = serializers.CharField(allow_blank=True, max_length=255)
+    participants = serializers.CharField(allow_blank=True, max_length=model_max_length(Consultation, "participants"))
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
@@ -551,9 +530,9 @@ class OpinionSerializer(Serializer):
 class ReplyDraftSerializer(Serializer):
     reply_class = LabelCodeField("reply_class", help_text=_("答复类别（A/B/C）"))
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    contact_person = serializers.CharField(allow_blank=True, max_length=64)
-    contact_phone = serializers.CharField(allow_blank=True, max_length=32)
-    title = serializers.CharField(allow_blank=True, required=False, default="", max_length=200, help_text=_("不填则用“关于政协…第X号提案的答复”"))
+    contact_person = serializers.CharField(allow_blank=True, max_length=model_max_length(Reply, "contact_person"))
+    contact_phone = serializers.CharField(allow_blank=True, max_length=model_max_length(Reply, "contact_phone"))
+    title = serializers.CharField(allow_blank=True, required=False, default="", max_length=model_max_length(Reply, "title"), help_text=_("不填则用“关于政协…第X号提案的答复”"))
 
 
 class ExtensionRequestWriteSerializer(Serializer):
@@ -564,7 +543,7 @@ class ExtensionRequestWriteSerializer(Serializer):
 class SignOffSerializer(Serializer):
     approve = Bool(help_text=_("true 签发，false 退回修改"))
     note = serializers.CharField(allow_blank=True, required=False, default="")
-    doc_number = serializers.CharField(allow_blank=True, required=False, default="", max_length=64, help_text=_("发文字号，不填则按本单位序列自动编号"))
+    doc_number = serializers.CharField(allow_blank=True, required=False, default="", max_length=model_max_length(Reply, "doc_number"), help_text=_("发文字号，不填则按本单位序列自动编号"))
 
 
 class ReplyReviewSerializer(Serializer):
@@ -586,8 +565,4 @@ class ProposalListQuerySerializer(Serializer):
     is_key = Bool(required=False, allow_null=True, default=None)
     overdue = Bool(required=False, allow_null=True, default=None)
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=_("案由关键词或编号"))
-
-
-class ErrorSerializer(Serializer):
-    detail = serializers.CharField()
 

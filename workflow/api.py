@@ -1,23 +1,36 @@
-"""REST API of the shared engine under /api/v1/."""
+"""REST API of the shared engine under /api/v1/: who am I, the department and
+user directories, my tasks and notifications, deadlines, tokens.
+
+Errors come in the one shape of workflow/api_support.py (docs/api.md)."""
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from . import selectors, workdays
-from .models import Department, Membership, TimeUnit
+from . import selectors, services, workdays
+from .api_support import MAX_INT, Bool, Serializer, error_response, user_directory
+from . import registry
+from .models import Department, Membership, Notification, TimeUnit
 
 
+# --- departments ----------------------------------------------------------------------------------
 class DepartmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "code", "name", "short_name", "kind", "parent", "contact_person", "contact_phone", "doc_number_prefix"]
 
 
+@extend_schema_view(
+    list=extend_schema(summary="单位名录", description="启用的单位（每个登录用户都可查看：交办、派单要用到单位 id）。可按 kind、code 筛选，分页。"),
+    retrieve=extend_schema(summary="单位详情", description="一个启用的单位；停用的 404。"),
+)
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
-    """The department directory (every signed-in user may read it)."""
-
     serializer_class = DepartmentSerializer
     filterset_fields = ["kind", "code"]
 
@@ -25,39 +38,183 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.department_list(user=self.request.user)
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+# --- who am I -------------------------------------------------------------------------------------
+class DepartmentRefSerializer(Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField(help_text="简称（没有时为全称）")
+
+    def get_name(self, department) -> str:
+        return str(department)
+
+
+class MembershipSerializer(Serializer):
+    department = DepartmentRefSerializer()
+    role = serializers.ChoiceField(choices=registry.role_choices(), read_only=True)
+    role_display = serializers.CharField(source="get_role_display")
+
+
+class MeMembershipSerializer(serializers.ModelSerializer):
     department = DepartmentSerializer()
+    role = serializers.ChoiceField(choices=registry.role_choices(), read_only=True)
+    role_display = serializers.CharField(source="get_role_display")
 
     class Meta:
         model = Membership
-        fields = ["department", "role"]
+        fields = ["department", "role", "role_display"]
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(Serializer):
+    id = serializers.IntegerField()
     username = serializers.CharField()
-    full_name = serializers.CharField()
-    roles = serializers.ListField(child=serializers.CharField())
-    memberships = MembershipSerializer(many=True)
+    full_name = serializers.CharField(help_text="姓名（未填写时为空）")
+    name = serializers.CharField(help_text="显示的名字：姓名，未填写时为用户名")
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=registry.role_choices()), help_text="有效的角色（只计启用单位中的有效任职；超级用户另有 admin）",
+    )
+    memberships = MeMembershipSerializer(many=True, help_text="有效的任职（单位 + 角色），只含启用的单位")
 
 
 class MeView(APIView):
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(summary="当前用户", description="id、用户名、姓名、角色和任职（单位 + 角色）。", responses=MeSerializer)
     def get(self, request):
         user = request.user
+        memberships = [m for m in selectors.user_memberships(user=user) if m.department.is_active]
         data = {
+            "id": user.pk,
             "username": user.username,
-            "full_name": str(user),
+            "full_name": user.full_name or user.get_full_name(),
+            "name": str(user),
             "roles": sorted(selectors.user_roles(user=user)),
-            "memberships": selectors.user_memberships(user=user),
+            "memberships": memberships,
         }
         return Response(MeSerializer(data).data)
 
 
-class TaskSerializer(serializers.Serializer):
+# --- user directory -------------------------------------------------------------------------------
+class DirectoryUserSerializer(Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField(help_text="显示的名字：姓名，未填写时为用户名")
+    memberships = MembershipSerializer(source="visible_memberships", many=True, help_text="当前用户可以看到的任职（单位 + 角色）")
+
+    def get_name(self, user) -> str:
+        return str(user)
+
+
+class DirectoryQuerySerializer(Serializer):
+    role = serializers.ChoiceField(choices=registry.role_choices(), required=False, help_text="只列出有此角色的人")
+    department = serializers.IntegerField(required=False, min_value=1, max_value=MAX_INT, help_text="只列出在此单位任职的人（单位 id）")
+    q = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="用户名或姓名包含的文字")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="用户名录（按角色、单位查找）",
+        description=(
+            "查找牵头领导、联名委员等的用户 id。只列出有效任职的在职人员，只给 id、用户名、显示名和任职，"
+            "不给电话和电子邮件。范围：提案委、督查人员和系统管理员看全部；其他人看本单位的人，"
+            "政协委员另可看全部政协委员（邀请联名）。role 和 department 同时给出时，须是同一条任职。分页。"
+        ),
+        parameters=[DirectoryQuerySerializer],
+    ),
+)
+class UserDirectoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = DirectoryUserSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        query = DirectoryQuerySerializer(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return user_directory(user=self.request.user, role=data.get("role"), department=data.get("department"), q=data.get("q") or None)
+
+
+# --- notifications --------------------------------------------------------------------------------
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at", "is_read"]
+
+    def get_is_read(self, notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationQuerySerializer(Serializer):
+    unread = Bool(required=False, default=False, help_text="true：只列出未读的")
+
+
+class MarkReadSerializer(Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_INT), required=False, allow_null=True, max_length=1000,
+        help_text="要标为已读的通知 id；不给则全部标为已读",
+    )
+
+
+MARKED = inline_serializer("MarkedRead", {"marked": serializers.IntegerField(help_text="这次标为已读的条数")})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="我的通知",
+        description="当前用户自己的通知，新的在前，分页；unread=true 只列未读。",
+        parameters=[NotificationQuerySerializer],
+    ),
+)
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Notification.objects.none()  # for the schema's path parameter type; get_queryset scopes
+    serializer_class = NotificationSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        query = NotificationQuerySerializer(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        return selectors.notification_list(user=self.request.user, unread_only=query.validated_data["unread"])
+
+    def _own(self) -> Notification:
+        try:
+            pk = int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise Http404
+        if not 0 < pk <= MAX_INT:
+            raise Http404
+        notification = selectors.notification_list(user=self.request.user).filter(pk=pk).first()
+        if notification is None:
+            raise Http404  # someone else's notification does not exist for this user
+        return notification
+
+    @extend_schema(
+        summary="标为已读（一条）", description="只能标自己的通知；别人的或不存在的 404。已读的再标不变。",
+        request=None, responses=NotificationSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = self._own()
+        services.notification_mark_read(actor=request.user, notification_ids=[notification.pk])
+        notification.refresh_from_db()
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(
+        summary="标为已读（全部或所给的多条）",
+        description="不给 ids 时把自己的全部未读通知标为已读；给 ids 时只标其中属于自己的。返回这次标记的条数。",
+        request=MarkReadSerializer, responses=MARKED,
+    )
+    @action(detail=False, methods=["post"], url_path="read-all", url_name="read-all")
+    def read_all(self, request):
+        serializer = MarkReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = serializer.validated_data.get("ids")
+        marked = services.notification_mark_read(actor=request.user, notification_ids=ids)
+        return Response({"marked": marked})
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+class TaskSerializer(Serializer):
     id = serializers.IntegerField()
     process_id = serializers.IntegerField()
-    flow_task = serializers.SerializerMethodField()
-    title = serializers.SerializerMethodField()
+    flow_task = serializers.SerializerMethodField(help_text="流程节点（不随语言变化）")
+    title = serializers.SerializerMethodField(help_text="环节名称（当前语言），取自流程节点的标题")
     status = serializers.CharField()
     created = serializers.DateTimeField()
 
@@ -65,40 +222,42 @@ class TaskSerializer(serializers.Serializer):
         return str(task.flow_task)
 
     def get_title(self, task) -> str:
-        return str(task.title) if hasattr(task, "title") else str(task.flow_task)
+        node = task.flow_task
+        if node is None:
+            return ""
+        return str(node.task_title or node)
 
 
 class InboxView(APIView):
-    """The requesting user's assigned tasks (viewflow inbox)."""
-
-    @extend_schema(responses=TaskSerializer(many=True))
+    @extend_schema(
+        summary="我的待办（指派给我的任务）",
+        description="viewflow 收件箱：指派给当前用户的任务，新的在前，最多 200 条，不分页。各类案件另有带办理接口的待办列表（如 /proposal-tasks/）。",
+        responses=TaskSerializer(many=True),
+    )
     def get(self, request):
         tasks = selectors.inbox_tasks(user=request.user)[:200]
         return Response(TaskSerializer(tasks, many=True).data)
 
 
-class DeadlineQuerySerializer(serializers.Serializer):
+# --- working-day deadlines ---------------------------------------------------------------------------
+class DeadlineQuerySerializer(Serializer):
     start = serializers.DateField(help_text="YYYY-MM-DD")
     amount = serializers.IntegerField(min_value=0, max_value=3650)
     unit = serializers.ChoiceField(choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS)
 
 
-class DeadlineSerializer(serializers.Serializer):
+class DeadlineSerializer(Serializer):
     start = serializers.DateField()
     amount = serializers.IntegerField()
-    unit = serializers.CharField()
+    unit = serializers.ChoiceField(choices=TimeUnit.choices, read_only=True)
     deadline = serializers.DateTimeField()
 
 
 class DeadlineView(APIView):
-    """Compute a deadline on the working-day calendar."""
-
     @extend_schema(
-        parameters=[
-            OpenApiParameter("start", str, required=True, description="YYYY-MM-DD"),
-            OpenApiParameter("amount", int, required=True),
-            OpenApiParameter("unit", str, enum=TimeUnit.values),
-        ],
+        summary="按工作日历计算期限",
+        description="从 start 起算 amount 个单位（工作日含调休）。日历里没有的年份不猜：400，missing_year 给出缺的年份。",
+        parameters=[DeadlineQuerySerializer],
         responses=DeadlineSerializer,
     )
     def get(self, request):
@@ -107,11 +266,30 @@ class DeadlineView(APIView):
         start = query.validated_data["start"]
         amount = query.validated_data["amount"]
         unit = query.validated_data["unit"]
-        start_dt = workdays.end_of_day(start).replace(hour=9, minute=0, second=0)
         try:
+            start_dt = workdays.end_of_day(start).replace(hour=9, minute=0, second=0)
             deadline = workdays.compute_deadline(start_dt, amount, unit)
         except workdays.CalendarYearMissing as exc:
-            return Response({"detail": str(exc), "missing_year": exc.year}, status=400)
+            return error_response(400, detail=str(exc), code="calendar_year_missing", errors={"start": [str(exc)]}, missing_year=exc.year)
         except (OverflowError, ValueError):
-            return Response({"start": [_("起始日期过远，无法计算期限。")]}, status=400)
+            raise DjangoValidationError({"start": [_("起始日期过远，无法计算期限。")]})
         return Response(DeadlineSerializer({"start": start, "amount": amount, "unit": unit, "deadline": deadline}).data)
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+class TokenView(ObtainAuthToken):
+    """DRF's token view with the platform's parsers (a bad body is a 400, not a 500) and no
+    authentication of its own (a stale token in the header must not stop a new sign-in)."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+
+    @extend_schema(
+        summary="用用户名和密码换取令牌",
+        description="之后的请求带请求头 Authorization: Token <token>。用户名或密码不对：400。",
+        request=inline_serializer("Credentials", {"username": serializers.CharField(), "password": serializers.CharField()}),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

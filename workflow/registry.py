@@ -35,6 +35,19 @@ class RoleScope:
     PERSONAL = "personal"
 
 
+class DirectoryScope:
+    """Whom a role's holders may look up in the user directory (API /users/).
+
+    * ``all``: everyone (those who assign cases and name officials);
+    * ``peers``: the other holders of the same role (members inviting co-signers);
+    * ``departments``: the people of their own departments (the default).
+    """
+
+    ALL = "all"
+    PEERS = "peers"
+    DEPARTMENTS = "departments"
+
+
 @dataclass
 class RoleSpec:
     code: str
@@ -42,6 +55,7 @@ class RoleSpec:
     scope: str = RoleScope.PERSONAL
     permissions: set[str] = field(default_factory=set)
     app: str = ""
+    directory: str = DirectoryScope.DEPARTMENTS
 
 
 @dataclass(frozen=True)
@@ -70,18 +84,24 @@ _task_models: list = []
 
 
 # --- roles ----------------------------------------------------------------------
-def register_role(code: str, label, *, scope: str = RoleScope.PERSONAL, permissions=(), app: str = "") -> RoleSpec:
+def register_role(
+    code: str, label, *, scope: str = RoleScope.PERSONAL, permissions=(), app: str = "",
+    directory: str = DirectoryScope.DEPARTMENTS,
+) -> RoleSpec:
     spec = _roles.get(code)
     if spec is None:
-        spec = _roles[code] = RoleSpec(code=str(code), label=label, scope=scope, app=app)
+        spec = _roles[code] = RoleSpec(code=str(code), label=label, scope=scope, app=app, directory=directory)
     spec.permissions.update(permissions)
     return spec
 
 
-def register_roles(choices, *, scopes: dict | None = None, app: str = "") -> None:
+def register_roles(choices, *, scopes: dict | None = None, directory: dict | None = None, app: str = "") -> None:
     """Register every member of a TextChoices class as a role."""
     for member in choices:
-        register_role(member.value, member.label, scope=(scopes or {}).get(member, RoleScope.PERSONAL), app=app)
+        register_role(
+            member.value, member.label, scope=(scopes or {}).get(member, RoleScope.PERSONAL), app=app,
+            directory=(directory or {}).get(member, DirectoryScope.DEPARTMENTS),
+        )
 
 
 def grant_permissions(role: str, permissions) -> None:
@@ -111,6 +131,10 @@ def role_choices() -> list[tuple[str, object]]:
 
 def roles_with_scope(scope: str) -> set[str]:
     return {code for code, spec in _roles.items() if spec.scope == scope}
+
+
+def roles_with_directory(directory: str) -> set[str]:
+    return {code for code, spec in _roles.items() if spec.directory == directory}
 
 
 # --- department kinds -------------------------------------------------------------

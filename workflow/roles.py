@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import registry
-from .registry import RoleScope
+from .registry import DirectoryScope, RoleScope
 
 
 class EngineRole(models.TextChoices):
@@ -30,6 +30,7 @@ def register_engine_roles() -> None:
     registry.register_roles(
         EngineRole,
         scopes={EngineRole.HANDLER: RoleScope.DEPARTMENT, EngineRole.DEPT_LEADER: RoleScope.DEPARTMENT},
+        directory={EngineRole.SUPERVISOR: DirectoryScope.ALL, EngineRole.ADMIN: DirectoryScope.ALL},
         app="workflow",
     )
     registry.grant_permissions(EngineRole.ADMIN, [])  # administrators are superusers

@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 
 from .rules import label_choices
 
+# The largest value of PostgreSQL's integer columns: ids and numbers in forms and the API.
+MAX_INT = 2147483647
+
 
 def model_max_length(model, field: str) -> int:
     """A form or serializer field's max_length, taken from the model's column."""

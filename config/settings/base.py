@@ -174,19 +174,32 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a request without (or with bad) credentials is a 401 with
+    # "WWW-Authenticate: Token" (DRF takes the header from the first class;
+    # session auth has none and would answer 403). The browser's session,
+    # with its CSRF check, still works.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "workflow.api_support.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "workflow.api_support.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "workflow.api_support.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "提案与投诉办理平台 API",
-    "DESCRIPTION": "CPPCC proposals and citizen complaints handling platform",
+    "DESCRIPTION": (
+        "CPPCC proposals and citizen complaints handling platform. Authentication, the error shape, "
+        "pagination, the user directory rule and the public endpoints: docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from drf-spectacular-sidecar: served locally, never from a CDN.
@@ -194,6 +207,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Request and response components apart (XxxRequest): request text fields that refuse "" say
+    # so (minLength: 1), read-only fields are not asked for, and answers may carry "".
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies are documented as JSON, the contract for programs. Form and multipart bodies
+    # are still parsed (the browser), but cannot say null or nest, so they are not promised here.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # The platform's roles are one choice set wherever they appear (/me/, /users/, tasks).
+    "ENUM_NAME_OVERRIDES": {"RoleEnum": "workflow.registry.role_choices"},  # the registered roles
+    # The Error component and 400/401/403/404 on every operation; label scale codes (workflow/api_support.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "workflow.api_support.postprocess_schema",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------

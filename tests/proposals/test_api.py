@@ -231,7 +231,7 @@ def test_the_co_signer_confirms_through_the_api(session, category, member, membe
         assert task_action(api_member2, "cosign") == f"/api/v1/proposals/{draft['id']}/cosign/"
         # (a form post without the answer is not read as "decline")
         missing = api_member2.post(f"/api/v1/proposals/{draft['id']}/cosign/", {})
-        assert missing.status_code == 400 and list(missing.json()) == ["accept"]
+        assert missing.status_code == 400 and list(missing.json()["errors"]) == ["accept"]
         ok(api_member2.post(f"/api/v1/proposals/{draft['id']}/cosign/", {"accept": True}, format="json"))
         result = ok(api_member.post(f"/api/v1/proposals/{draft['id']}/submit/"))
     # then it waits for review with the confirmed co-signer
@@ -256,14 +256,14 @@ def test_draft_edit_and_review_outcomes(session, category, member, office_user, 
     assert merged["status"] == "merged" and merged["merged_into"] == first["id"] and merged["case"] == first["id"]
     # and a submitted proposal can no longer be edited
     response = api_member.patch(f"/api/v1/proposals/{first['id']}/", {"title": "改"}, format="json")
-    assert response.status_code == 400 and "提案已提交，不能再修改" in response.json()["detail"][0]
+    assert response.status_code == 400 and "提案已提交，不能再修改" in response.json()["detail"]
 
 
 def test_rejection_by_reason_code(session, category, member, office_user):
     with at(2019, 3, 1, 9):
         p = factories.submitted(proposer=member)
         response = as_user(office_user).post(f"/api/v1/proposals/{p.pk}/review/", {"outcome": "reject"}, format="json")
-        assert response.status_code == 400 and response.json() == {"rejection_reason": ["不予立案须选择理由。"]}
+        assert response.status_code == 400 and response.json()["errors"] == {"rejection_reason": ["不予立案须选择理由。"]}
         result = ok(as_user(office_user).post(f"/api/v1/proposals/{p.pk}/review/", {"outcome": "reject", "rejection_reason": "vague"}, format="json"))
     assert result["status"] == "rejected" and result["rejection_reason"]["code"] == "vague"
 
@@ -284,9 +284,9 @@ def test_lead_and_co_handlers_return_and_rehandle_through_the_api(session, categ
         # and the lead asks to be re-assigned: the office moves it to the approval bureau... which is the co-handler
         ok(api_co.post(f"/api/v1/proposal-assignments/{lead['id']}/reassign-request/", {"reason": "主要职责在审批局"}, format="json"))
         clash = api_office.post(f"/api/v1/proposal-assignments/{lead['id']}/reassign-decision/", {"approve": True, "new_department": approval_dept.pk}, format="json")
-        assert clash.status_code == 400 and "departments" in clash.json()
+        assert clash.status_code == 400 and "departments" in clash.json()["errors"]
         refused_note = api_office.post(f"/api/v1/proposal-assignments/{lead['id']}/reassign-decision/", {"approve": False}, format="json")
-        assert refused_note.status_code == 400 and refused_note.json() == {"note": ["不同意调整须说明理由。"]}
+        assert refused_note.status_code == 400 and refused_note.json()["errors"] == {"note": ["不同意调整须说明理由。"]}
         assert ok(api_office.post(f"/api/v1/proposal-assignments/{lead['id']}/reassign-decision/", {"approve": False, "note": "请按交办办理"}, format="json"))["status"] == "assigned"
         # and both sign; the co-handler sends its opinion; the lead cannot submit before that
         ok(api_co.post(f"/api/v1/proposal-assignments/{lead['id']}/sign/"))
@@ -294,7 +294,7 @@ def test_lead_and_co_handlers_return_and_rehandle_through_the_api(session, categ
         body = {"reply_class": "A", "body": "答复正文", "contact_person": "联系人", "contact_phone": "1"}
         reply = ok(as_user(extra).post(f"/api/v1/proposal-assignments/{lead['id']}/reply/", body, format="json"))
         early = api_co.post(f"/api/v1/proposal-assignments/{lead['id']}/reply/submit/")
-        assert early.status_code == 400 and "会办单位" in early.json()["detail"][0]
+        assert early.status_code == 400 and "会办单位" in early.json()["detail"]
         assert ok(api_handler.post(f"/api/v1/proposal-assignments/{co['id']}/opinion/", {"opinion": "同意主办意见"}, format="json"))["status"] == "opinion_sent"
         ok(api_co.post(f"/api/v1/proposal-assignments/{lead['id']}/reply/submit/"))
         leader_hrss = UserFactory(username="leader_hrss2", roles=[(hrss_dept, Role.DEPT_LEADER)])
@@ -365,14 +365,14 @@ def test_drafts_are_the_proposers_alone(session, category, member, member2, offi
 def test_bad_content_is_refused_and_nothing_saved(session, category, member, overrides, field, message):
     response = as_user(member).post("/api/v1/proposals/", draft_body(session, category, **overrides), format="json")
     assert response.status_code == 400
-    assert message in response.json()[field][0]
+    assert message in response.json()["errors"][field][0]
     assert Proposal.objects.count() == 0 and CaseEvent.objects.count() == 0
 
 
 def test_a_co_signer_must_be_a_member(session, category, member, handler):
     response = as_user(member).post("/api/v1/proposals/", draft_body(session, category, cosigners=[handler.pk]), format="json")
     assert response.status_code == 400
-    assert response.json() == {"cosigners": [f"“{handler}”不是政协委员，不能联名。"]}
+    assert response.json()["errors"] == {"cosigners": [f"“{handler}”不是政协委员，不能联名。"]}
     assert Proposal.objects.count() == 0 and Cosigner.objects.count() == 0
 
 
@@ -398,15 +398,15 @@ def test_unknown_rating_is_refused_and_nothing_saved(session, category, member, 
         response = api.post(f"/api/v1/proposals/{p.pk}/evaluate/", {"process_rating": "非常满意", "result_rating": "satisfied"}, format="json")
         # then it is refused with the options, and nothing is saved
         assert response.status_code == 400
-        assert response.json()["process_rating"][0].startswith("“非常满意”不是有效的选项，可选：satisfied（满意）")
+        assert response.json()["errors"]["process_rating"][0].startswith("“非常满意”不是有效的选项，可选：satisfied（满意）")
         assert Evaluation.objects.count() == 0
         # and dissatisfaction needs a comment (the service's rule)
         response = api.post(f"/api/v1/proposals/{p.pk}/evaluate/", {"process_rating": "satisfied", "result_rating": "dissatisfied"}, format="json")
-        assert response.status_code == 400 and response.json() == {"comment": ["评价不满意时请写明意见，以便重新办理。"]}
+        assert response.status_code == 400 and response.json()["errors"] == {"comment": ["评价不满意时请写明意见，以便重新办理。"]}
         assert Evaluation.objects.count() == 0
         # and a wrong-state action is a 400 with the service's message
         response = as_user(office_user).post(f"/api/v1/proposals/{p.pk}/close/", {"implementation_grade": "Z"}, format="json")
-        assert response.status_code == 400 and "implementation_grade" in response.json()
+        assert response.status_code == 400 and "implementation_grade" in response.json()["errors"]
         response = as_user(handler).post(f"/api/v1/proposal-assignments/{a.pk}/sign/")
         assert response.status_code == 400 and response.json()["detail"]
     p.refresh_from_db()
@@ -443,8 +443,8 @@ def test_review_with_undecodable_or_odd_values_is_400_not_500(session, category,
         response = as_user(office_user).post(f"/api/v1/proposals/{p.pk}/review/", raw, content_type="application/json")
     assert response.status_code == 400, response.content
     body = response.json()
-    assert list(body) == [field], body
-    assert body[field][0]
+    assert list(body["errors"]) == [field], body
+    assert body["errors"][field][0]
     p.refresh_from_db()
     assert p.status == Proposal.Status.SUBMITTED
 
