@@ -175,3 +175,27 @@ def notification_unread_count(*, user: User) -> int:
     if not user.is_authenticated:
         return 0
     return notification_list(user=user, unread_only=True).count()
+
+
+def missing_time_limit_rules(*, user: User) -> list[dict]:
+    """Deadline steps the flows declare (workflow.flow.runtime.human) that have
+    no active time-limit rule: each would refuse the action that creates its
+    task. Shown to administrators on their home page; nobody else sees it."""
+    from .flow.runtime import human_nodes
+    from .models import TimeLimitRule
+    from .roles import EngineRole
+
+    if not (user.is_authenticated and (user.is_superuser or EngineRole.ADMIN in user_roles(user=user))):
+        return []
+    declared = {}
+    for flow_class in flow_classes():
+        for node in human_nodes(flow_class):
+            if isinstance(node.step.deadline, str):
+                declared.setdefault((flow_class.case_kind, node.step.deadline), str(node.task_title))
+    active = set(
+        TimeLimitRule.objects.filter(is_active=True, category="").values_list("case_kind", "step")
+    )
+    return [
+        {"case_kind": kind, "step": step, "title": title}
+        for (kind, step), title in sorted(declared.items()) if (kind, step) not in active
+    ]

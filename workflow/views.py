@@ -25,6 +25,7 @@ def home(request):
         "memberships": selectors.user_memberships(user=user),
         "links": entries_for(roles),
         "role_labels": [spec.label for spec in registry.roles() if spec.code in roles],
+        "missing_rules": selectors.missing_time_limit_rules(user=user),
     }
     return render(request, "workflow/home.html", context)
 

@@ -69,3 +69,34 @@ def test_over_long_text_is_refused_by_the_service(member, session, category):
         _draft(member, session, category, contact_phone="8" * 33)
     assert "contact_phone" in exc.value.message_dict
     assert not Proposal.objects.exists()
+
+
+def test_a_switched_off_deadline_rule_refuses_the_step_and_is_shown_to_administrators(
+    client, admin_user, member, office_user, session, category,
+):
+    """A missing rule never yields a task without deadline: the action that would
+    create the task is refused, and the administrators' home page names the step."""
+    from django.core.exceptions import ValidationError
+
+    from proposals import services
+    from workflow.models import TimeLimitRule
+
+    # Given the office's review step has no active time limit
+    TimeLimitRule.objects.filter(case_kind="proposal", step="review").update(is_active=False)
+    p = services.proposal_create(
+        actor=member, session=session, title="标题", analysis="分析", suggestions="建议", category=category,
+        contact_name="示例委员", contact_phone="0839-0000000",
+    )
+    # When the member submits (which creates the review task)
+    with pytest.raises(ValidationError) as exc:
+        services.proposal_submit(actor=member, proposal=p)
+    # Then the submission is refused with the reason, nothing is half-saved
+    assert "未配置办理时限" in " ".join(exc.value.messages)
+    p.refresh_from_db()
+    assert p.status == "draft" and not p.tasks.exists()
+    # and the administrators see which step lacks its rule; others do not
+    client.force_login(admin_user)
+    body = client.get("/").content.decode()
+    assert 'data-testid="missing-rules"' in body and "立案审查" in body and "proposal / review" in body
+    client.force_login(office_user)
+    assert 'data-testid="missing-rules"' not in client.get("/").content.decode()

@@ -81,3 +81,4 @@ def test_every_registered_role_has_a_group_after_migrate(db):
     from django.contrib.auth.models import Group
 
     assert {spec.code for spec in registry.roles()} <= set(Group.objects.values_list("name", flat=True))
+
