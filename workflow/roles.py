@@ -27,6 +27,7 @@ class EngineRole(models.TextChoices):
 
 
 def register_engine_roles() -> None:
+    """The engine's roles and department kinds (government departments, the supervision office)."""
     registry.register_roles(
         EngineRole,
         scopes={EngineRole.HANDLER: RoleScope.DEPARTMENT, EngineRole.DEPT_LEADER: RoleScope.DEPARTMENT},
@@ -34,6 +35,10 @@ def register_engine_roles() -> None:
         app="workflow",
     )
     registry.grant_permissions(EngineRole.ADMIN, [])  # administrators are superusers
+
+    from .models import Department
+
+    registry.register_department_kinds(Department.Kind, app="workflow")
 
 
 def _permission(dotted: str) -> Permission | None:

@@ -82,3 +82,18 @@ def test_every_registered_role_has_a_group_after_migrate(db):
 
     assert {spec.code for spec in registry.roles()} <= set(Group.objects.values_list("name", flat=True))
 
+
+
+def test_the_engine_and_every_case_app_register_their_department_kinds():
+    from workflow.models import Department
+
+    kinds = {code for code, _label in registry.department_kind_choices()}
+    assert {Department.Kind.GOVERNMENT, Department.Kind.SUPERVISION_OFFICE} <= kinds
+    assert {"proposal_office", "committee", "hotline_centre"} <= kinds
+
+
+def test_a_government_department_is_valid_in_the_admin_form(db):
+    from workflow.models import Department
+
+    department = Department(name="某局", short_name="某局", code="some-bureau")
+    department.full_clean()  # the default kind must be one of the registered choices
