@@ -4,12 +4,14 @@ Internal is the default (workflow.events): an event type or payload key not
 declared public here is seen only by the proposal office and the handling
 departments. Working papers (re-assignment and extension requests, drafts,
 co-handler opinions, returns) stay internal; notes and reasons stay internal
-in every event.
+in every event. Who co-signed or declined and how each member rated are for
+the proposal's own people (an invited co-signer or the proposer of a proposal
+merged into this one does not see them).
 """
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from workflow.events import EventType, register_events
+from workflow.events import INTERNAL, PRIVATE, PUBLIC, EventType, register_events
 
 from .models import Consultation, Proposal
 
@@ -52,20 +54,26 @@ def _closed(payload, labels):
 
 
 def public(code, label, describe=None):
-    return EventType(code, label, public=True, public_payload=SHOWN, describe=describe)
+    """Seen by anyone who may open the proposal."""
+    return EventType(code, label, shown_to=PUBLIC, public_payload=SHOWN, describe=describe)
+
+
+def private(code, label, describe=None):
+    """Seen by the proposal's own people (proposer, confirmed co-signers, its supervisors) and internally."""
+    return EventType(code, label, shown_to=PRIVATE, public_payload=SHOWN, describe=describe)
 
 
 def internal(code, label, describe=None):
-    return EventType(code, label, public=False, public_payload=frozenset(), describe=describe)
+    return EventType(code, label, shown_to=INTERNAL, public_payload=frozenset(), describe=describe)
 
 
 EVENT_TYPES = [
     public("drafted", gettext_lazy("起草提案（草稿）")),
     public("draft_updated", gettext_lazy("修改草稿")),
     public("submitted_for_cosign", gettext_lazy("提交，邀请委员联名")),
-    public("cosign_confirmed", gettext_lazy("确认联名")),
-    public("cosign_declined", gettext_lazy("拒绝联名")),
-    public("cosign_withdrawn", gettext_lazy("撤回联名邀请")),
+    private("cosign_confirmed", gettext_lazy("确认联名")),
+    private("cosign_declined", gettext_lazy("拒绝联名")),
+    private("cosign_withdrawn", gettext_lazy("撤回联名邀请")),
     public("cosign_complete", gettext_lazy("联名确认完成，待提交")),
     public("submitted", gettext_lazy("提交提案，待审查")),
     public("accepted", gettext_lazy("立案")),
@@ -96,8 +104,8 @@ EVENT_TYPES = [
     internal("extension_requested", gettext_lazy("申请延期答复")),
     public("extension_approved", gettext_lazy("同意延期答复")),
     internal("extension_refused", gettext_lazy("不同意延期答复")),
-    public("evaluated", gettext_lazy("委员评价"), _evaluated),
-    public("evaluation_waived", gettext_lazy("委员逾期未评价（已记录）")),
+    private("evaluated", gettext_lazy("委员评价"), _evaluated),
+    private("evaluation_waived", gettext_lazy("委员逾期未评价（已记录）")),
     public("evaluation_complete", gettext_lazy("评价完成，待办结")),
     public("closed", gettext_lazy("办结"), _closed),
     public("rehandling", gettext_lazy("委员不满意，重新办理")),
@@ -111,8 +119,10 @@ PUBLIC_FIELDS = [
     "session", "between_sessions", "number", "kind", "organisation_name", "title", "analysis", "suggestions",
     "category", "status", "submitted_at", "reviewed_at", "merged_into", "forwarded_to", "handling_mode",
     "assigned_at", "reply_deadline", "is_key", "is_public", "handling_round", "implementation_grade", "closed_at",
+    # shown on the detail page to everyone who may open the proposal
+    "proposer", "review_note", "rejection_reason", "leading_official", "supervising_unit", "close_note",
 ]
-PRIVATE_FIELDS = ["contact_name", "contact_phone", "proposer", "review_note", "rejection_reason", "leading_official", "supervising_unit", "close_note"]
+PRIVATE_FIELDS = ["contact_name", "contact_phone"]
 
 
 def register() -> None:

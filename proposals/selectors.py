@@ -162,16 +162,23 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
             a.reassign_reason = ""
             a._prefetched_objects_cache["extension_requests"] = ExtensionRequest.objects.none()
     cosigners = list(proposal.cosigners.select_related("member"))
-    # The member's phone, the co-signers and others' rating comments are for the
-    # people working the case, not for every member who can open it (e.g. the
-    # proposer of a proposal merged into this one).
-    private = (
-        internal or proposal.proposer_id == user.pk
-        or any(c.member_id == user.pk and c.status == Cosigner.Status.CONFIRMED for c in cosigners)
-        or user_is_supervising(user, case)
+
+    def own_people(p: Proposal, its_cosigners) -> bool:
+        return p.proposer_id == user.pk or any(c.member_id == user.pk and c.status == Cosigner.Status.CONFIRMED for c in its_cosigners)
+
+    # The member's phone and the co-signers are for the people working the case
+    # and the proposal's own people; an invited (not yet confirmed) co-signer
+    # sees neither. The same rule cuts the timeline (workflow.events audiences).
+    supervising = user_is_supervising(user, case)
+    private = internal or own_people(proposal, cosigners) or supervising
+    # What belongs to the case (its ratings, its own people's events) is judged
+    # against the case: the proposer of a proposal merged into it is not one of
+    # the case's own people.
+    case_private = private if case.pk == proposal.pk else (
+        internal or supervising or own_people(case, list(case.cosigners.all()))
     )
     evaluations = list(Evaluation.objects.filter(Q(proposal=case) | Q(proposal__merged_into=case)).select_related("rater", "proposal"))
-    if not private:
+    if not case_private:
         evaluations = [e for e in evaluations if e.rater_id == user.pk]
     return {
         "case": case,
@@ -187,16 +194,17 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
         "timeline": _proposal_timeline(
             proposal=proposal, case=case,
             audience=events.INTERNAL if internal else events.PRIVATE if private else events.PUBLIC,
+            case_audience=events.INTERNAL if internal else events.PRIVATE if case_private else events.PUBLIC,
         ),
     }
 
 
-def _proposal_timeline(*, proposal: Proposal, case: Proposal, audience: str) -> list:
-    """The proposal's timeline (with the target's events when merged), cut to
-    what the viewer's audience may see (workflow.events, proposals/events.py)."""
+def _proposal_timeline(*, proposal: Proposal, case: Proposal, audience: str, case_audience: str) -> list:
+    """The proposal's timeline (with the target's events when merged), each cut
+    to what the viewer may see of it (workflow.events, proposals/events.py)."""
     entries = events.case_timeline(case=proposal, audience=audience)
     if case.pk != proposal.pk:
-        entries = sorted(entries + events.case_timeline(case=case, audience=audience, events_only=True), key=lambda e: e.at)
+        entries = sorted(entries + events.case_timeline(case=case, audience=case_audience, events_only=True), key=lambda e: e.at)
     return entries
 
 

@@ -11,10 +11,11 @@ audience a viewer is):
 
 * ``INTERNAL``: the office and the departments handling the case: everything;
 * ``PRIVATE``: the case's own people (the proposer, a confirmed co-signer,
-  supervisors of the case): public events and the fields declared private
-  in the change history (e.g. the contact phone);
-* ``PUBLIC``: anyone else allowed to open the case: public events, their
-  public payload keys, and the history of fields declared public.
+  supervisors of the case): events shown to PRIVATE or PUBLIC, their public
+  payload keys, and the fields declared public or private in the change
+  history (e.g. the contact phone);
+* ``PUBLIC``: anyone else allowed to open the case: events shown to PUBLIC,
+  their public payload keys, and the history of fields declared public.
 
 The presenter (`present_timeline`) turns entries into rows for pages and the
 API, with labels in the active language.
@@ -35,13 +36,20 @@ INTERNAL, PRIVATE, PUBLIC = "internal", "private", "public"
 DEPARTMENT_KEYS = ("department", "from_department", "to_department")
 
 
+# The audiences from the narrowest to the widest.
+_WIDTH = {INTERNAL: 0, PRIVATE: 1, PUBLIC: 2}
+
+
 @dataclass(frozen=True)
 class EventType:
     code: str
     label: object
-    public: bool = False  # shown to PRIVATE and PUBLIC viewers
+    shown_to: str = INTERNAL  # the widest audience that sees the event: INTERNAL, PRIVATE or PUBLIC
     public_payload: frozenset = frozenset()  # payload keys shown outside INTERNAL
     describe: Callable | None = None  # (payload, labels) -> list of strings for the details column
+
+    def visible_to(self, audience: str) -> bool:
+        return _WIDTH[audience] <= _WIDTH[self.shown_to]
 
 
 @dataclass
@@ -128,7 +136,7 @@ def case_timeline(*, case: models.Model, audience: str, events_only: bool = Fals
         declared = registered.types.get(ev.type)
         details = dict(ev.payload or {})
         if audience != INTERNAL:
-            if declared is None or not declared.public:
+            if declared is None or not declared.visible_to(audience):
                 continue
             details = {k: v for k, v in details.items() if k in declared.public_payload}
         entries.append(TimelineEntry(

@@ -100,3 +100,49 @@ def test_a_switched_off_deadline_rule_refuses_the_step_and_is_shown_to_administr
     assert 'data-testid="missing-rules"' in body and "立案审查" in body and "proposal / review" in body
     client.force_login(office_user)
     assert 'data-testid="missing-rules"' not in client.get("/").content.decode()
+
+
+def test_an_invited_cosigner_does_not_see_who_confirmed_or_declined(client, member, member2, committee_dept, session, category):
+    from tests.factories import UserFactory
+
+    from proposals.roles import Role
+
+    # Given a joint proposal where one invited member declined and another is still invited
+    member3 = UserFactory(username="member3", full_name="示例委员三", roles=[(committee_dept, Role.MEMBER)])
+    p = _draft(member, session, category, cosigners=[member2, member3])
+    services.proposal_submit(actor=member, proposal=p)
+    services.cosigner_respond(actor=member3, proposal=p, accept=False)
+    # When the still-invited co-signer opens the page and the API timeline
+    client.force_login(member2)
+    page = client.get(f"/proposals/{p.pk}/").content.decode()
+    api = client.get(f"/api/v1/proposals/{p.pk}/timeline/").json()
+    # Then neither says who declined (the detail shows no co-signers to them either)
+    assert "示例委员三" not in page and "拒绝联名" not in page
+    assert all(row.get("type", row.get("title")) != "cosign_declined" for row in api) and "示例委员三" not in str(api)
+    # while the proposer sees it
+    client.force_login(member)
+    assert "拒绝联名" in client.get(f"/proposals/{p.pk}/").content.decode()
+
+
+def test_a_merged_proposer_sees_only_their_own_rating(client, member, member2, office_user, approval_dept, handler, dept_leader):
+    from tests.factories import at
+    from tests.proposals import factories
+
+    # Given member2's proposal merged into member's, replied, and both proposers rated with comments
+    with at(2019, 3, 1, 9):
+        target = factories.accepted(proposer=member)
+        similar = factories.submitted(proposer=member2, title="关于推进政务服务改革的建议")
+    with at(2019, 3, 5, 9):
+        services.proposal_review(actor=office_user, proposal=similar, outcome="merge", merge_into=target)
+    with at(2019, 3, 12, 9):
+        factories.replied(target, lead=approval_dept, assign_at=(2019, 3, 11, 9))
+    with at(2019, 3, 20, 9):
+        services.proposal_evaluate(actor=member2, proposal=similar, process_rating="satisfied", result_rating="satisfied", comment="二号的意见")
+        services.proposal_evaluate(actor=member, proposal=target, process_rating="dissatisfied", result_rating="dissatisfied", comment="一号的意见")
+    # When the merged proposer opens their own proposal, or the target
+    client.force_login(member2)
+    for pk in (similar.pk, target.pk):
+        body = client.get(f"/proposals/{pk}/").content.decode()
+        # Then they see their own rating and not the other proposer's rating or comment
+        assert "二号的意见" in body and "一号的意见" not in body
+        assert "不满意" not in body

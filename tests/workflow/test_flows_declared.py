@@ -68,8 +68,8 @@ def test_every_event_type_has_a_label_and_a_visibility():
         assert declared.types, f"{label}: no event types"
         for code, event_type in declared.types.items():
             assert str(event_type.label), f"{label}.{code}: no label"
-            assert isinstance(event_type.public, bool), f"{label}.{code}: visibility not declared"
-            if not event_type.public:
+            assert event_type.shown_to in (events.INTERNAL, events.PRIVATE, events.PUBLIC), f"{label}.{code}: visibility not declared"
+            if event_type.shown_to == events.INTERNAL:
                 assert not event_type.public_payload, f"{label}.{code}: internal event with public payload keys"
         # every field of the case is placed deliberately in the history's audiences or left internal
         field_names = {f.name for f in model._meta.concrete_fields}

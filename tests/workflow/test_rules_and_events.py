@@ -63,7 +63,7 @@ def department_events():
 
     events.register_events(
         Department,
-        [events.EventType("assigned", "交办", public=True, public_payload=frozenset({"mode"})),
+        [events.EventType("assigned", "交办", shown_to=events.PUBLIC, public_payload=frozenset({"mode"})),
          events.EventType("returned", "退回")],
         public_fields=["name"],
         private_fields=["contact_phone"],
