@@ -68,8 +68,8 @@ def _open_task(proposal: Proposal, nodes, **data) -> ProposalTask:
     return open_task(task_model=ProposalTask, case_field="proposal", case=proposal, nodes=[_node(n) for n in names], **data)
 
 
-def _flow_step(task: ProposalTask, actor: User):
-    return flow_step(task, actor, busy_message=_("该提案正由他人同时办理，请稍后刷新重试。"))
+def _flow_step(task: ProposalTask, actor: User, *, on_behalf: bool = False):
+    return flow_step(task, actor, busy_message=_("该提案正由他人同时办理，请稍后刷新重试。"), on_behalf=on_behalf)
 
 
 def _raters(proposal: Proposal) -> list[tuple[Proposal, User]]:

@@ -110,7 +110,7 @@ def proposal_waive_evaluation(*, actor: User, proposal: Proposal, note: str) -> 
         raise ValidationError(_("没有超过评价期限的待评价任务：委员仍在评价期限内。"))
     with transaction.atomic():
         for task in overdue:
-            with _flow_step(task, actor):
+            with _flow_step(task, actor, on_behalf=True):  # the member's own task, recorded by the office
                 case = Proposal.objects.select_for_update().get(pk=proposal.pk)
                 _event(case, "evaluation_waived", actor, rater=task.data.get("user_id"), rated_proposal=task.data.get("rated_proposal_id"), note=note.strip())
                 others = ProposalTask.objects.filter(proposal=case, flow_task=_node("evaluate"), status__in=OPEN_TASK).exclude(pk=task.pk)

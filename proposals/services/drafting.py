@@ -209,7 +209,7 @@ def cosigner_withdraw(*, actor: User, proposal: Proposal, member: User) -> Cosig
     if cosigner is None:
         raise ValidationError(_("“%(name)s”不在联名委员中。") % {"name": member})
     task = _open_task(proposal, "cosign", user_id=member.pk)
-    with _flow_step(task, actor):
+    with _flow_step(task, actor, on_behalf=True):  # the invited member's task, withdrawn by the proposer
         cosigner = Cosigner.objects.select_for_update().get(pk=cosigner.pk)
         if cosigner.status != Cosigner.Status.INVITED:
             raise ValidationError(_("“%(name)s”已答复联名邀请，不能撤回。") % {"name": member})

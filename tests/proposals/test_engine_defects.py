@@ -146,3 +146,25 @@ def test_a_merged_proposer_sees_only_their_own_rating(client, member, member2, o
         # Then they see their own rating and not the other proposer's rating or comment
         assert "二号的意见" in body and "一号的意见" not in body
         assert "不满意" not in body
+
+
+def test_the_engine_refuses_a_task_outside_the_actors_scope_whatever_the_service_checked(member, handler, office_user, session, category):
+    from django.core.exceptions import PermissionDenied
+
+    from proposals.flows import ProposalFlow
+    from proposals.models import ProposalTask
+    from workflow.flow.runtime import flow_step
+
+    # Given a submitted proposal whose review task belongs to the proposal office
+    p = _draft(member, session, category)
+    services.proposal_submit(actor=member, proposal=p)
+    review = ProposalTask.objects.get(proposal=p, flow_task=ProposalFlow.review)
+    # When a department handler drives the engine directly (as a service that forgot its role check would)
+    with pytest.raises(PermissionDenied):
+        with flow_step(review, handler):
+            pass
+    # Then the task is untouched, and the office can still take it
+    review.refresh_from_db()
+    assert review.owner_id is None and review.status == "NEW"
+    with flow_step(review, office_user):
+        pass

@@ -16,7 +16,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -131,13 +131,25 @@ def open_task(*, task_model, case_field: str, case, nodes, **data):
 
 
 @contextmanager
-def flow_step(task, actor, *, busy_message: str | None = None):
+def flow_step(task, actor, *, busy_message: str | None = None, on_behalf: bool = False):
     """Lock the process, take the task for the actor, let the caller do the
     domain work, then complete the task (the flow moves on): one transaction.
+
+    The actor must have the task in their scope (workflow.selectors.task_scope_q:
+    their own, or their role's in their department), whatever the calling
+    service checked: a forgotten role check cannot let anyone complete any
+    task. `on_behalf=True` is for the few acts that complete someone else's
+    task by design (the proposer withdrawing an invitation, the office
+    recording a rating never given); the service must check that right itself.
 
     On PostgreSQL the process row is locked with FOR UPDATE NOWAIT (viewflow
     retries a few times); when someone else keeps it busy the user is asked to
     retry instead of getting a server error."""
+    if not on_behalf:
+        from ..selectors import task_scope_q
+
+        if not type(task).objects.filter(pk=task.pk).filter(task_scope_q(user=actor)).exists():
+            raise PermissionDenied(_("“%(step)s”不是您（或您所在单位、角色）的任务。") % {"step": node_title(task.flow_task)})
     try:
         with _locked_activation(task, actor) as activation:
             yield activation
