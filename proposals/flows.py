@@ -81,7 +81,7 @@ class ProposalFlow(CaseFlowMixin, flow.Flow):
     split_departments = DynamicSplit(this.assignment_items).Next(this.sign)
     sign = human(
         _("签收"), role=Role.HANDLER, permission=HANDLE, department=this.assignment_department, deadline="sign",
-        page="proposals:sign", api="proposal-assignment-sign",
+        page="proposals:sign", api="proposal-assignment-sign", action_object="assignment_id",
     ).Next(this.check_sign, task_data=carry)
     check_sign = (
         flow.If(this.reassign_requested)
@@ -90,20 +90,20 @@ class ProposalFlow(CaseFlowMixin, flow.Flow):
     )
     reassign_decide = human(
         _("调整申请审批"), role=Role.PROPOSAL_OFFICE, permission=REVIEW, department=this.assignment_department,
-        deadline="reassign_decide", page="proposals:reassign_decide", api="proposal-assignment-reassign-decision",
+        deadline="reassign_decide", page="proposals:reassign_decide", api="proposal-assignment-reassign-decision", action_object="assignment_id",
     ).Next(this.sign, task_data=carry)
     check_co = flow.If(this.is_co_handler).Then(this.co_opinion, task_data=carry).Else(this.draft_reply, task_data=carry)
     co_opinion = human(
         _("送会办意见"), role=Role.HANDLER, permission=HANDLE, department=this.assignment_department,
-        deadline=this.assignment_deadline, page="proposals:opinion", api="proposal-assignment-opinion",
+        deadline=this.assignment_deadline, page="proposals:opinion", api="proposal-assignment-opinion", action_object="assignment_id",
     ).Next(this.join_departments)
     draft_reply = human(
         _("撰写答复函"), role=Role.HANDLER, permission=HANDLE, department=this.assignment_department,
-        deadline=this.assignment_deadline, page="proposals:reply", api="proposal-assignment-reply-submit",
+        deadline=this.assignment_deadline, page="proposals:reply", api="proposal-assignment-reply", action_object="assignment_id",
     ).Next(this.sign_off, task_data=carry)
     sign_off = human(
         _("签发答复函"), role=Role.DEPT_LEADER, permission=HANDLE, department=this.assignment_department,
-        deadline="sign_off", page="proposals:sign_off", api="proposal-reply-sign-off",
+        deadline="sign_off", page="proposals:sign_off", api="proposal-reply-sign-off", action_object="reply_id",
     ).Next(this.check_signed, task_data=carry)
     check_signed = flow.If(this.reply_signed).Then(this.join_departments).Else(this.draft_reply, task_data=carry)
     join_departments = flow.Join().Next(this.begin_review)
@@ -112,16 +112,16 @@ class ProposalFlow(CaseFlowMixin, flow.Flow):
     split_review = DynamicSplit(this.review_items).Next(this.supervision_review)
     supervision_review = human(
         _("督办审核"), role=Role.PROPOSAL_OFFICE, permission=REVIEW, department=this.assignment_department,
-        deadline="supervision_review", page="proposals:reply_review", api="proposal-reply-review",
+        deadline="supervision_review", page="proposals:reply_review", api="proposal-reply-review", action_object="reply_id",
     ).Next(this.check_passed, task_data=carry)
     check_passed = flow.If(this.reply_passed).Then(this.join_review).Else(this.revise, task_data=carry)
     revise = human(
         _("修改答复函"), role=Role.HANDLER, permission=HANDLE, department=this.assignment_department,
-        deadline=this.assignment_deadline, page="proposals:reply", api="proposal-assignment-reply-submit",
+        deadline=this.assignment_deadline, page="proposals:reply", api="proposal-assignment-reply", action_object="assignment_id",
     ).Next(this.revise_sign_off, task_data=carry)
     revise_sign_off = human(
         _("签发修改后的答复函"), role=Role.DEPT_LEADER, permission=HANDLE, department=this.assignment_department,
-        deadline="sign_off", page="proposals:sign_off", api="proposal-reply-sign-off",
+        deadline="sign_off", page="proposals:sign_off", api="proposal-reply-sign-off", action_object="reply_id",
     ).Next(this.check_revise_signed, task_data=carry)
     check_revise_signed = (
         flow.If(this.reply_signed)
@@ -134,7 +134,7 @@ class ProposalFlow(CaseFlowMixin, flow.Flow):
     split_evaluate = DynamicSplit(this.rater_items).Next(this.evaluate)
     evaluate = human(
         _("评价办理结果"), role=Role.MEMBER, assign=this.item_user, deadline="member_rating",
-        page="proposals:evaluate", api="proposal-evaluate",
+        page="proposals:evaluate", api="proposal-evaluate", action_object="rated_proposal_id",
     ).Next(this.join_evaluate)
     join_evaluate = flow.Join().Next(this.close)
     close = human(

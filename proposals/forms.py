@@ -12,6 +12,7 @@ from . import selectors
 from .models import Category, Consultation, Proposal, RejectionReason, Reply, Session
 from .roles import Role
 from .services import ReviewOutcome
+from .services.review import MAX_PROPOSAL_NUMBER
 
 
 def _label_field(scale: str, label, required=True, blank_label=None):
@@ -103,7 +104,7 @@ class ReviewForm(StyledForm):
                  (ReviewOutcome.FORWARD, _("转意见建议")), (ReviewOutcome.REJECT, _("不予立案"))],
         error_messages={"required": _("请选择审查结果。")},
     )
-    number = forms.IntegerField(label=_("编号"), required=False, min_value=1, max_value=MAX_INT, help_text=_("留空则自动取本届次下一个编号"))
+    number = forms.IntegerField(label=_("编号"), required=False, min_value=1, max_value=MAX_PROPOSAL_NUMBER, help_text=_("留空则自动取本届次下一个编号"))
     rejection_reason = forms.ModelChoiceField(label=_("不予立案理由"), queryset=RejectionReason.objects.none(), required=False, empty_label="—")
     merge_into = forms.ModelChoiceField(label=_("并入提案"), queryset=Proposal.objects.none(), required=False, empty_label="—")
     forward_to = forms.ModelChoiceField(label=_("转交单位"), queryset=Department.objects.none(), required=False, empty_label="—")

@@ -368,7 +368,6 @@ class ProposalTask(CaseTask):
 
     case_field = "proposal"
 
-    class Meta:
+    class Meta(CaseTask.Meta):
         verbose_name = _("提案任务")
         verbose_name_plural = _("提案任务")
-        indexes = [models.Index(fields=["department", "role"], name="proposaltask_dept_role_idx")]

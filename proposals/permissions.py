@@ -17,9 +17,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workflow.handling import extension_can_request
 from workflow.selectors import user_has_role, user_roles
 
 from .roles import Role
@@ -76,16 +76,12 @@ def can_request_extension(user, assignment, *, pending: bool, now: dt.datetime |
     decision = can_handle_for(user, assignment.department)
     if not decision:
         return decision
-    now = now or timezone.now()
     if not assignment.answers:
         return Decision(False, _("会办单位不申请答复延期。"))
     if assignment.status in (assignment.Status.DONE, assignment.Status.REASSIGNED_AWAY):
         return Decision(False, _("该提案已答复，无需延期。"))
-    if now > assignment.deadline:
-        return Decision(False, _("已超过答复期限，须在期限届满前申请延期。"))
-    if pending:
-        return Decision(False, _("已有待审批的延期申请。"))
-    return ALLOW
+    reason = extension_can_request(deadline=assignment.deadline, pending=pending, now=now)
+    return Decision(False, reason) if reason else ALLOW
 
 
 def can_withdraw_cosigner(user, proposal) -> Decision:

@@ -14,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from workflow import events
-from workflow.flow.runtime import OPEN_TASK
 from workflow.models import Membership, User
 from workflow.selectors import open_tasks, user_has_role, user_roles
+from workflow.selectors import overdue_tasks as engine_overdue_tasks
 
 from .models import Assignment, Cosigner, Evaluation, ExtensionRequest, Proposal, ProposalTask, Reply
 from .roles import Role
@@ -103,7 +102,7 @@ def proposal_list(*, user: User, filters: ProposalFilters | None = None) -> Quer
 
 def overdue_tasks() -> QuerySet[ProposalTask]:
     """Open tasks past their deadline: what "overdue" means everywhere in proposals."""
-    return ProposalTask.objects.filter(status__in=OPEN_TASK, deadline__lt=timezone.now())
+    return engine_overdue_tasks(task_model=ProposalTask)
 
 
 def _overdue_q() -> Q:

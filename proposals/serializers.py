@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from django.urls import reverse
 from rest_framework import serializers
 
 from workflow.api_support import (
@@ -26,7 +27,6 @@ from workflow.api_support import (
 from workflow import registry
 from workflow.models import Department, User
 
-from .roles import Role
 
 from . import selectors
 from .models import (
@@ -43,6 +43,7 @@ from .models import (
     Session,
 )
 from .services import ReviewOutcome
+from .services.review import MAX_PROPOSAL_NUMBER
 
 
 # --- small references ------------------------------------------------------------------------
@@ -205,24 +206,6 @@ class CosignerSerializer(ModelSerializer):
         fields = ["id", "member", "status", "status_display", "responded_at"]
 
 
-NODE_ACTIONS = {
-    "cosign": "proposals/{proposal}/cosign/",
-    "submit": "proposals/{proposal}/submit/",
-    "review": "proposals/{proposal}/review/",
-    "assign": "proposals/{proposal}/assign/",
-    "sign": "proposal-assignments/{assignment}/sign/",
-    "reassign_decide": "proposal-assignments/{assignment}/reassign-decision/",
-    "co_opinion": "proposal-assignments/{assignment}/opinion/",
-    "draft_reply": "proposal-assignments/{assignment}/reply/",
-    "revise": "proposal-assignments/{assignment}/reply/",
-    "sign_off": "proposal-replies/{reply}/sign-off/",
-    "revise_sign_off": "proposal-replies/{reply}/sign-off/",
-    "supervision_review": "proposal-replies/{reply}/review/",
-    "evaluate": "proposals/{rated_proposal}/evaluate/",
-    "close": "proposals/{proposal}/close/",
-}
-
-
 class ProposalTaskSerializer(ModelSerializer):
     """An open task of the requesting user, with the API path that completes it."""
 
@@ -260,17 +243,18 @@ class ProposalTaskSerializer(ModelSerializer):
         return (task.data or {}).get("rated_proposal_id")
 
     def get_action(self, task) -> str | None:
-        template = NODE_ACTIONS.get(task.flow_task.name)
-        values = {
-            "proposal": task.proposal_id, "assignment": self.get_assignment(task), "reply": self.get_reply(task),
-            "rated_proposal": self.get_rated_proposal(task),
+        """The API action the flow node declares (workflow.flow.runtime.human), for this task's object."""
+        step = getattr(task.flow_task, "step", None)
+        if step is None:
+            return None
+        objects = {
+            "case": task.proposal_id, "assignment_id": self.get_assignment(task), "reply_id": self.get_reply(task),
+            "rated_proposal_id": self.get_rated_proposal(task),
         }
-        if template is None:
+        obj = objects.get(step.action_object)
+        if obj is None:
             return None
-        needed = [k for k in values if "{" + k + "}" in template]
-        if any(values[k] is None for k in needed):
-            return None
-        return template.format(**values)
+        return reverse(step.api_action, args=[obj]).removeprefix("/api/v1/")
 
 
 def current_replies_for(tasks) -> dict:
@@ -463,7 +447,7 @@ class ReviewSerializer(Serializer):
     rejection_reason = RejectionReasonField(required=False, allow_null=True)
     merge_into = UserScopedPrimaryKeyField(required=False, allow_null=True, help_text=_("并入的提案 id"))
     forward_to = IdField(queryset=_departments(), required=False, allow_null=True, help_text=_("转交单位 id"))
-    number = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True, help_text=_("提案编号，不填则自动编号"))
+    number = serializers.IntegerField(min_value=1, max_value=MAX_PROPOSAL_NUMBER, required=False, allow_null=True, help_text=_("提案编号，不填则自动编号"))
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 

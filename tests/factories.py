@@ -63,9 +63,11 @@ def user_with_role(role: str, department: Department | None = None, **kwargs) ->
 def role_user(role: str, department: Department | None = None) -> User:
     """The (first) active person holding `role` (in `department`): factories act as
     the people the fixtures made, one per role."""
-    people = User.objects.filter(is_active=True, memberships__role=role, memberships__is_active=True)
+    # One filter() call: the role and the department must be on the same membership.
+    membership = {"memberships__role": role, "memberships__is_active": True}
     if department is not None:
-        people = people.filter(memberships__department=department)
+        membership["memberships__department"] = department
+    people = User.objects.filter(is_active=True, **membership).distinct()
     user = people.order_by("pk").first()
     if user is None:
         where = f" in {department}" if department is not None else ""

@@ -57,7 +57,9 @@ class DatabaseLockedMiddleware:
         logger.warning("database is locked: %s %s answered 409", request.method, request.path)
         message = gettext("该案件正由他人同时办理，请刷新后重试。")
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=409, json_dumps_params={"ensure_ascii": False})
+            from .api_support import error_body  # the API's one error shape
+
+            return JsonResponse(error_body(detail=message, code="conflict"), status=409, json_dumps_params={"ensure_ascii": False})
         refresh_url = _refresh_url(request)
         try:
             body = render_to_string("409.html", {"message": message, "refresh_url": refresh_url}, request=request)

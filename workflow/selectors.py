@@ -126,6 +126,15 @@ def open_tasks(*, user: User, task_model, case=None) -> models.QuerySet:
     return qs.select_related(task_model.case_field, "department", "process").order_by("deadline", "pk")
 
 
+def overdue_tasks(*, task_model, now=None) -> models.QuerySet:
+    """Open tasks of one case type past their deadline: what "overdue" means everywhere."""
+    from django.utils import timezone
+
+    from .flow.runtime import OPEN_TASK
+
+    return task_model.objects.filter(status__in=OPEN_TASK, deadline__lt=now or timezone.now())
+
+
 def _scope_queue(qs, user: User):
     """viewflow's queue holds every task of a permission: keep, of each case
     type, the tasks of the user's own role and department."""

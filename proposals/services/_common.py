@@ -3,27 +3,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflow import services as engine
+from workflow.handling import extension_cancel_pending, extension_check_dates
 from workflow.flow.runtime import flow_step, open_task, step_deadline
 from workflow.models import Department, User
 from workflow.rules import negative_codes, time_limit_text
-from workflow.workdays import end_of_day
 
 from ..models import (
     Assignment,
     Evaluation,
-    ExtensionRequest,
     Proposal,
     ProposalTask,
 )
 from ..roles import Role
 
 CASE_KIND = "proposal"  # the time-limit rules' case kind
+RATING_SCALE = "proposal_rating"  # the label scale members rate on
 
 
 _require_status = engine.require_status
@@ -108,25 +107,21 @@ def _current_assignment(assignment: Assignment) -> Assignment:
 
 def _check_extension_ceiling(assignment: Assignment, until: dt.date) -> None:
     """An extended reply is due at the latest `reply_extended` (6 months by default) after assignment."""
-    ceiling = _deadline("reply_extended", assignment.assigned_at)
-    if end_of_day(until) > ceiling:
-        raise ValidationError({"requested_until": _("延期后最迟须在%(date)s前答复（交办后%(limit)s）。") % {
-            "date": timezone.localtime(ceiling).strftime("%Y-%m-%d"),
-            "limit": time_limit_text(case_kind="proposal", step="reply_extended"),
-        }})
+    extension_check_dates(
+        deadline=assignment.deadline, requested_until=until,
+        ceiling=_deadline("reply_extended", assignment.assigned_at),
+        ceiling_text=_("交办后%(limit)s") % {"limit": time_limit_text(case_kind=CASE_KIND, step="reply_extended")},
+    )
 
 
 def _cancel_pending_extensions(assignment: Assignment, actor: User, note: str) -> None:
     """Deadlines were recomputed (re-assignment, re-handling): a pending request no longer applies."""
-    for req in assignment.extension_requests.select_for_update().filter(status=ExtensionRequest.Status.PENDING):
-        req.status = ExtensionRequest.Status.REFUSED
-        req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
-        req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    for req in extension_cancel_pending(requests=assignment.extension_requests.all(), actor=actor, note=note):
         _event(assignment.proposal, "extension_refused", actor, department=assignment.department_id, until=req.requested_until.isoformat(), note=note)
 
 
 def _current_round_dissatisfied(proposal: Proposal) -> bool:
-    negative = negative_codes("proposal_rating")
+    negative = negative_codes(RATING_SCALE)
     return Evaluation.objects.filter(
         Q(proposal=proposal) | Q(proposal__merged_into=proposal), round=proposal.handling_round
     ).filter(Q(process_rating__in=negative) | Q(result_rating__in=negative)).exists()

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workflow.handling import evaluation_check_codes, evaluation_require_comment
 from workflow.flow.runtime import OPEN_TASK
 from workflow.models import User
-from workflow.rules import label_codes, negative_codes
+from workflow.rules import label_codes
 from workflow.selectors import require_role
 
 from ..models import (
@@ -25,6 +26,7 @@ from ..roles import Role
 
 
 from ._common import (  # noqa: F401
+    RATING_SCALE,
     _cancel_pending_extensions,
     _current_round_dissatisfied,
     _deadline,
@@ -48,29 +50,26 @@ def proposal_evaluate(
     """The member rates the handling process and the result. The proposer (of
     this proposal or of one merged into it) completes their evaluation task;
     a confirmed co-signer may add their own rating while the case awaits closure."""
-    codes = label_codes("proposal_rating")
-    errors = {}
-    if process_rating not in codes:
-        errors["process_rating"] = _("请选择对办理过程的评价。")
-    if result_rating not in codes:
-        errors["result_rating"] = _("请选择对办理结果的评价。")
-    if errors:
-        raise ValidationError(errors)
+    evaluation_check_codes(
+        scale=RATING_SCALE, ratings={"process_rating": process_rating, "result_rating": result_rating},
+        messages={"process_rating": _("请选择对办理过程的评价。"), "result_rating": _("请选择对办理结果的评价。")},
+    )
     proposal = Proposal.objects.select_related("merged_into").get(pk=proposal.pk)  # the caller's copy may predate a merge
     case = proposal.merged_into if proposal.merged_into_id else proposal
     is_proposer = proposal.proposer_id == actor.pk
     is_cosigner = Cosigner.objects.filter(proposal=proposal, member=actor, status=Cosigner.Status.CONFIRMED).exists()
     if not (is_proposer or is_cosigner):
         raise PermissionDenied(_("只有提案人和联名委员可以评价。"))
-    dissatisfied = negative_codes("proposal_rating")
 
     def _save(case_locked: Proposal) -> Evaluation:
         if case_locked.status not in (Proposal.Status.REPLIED, Proposal.Status.EVALUATED):
             raise ValidationError(_("提案尚未答复或已办结，当前不能评价。"))
         if Evaluation.objects.filter(proposal=proposal, rater=actor, round=case_locked.handling_round).exists():
             raise ValidationError(_("您已评价过本轮办理。"))
-        if (process_rating in dissatisfied or result_rating in dissatisfied) and not (comment or "").strip():
-            raise ValidationError({"comment": _("评价不满意时请写明意见，以便重新办理。")})
+        evaluation_require_comment(
+            scale=RATING_SCALE, codes=[process_rating, result_rating], comment=comment,
+            message=_("评价不满意时请写明意见，以便重新办理。"),
+        )
         evaluation = Evaluation.objects.create(
             proposal=proposal, rater=actor, round=case_locked.handling_round, process_rating=process_rating,
             result_rating=result_rating, comment=(comment or "").strip(), created_at=timezone.now(),

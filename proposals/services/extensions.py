@@ -5,10 +5,10 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflow.flow.runtime import OPEN_TASK
+from workflow.handling import extension_record_decision
 from workflow.models import User
 from workflow.workdays import end_of_day
 
@@ -48,8 +48,6 @@ def extension_request(*, actor: User, assignment: Assignment, requested_until: d
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请说明延期理由。")})
     _check_extension_ceiling(assignment, requested_until)
-    if end_of_day(requested_until) <= assignment.deadline:
-        raise ValidationError({"requested_until": _("申请的日期须晚于现在的答复期限。")})
     req = ExtensionRequest.objects.create(assignment=assignment, reason=reason.strip(), requested_until=requested_until, requested_by=actor)
     _event(assignment.proposal, "extension_requested", actor, department=assignment.department_id, until=requested_until.isoformat())
     _notify_users(_office_people(), _("%(dept)s申请延期答复") % {"dept": assignment.department}, reason, _url(assignment.proposal))
@@ -59,21 +57,20 @@ def extension_request(*, actor: User, assignment: Assignment, requested_until: d
 @transaction.atomic
 def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, note: str = "") -> ExtensionRequest:
     permissions.require(permissions.can_manage(actor))
+    # Lock the assignment before its request, in the order every other service
+    # locks them (re-assignment and re-handling cancel pending requests).
+    assignment_id = ExtensionRequest.objects.values_list("assignment_id", flat=True).get(pk=request.pk)
+    assignment = _lock_assignment(Assignment(pk=assignment_id))
     req = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-    if req.status != ExtensionRequest.Status.PENDING:
-        raise ValidationError(_("该申请已审批。"))
-    if not approve and not (note or "").strip():
-        raise ValidationError({"note": _("不同意延期须说明理由。")})
-    assignment = _lock_assignment(req.assignment)
     if approve and assignment.status in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY):
         raise ValidationError(_("该单位已答复，无需延期。"))
     if approve and end_of_day(req.requested_until) <= assignment.deadline:
         raise ValidationError(_("申请的日期已不晚于现在的答复期限（交办调整或重办后期限已变），无需批准。"))
     if approve:
         _check_extension_ceiling(assignment, req.requested_until)
-    req.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
-    req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
-    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if req.status != ExtensionRequest.Status.PENDING:
+        raise ValidationError(_("该申请已审批。"))
+    extension_record_decision(request=req, actor=actor, approve=approve, note=note)
     if approve:
         assignment.deadline = end_of_day(req.requested_until)
         assignment.extended = True

@@ -38,6 +38,11 @@ class ReviewOutcome:
     ALL = (ACCEPT, REJECT, MERGE, FORWARD)
 
 
+# Far above any session's count (a few hundred), far below the column's limit:
+# an automatic number after a typed one can never overflow.
+MAX_PROPOSAL_NUMBER = 99999
+
+
 def _lock_session(session_id: int) -> None:
     """Serialise numbering per session. NO KEY: proposals referring to the
     session can still be saved meanwhile (their foreign-key checks need KEY SHARE)."""
@@ -76,6 +81,8 @@ def proposal_review(
         if outcome == ReviewOutcome.ACCEPT:
             _lock_session(proposal.session_id)
             wanted = number or _next_number(proposal.session)
+            if not 1 <= wanted <= MAX_PROPOSAL_NUMBER:
+                raise ValidationError({"number": _("提案编号须在1至%(max)d之间。") % {"max": MAX_PROPOSAL_NUMBER}})
             if Proposal.objects.filter(session=proposal.session, number=wanted).exclude(pk=proposal.pk).exists():
                 raise ValidationError({"number": _("本届次已有第%(n)d号提案。") % {"n": wanted}})
             proposal.number = wanted

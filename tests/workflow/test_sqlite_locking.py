@@ -93,7 +93,7 @@ def test_a_locked_database_is_a_409_for_the_api(client):
     response = client.post("/api/v1/locked/")
     assert response.status_code == 409
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": MESSAGE}
+    assert response.json() == {"detail": MESSAGE, "code": "conflict", "errors": {}}  # the API's one error shape
 
 
 @pytest.mark.django_db

@@ -42,7 +42,8 @@ class HumanStep:
     deadline: object  # a time-limit step of the case kind, this.<callback>(activation) -> datetime, or None
     department: object  # this.<callback>(activation) -> Department | None, or None
     page_action: str  # URL name of the page that completes it
-    api_action: str  # URL name of the API action that completes it
+    api_action: str  # URL name of the API action where it is done (takes one id)
+    action_object: str = "case"  # whose id that URL takes: "case", or a key of task.data (e.g. "assignment_id")
 
 
 def handled_by_services(request, **kwargs):
@@ -50,7 +51,7 @@ def handled_by_services(request, **kwargs):
     raise Http404
 
 
-def human(title, *, role: str, deadline, page: str, api: str, department=None, permission=None, assign=None):
+def human(title, *, role: str, deadline, page: str, api: str, action_object: str = "case", department=None, permission=None, assign=None):
     """A human task completed through a service. `deadline=None` must be a
     deliberate choice (e.g. the proposer's own submit step)."""
     node = flow.View(handled_by_services).Annotation(title=title)
@@ -58,7 +59,9 @@ def human(title, *, role: str, deadline, page: str, api: str, department=None, p
         node = node.Permission(permission)
     if assign:
         node = node.Assign(assign)
-    node.step = HumanStep(role=role, deadline=deadline, department=department, page_action=page, api_action=api)
+    node.step = HumanStep(
+        role=role, deadline=deadline, department=department, page_action=page, api_action=api, action_object=action_object,
+    )
     return node.onCreate(this.task_created)
 
 

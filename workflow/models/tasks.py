@@ -23,6 +23,8 @@ class CaseTask(Task):
 
     class Meta:
         abstract = True
+        # The task scope's department branch (workflow.selectors.task_scope_q).
+        indexes = [models.Index(fields=["department", "role"], name="%(class)s_dept_role_idx")]
 
     @property
     def case(self):
