@@ -94,3 +94,15 @@ def can_edit_draft(user, proposal) -> Decision:
     if proposal.proposer_id != user.pk:
         return Decision(False, _("只有领衔提案人可以修改草稿。"))
     return ALLOW
+
+
+def can_record_consultation(user, assignment, proposal) -> Decision:
+    """办理协商 is recorded by the department's handler after signing, until the reply reaches the member."""
+    decision = can_handle_for(user, assignment.department)
+    if not decision:
+        return decision
+    if assignment.status in (assignment.Status.ASSIGNED, assignment.Status.REASSIGN_REQUESTED, assignment.Status.REASSIGNED_AWAY):
+        return Decision(False, _("请先签收提案再记录协商。"))
+    if proposal.status not in proposal.OPEN_STATUSES:
+        return Decision(False, _("提案已答复，不能再补记办理协商。"))
+    return ALLOW

@@ -177,7 +177,7 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
     for a in detail["assignments"]:
         if (Role.HANDLER, a.department_id) not in mine or not is_open:
             continue
-        if a.status not in (Assignment.Status.ASSIGNED, Assignment.Status.REASSIGN_REQUESTED, Assignment.Status.REASSIGNED_AWAY, Assignment.Status.DONE):
+        if permissions.can_record_consultation(user, a, case):
             add(f"consult-{a.pk}", "consult", _("记录办理协商：%(d)s") % {"d": a.department}, reverse("proposals:consult", args=[a.pk]),
                 lambda: _form(forms.ConsultationForm, f"consult-{a.pk}", initial={"date": timezone.localdate(), "participants": ""}), assignment=a)
         pending = any(r.status == ExtensionRequest.Status.PENDING for r in a.extension_requests.all())

@@ -231,7 +231,7 @@ class TaskSerializer(Serializer):
 class InboxView(APIView):
     @extend_schema(
         summary="我的待办（指派给我的任务）",
-        description="viewflow 收件箱：指派给当前用户的任务，新的在前，最多 200 条，不分页。各类案件另有带办理接口的待办列表（如 /proposal-tasks/）。",
+        description="viewflow 收件箱：指派给当前用户的任务，新的在前，最多 200 条，不分页。各类案件另有带办理接口的待办列表。",
         responses=TaskSerializer(many=True),
     )
     def get(self, request):

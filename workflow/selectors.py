@@ -138,8 +138,11 @@ def overdue_tasks(*, task_model, now=None) -> models.QuerySet:
 def _scope_queue(qs, user: User):
     """viewflow's queue holds every task of a permission: keep, of each case
     type, the tasks of the user's own role and department."""
+    from .flow.runtime import OPEN_TASK
+
     for model in registry.task_models():
-        allowed = model.objects.filter(task_scope_q(user=user)).values("pk")
+        # Open tasks first: the scope's OR branches must not scan every task ever closed.
+        allowed = model.objects.filter(status__in=OPEN_TASK).filter(task_scope_q(user=user)).values("pk")
         qs = qs.filter(Q(**{f"{model._meta.model_name}__isnull": True}) | Q(pk__in=allowed))
     return qs
 

@@ -15,7 +15,6 @@ from workflow.selectors import require_role
 from ..models import (
     Assignment,
     Consultation,
-    Proposal,
 )
 from .. import permissions
 from ..roles import Role
@@ -125,10 +124,9 @@ def consultation_record(
     assignment = _current_assignment(assignment)
     permissions.require(permissions.can_handle_for(actor, assignment.department))
     assignment = _lock_assignment(assignment, assignment.department_id)
-    if assignment.status in (Assignment.Status.ASSIGNED, Assignment.Status.REASSIGN_REQUESTED, Assignment.Status.REASSIGNED_AWAY):
-        raise ValidationError(_("请先签收提案再记录协商。"))
-    if assignment.proposal.status in (Proposal.Status.CLOSED, Proposal.Status.REPLIED, Proposal.Status.EVALUATED):
-        raise ValidationError(_("提案已答复，不能再补记办理协商。"))
+    decision = permissions.can_record_consultation(actor, assignment, assignment.proposal)
+    if not decision:
+        raise ValidationError(decision.reason)
     if mode not in Consultation.Mode.values:
         raise ValidationError({"mode": _("协商方式无效。")})
     if not (participants or "").strip():

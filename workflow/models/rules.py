@@ -15,7 +15,7 @@ class TimeUnit(models.TextChoices):
 class TimeLimitRule(models.Model):
     """How long a step may take, e.g. proposal/reply = 3 months."""
 
-    case_kind = models.CharField(_("案件类别"), max_length=32, help_text=_("proposal / complaint"))
+    case_kind = models.CharField(_("案件类别"), max_length=32, help_text=_("案件类型的代码，由各案件应用登记"))
     step = models.CharField(_("环节"), max_length=64)
     category = models.CharField(
         _("细分类别"), max_length=64, blank=True, help_text=_("留空表示该环节的默认时限")
