@@ -19,7 +19,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workflow.api_support import MAX_INT, choice_options, labels
+from workflow.api_support import choice_options, labels, url_pk
+from workflow.api_support import ServiceAPIMixin as EngineServiceAPIMixin
 from workflow.selectors import user_roles
 
 from . import selectors, services
@@ -38,30 +39,14 @@ def responses(ok, code: int = 200) -> dict:
     return {code: ok}
 
 
-class ServiceAPIMixin:
-    """Scoped fetching of the objects the URL names."""
-
-    filter_backends: list = []
-
-    def _pk(self) -> int:
-        try:
-            pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
-        except (TypeError, ValueError, KeyError):
-            raise Http404
-        if not 0 < pk <= MAX_INT:
-            raise Http404
-        return pk
+class ServiceAPIMixin(EngineServiceAPIMixin):
+    """Scoped fetching of the proposals the URL names."""
 
     def _visible_proposal(self, pk: int) -> Proposal:
         try:
             return selectors.proposal_get_or_deny(user=self.request.user, pk=pk)
         except Proposal.DoesNotExist:
             raise Http404
-
-    def _input(self, serializer_class, **kwargs):
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
 
 def _proposal_detail_response(request, proposal: Proposal, code: int = status.HTTP_200_OK) -> Response:
@@ -495,13 +480,7 @@ class PublicProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         return selectors.public_proposals()
 
     def get_object(self) -> Proposal:
-        try:
-            pk = int(self.kwargs["pk"])
-        except (TypeError, ValueError):
-            raise Http404
-        if not 0 < pk <= MAX_INT:
-            raise Http404
-        proposal = self.get_queryset().filter(pk=pk).first()
+        proposal = self.get_queryset().filter(pk=url_pk(self.kwargs.get("pk"))).first()
         if proposal is None:
             raise Http404
         return proposal

@@ -14,6 +14,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import selectors, services, workdays
+from . import api_support
 from .api_support import MAX_INT, Bool, Serializer, error_response, user_directory
 from . import registry
 from .models import Department, Membership, Notification, TimeUnit
@@ -173,13 +174,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.notification_list(user=self.request.user, unread_only=query.validated_data["unread"])
 
     def _own(self) -> Notification:
-        try:
-            pk = int(self.kwargs["pk"])
-        except (TypeError, ValueError):
-            raise Http404
-        if not 0 < pk <= MAX_INT:
-            raise Http404
-        notification = selectors.notification_list(user=self.request.user).filter(pk=pk).first()
+        notification = selectors.notification_list(user=self.request.user).filter(pk=api_support.url_pk(self.kwargs.get("pk"))).first()
         if notification is None:
             raise Http404  # someone else's notification does not exist for this user
         return notification

@@ -435,6 +435,35 @@ def postprocess_schema(result, generator, request, public):
     return result
 
 
+# --- views ------------------------------------------------------------------------------------------
+def url_pk(value) -> int:
+    """An id from the URL: a whole number that fits the column, else 404 (never a 500)."""
+    from django.http import Http404
+
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise Http404
+    if not 0 < pk <= MAX_INT:
+        raise Http404
+    return pk
+
+
+class ServiceAPIMixin:
+    """For a case type's viewsets: ids read safely from the URL, input
+    validated by a serializer, then one service call (DESIGN section 4)."""
+
+    filter_backends: list = []
+
+    def _pk(self) -> int:
+        return url_pk(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+
+    def _input(self, serializer_class, **kwargs):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
 # --- user directory ---------------------------------------------------------------------------------
 def directory_memberships(*, user: User) -> models.QuerySet[Membership]:
     """The role/department pairs the user may look up (docs/api.md, "User directory"):
@@ -486,7 +515,7 @@ def user_directory(*, user: User, role: str | None = None, department: int | Non
 
 __all__ = [
     "MAX_INT", "MAX_JSON_DEPTH", "NON_FIELD", "AutoSchema", "Bool", "ErrorSerializer", "IdField", "InlineEnumsMixin",
-    "JSONParser", "LabelCodeField", "LabelSerializer", "ModelSerializer", "Serializer", "choice_options",
+    "JSONParser", "LabelCodeField", "ServiceAPIMixin", "url_pk", "LabelSerializer", "ModelSerializer", "Serializer", "choice_options",
     "directory_memberships", "error_body", "error_response", "exception_handler", "labels", "model_max_length",
     "postprocess_schema", "queryable_text", "user_directory", "validation_error_detail",
 ]
