@@ -104,6 +104,10 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
         form = bound.get(key) or form_factory()
         actions.append({"key": key, "template": f"proposals/action_{template}.html", "title": title, "url": url, "form": form, **extra})
 
+    def task_url(task, object_id) -> str:
+        """The page that completes the task: the one its flow node declares (workflow.flow.runtime.human)."""
+        return reverse(task.flow_task.step.page_action, args=[object_id])
+
     def current_reply(assignment_id):
         for r in replies:
             if r.assignment_id == assignment_id and r.round == case.handling_round:
@@ -115,26 +119,26 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
         data = task.data or {}
         a = assignments.get(data.get("assignment_id"))
         if node == "cosign":
-            add("cosign", "cosign", _("联名确认"), reverse("proposals:cosign", args=[case.pk]), lambda: _form(forms.CosignForm, "cosign"), task=task)
+            add("cosign", "cosign", _("联名确认"), task_url(task, case.pk), lambda: _form(forms.CosignForm, "cosign"), task=task)
         elif node == "submit":
-            add("submit", "submit", _("提交提案"), reverse("proposals:submit", args=[case.pk]), lambda: _form(forms.EmptyForm, "submit"), task=task)
+            add("submit", "submit", _("提交提案"), task_url(task, case.pk), lambda: _form(forms.EmptyForm, "submit"), task=task)
         elif node == "review":
-            add("review", "review", _("立案审查"), reverse("proposals:review", args=[case.pk]),
+            add("review", "review", _("立案审查"), task_url(task, case.pk),
                 lambda: _form(forms.ReviewForm, "review", proposal=case, user=user), task=task)
         elif node == "assign":
-            add("assign", "assign", _("交办"), reverse("proposals:assign", args=[case.pk]),
+            add("assign", "assign", _("交办"), task_url(task, case.pk),
                 lambda: _form(forms.AssignForm, "assign", initial={"is_key": case.is_key, "is_public": case.is_public,
                                                                      "leading_official": case.leading_official_id, "supervising_unit": case.supervising_unit_id}), task=task)
         elif node == "sign" and a:
-            add(f"sign-{a.pk}", "sign", _("签收：%(d)s") % {"d": a.department}, reverse("proposals:sign", args=[a.pk]),
+            add(f"sign-{a.pk}", "sign", _("签收：%(d)s") % {"d": a.department}, task_url(task, a.pk),
                 lambda: _form(forms.EmptyForm, f"sign-{a.pk}"), task=task, assignment=a)
             add(f"reassign-{a.pk}", "reassign", _("申请调整承办单位"), reverse("proposals:reassign", args=[a.pk]),
                 lambda: _form(forms.ReassignRequestForm, f"reassign-{a.pk}"), task=task, assignment=a)
         elif node == "reassign_decide" and a:
             add(f"reassigndecide-{a.pk}", "reassign_decide", _("审批调整申请：%(d)s") % {"d": a.department},
-                reverse("proposals:reassign_decide", args=[a.pk]), lambda: _form(forms.ReassignDecideForm, f"reassigndecide-{a.pk}"), task=task, assignment=a)
+                task_url(task, a.pk), lambda: _form(forms.ReassignDecideForm, f"reassigndecide-{a.pk}"), task=task, assignment=a)
         elif node == "co_opinion" and a:
-            add(f"opinion-{a.pk}", "opinion", _("送会办意见：%(d)s") % {"d": a.department}, reverse("proposals:opinion", args=[a.pk]),
+            add(f"opinion-{a.pk}", "opinion", _("送会办意见：%(d)s") % {"d": a.department}, task_url(task, a.pk),
                 lambda: _form(forms.OpinionForm, f"opinion-{a.pk}"), task=task, assignment=a)
         elif node in ("draft_reply", "revise") and a:
             reply = current_reply(a.pk)
@@ -144,24 +148,24 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
             else:
                 initial = {"title": services.reply_default_title(case), "contact_person": str(user), "contact_phone": user.phone}
             co_opinions = [x for x in detail["assignments"] if x.role == Assignment.Role.CO] if a.role == Assignment.Role.LEAD else []
-            add(f"reply-{a.pk}", "reply", _("撰写答复函：%(d)s") % {"d": a.department}, reverse("proposals:reply", args=[a.pk]),
+            add(f"reply-{a.pk}", "reply", _("撰写答复函：%(d)s") % {"d": a.department}, task_url(task, a.pk),
                 lambda: _form(forms.ReplyForm, f"reply-{a.pk}", initial=initial), task=task, assignment=a, reply=reply, co_opinions=co_opinions)
         elif node in ("sign_off", "revise_sign_off") and a:
             reply = current_reply(a.pk)
             if reply is not None:
-                add(f"signoff-{reply.pk}", "sign_off", _("签发答复函：%(d)s") % {"d": a.department}, reverse("proposals:sign_off", args=[reply.pk]),
+                add(f"signoff-{reply.pk}", "sign_off", _("签发答复函：%(d)s") % {"d": a.department}, task_url(task, reply.pk),
                     lambda: _form(forms.SignOffForm, f"signoff-{reply.pk}"), task=task, assignment=a, reply=reply)
         elif node == "supervision_review":
             reply = next((r for r in replies if r.pk == data.get("reply_id")), None)
             if reply is not None:
                 add(f"replyreview-{reply.pk}", "reply_review", _("督办审核：%(d)s") % {"d": reply.assignment.department},
-                    reverse("proposals:reply_review", args=[reply.pk]), lambda: _form(forms.ReplyReviewForm, f"replyreview-{reply.pk}"), task=task, reply=reply)
+                    task_url(task, reply.pk), lambda: _form(forms.ReplyReviewForm, f"replyreview-{reply.pk}"), task=task, reply=reply)
         elif node == "evaluate":
             rated = data.get("rated_proposal_id") or case.pk
-            add(f"evaluate-{rated}", "evaluate", _("评价办理情况"), reverse("proposals:evaluate", args=[rated]),
+            add(f"evaluate-{rated}", "evaluate", _("评价办理情况"), task_url(task, rated),
                 lambda: _form(forms.EvaluationForm, f"evaluate-{rated}"), task=task)
         elif node == "close":
-            add("close", "close", _("办结"), reverse("proposals:close", args=[case.pk]), lambda: _form(forms.CloseForm, "close"), task=task)
+            add("close", "close", _("办结"), task_url(task, case.pk), lambda: _form(forms.CloseForm, "close"), task=task)
             dissatisfied = any(
                 ev.round == case.handling_round and ({ev.process_rating, ev.result_rating} & negative) for ev in detail["evaluations"]
             )
