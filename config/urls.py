@@ -28,6 +28,7 @@ urlpatterns = [
     path("", workflow_views.home, name="home"),
     path("departments/", workflow_views.departments, name="departments"),
     path("notifications/", workflow_views.notifications, name="notifications"),
+    path("notifications/<int:pk>/open/", workflow_views.notification_open, name="notification-open"),
     path("healthz", workflow_views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -3,7 +3,9 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.http import Http404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import selectors, services
 from .navigation import entries_for
@@ -37,6 +39,18 @@ def notifications(request):
         return redirect("notifications")
     items = list(selectors.notification_list(user=request.user)[:100])
     return render(request, "workflow/notifications.html", {"notifications": items})
+
+
+@login_required
+@require_POST
+def notification_open(request, pk: int):
+    """Open a notification: it is read now, and its case (or the list) is shown."""
+    notification = selectors.notification_list(user=request.user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404  # someone else's notification does not exist for this user
+    services.notification_mark_read(actor=request.user, notification_ids=[notification.pk])
+    target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}) else ""
+    return redirect(target or "notifications")
 
 
 @login_required

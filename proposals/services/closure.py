@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from workflow.handling import evaluation_check_codes, evaluation_require_comment
 from workflow.flow.runtime import OPEN_TASK
 from workflow.models import User
-from workflow.rules import label_codes
+from workflow.rules import label_codes, label_for
 from workflow.selectors import require_role
 
 from ..models import (
@@ -86,7 +86,7 @@ def proposal_evaluate(
             if not others.exists():
                 _set_status(case_locked, Proposal.Status.EVALUATED, actor, "evaluation_complete")
         if case.status != Proposal.Status.CLOSED:
-            _notify_users(_office_people(), _("提案%(number)s已评价：%(r)s") % {"number": case.display_number, "r": result_rating}, comment, _url(case))
+            _notify_users(_office_people(), _("提案%(number)s已评价：%(r)s") % {"number": case.display_number, "r": label_for(RATING_SCALE, result_rating)}, comment, _url(case))
         return evaluation
     with transaction.atomic():
         case_locked = Proposal.objects.select_for_update().get(pk=case.pk)

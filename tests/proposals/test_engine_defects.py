@@ -168,3 +168,16 @@ def test_the_engine_refuses_a_task_outside_the_actors_scope_whatever_the_service
     assert review.owner_id is None and review.status == "NEW"
     with flow_step(review, office_user):
         pass
+
+
+def test_the_office_is_told_the_rating_by_its_label_not_its_code(member, office_user, approval_dept, handler, dept_leader, django_capture_on_commit_callbacks):
+    from tests.factories import at
+    from tests.proposals import factories
+    from workflow.models import Notification
+
+    with at(2019, 3, 1, 9):
+        p = factories.replied(proposer=member, lead=approval_dept)
+    with at(2019, 3, 20, 9), django_capture_on_commit_callbacks(execute=True):
+        services.proposal_evaluate(actor=member, proposal=p, process_rating="satisfied", result_rating="basically_satisfied")
+    title = Notification.objects.filter(recipient=office_user, title__contains="已评价").values_list("title", flat=True).get()
+    assert "基本满意" in title and "basically_satisfied" not in title
