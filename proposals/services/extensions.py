@@ -62,14 +62,14 @@ def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, n
     assignment_id = ExtensionRequest.objects.values_list("assignment_id", flat=True).get(pk=request.pk)
     assignment = _lock_assignment(Assignment(pk=assignment_id))
     req = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+    if req.status != ExtensionRequest.Status.PENDING:
+        raise ValidationError(_("该申请已审批。"))
     if approve and assignment.status in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY):
         raise ValidationError(_("该单位已答复，无需延期。"))
     if approve and end_of_day(req.requested_until) <= assignment.deadline:
         raise ValidationError(_("申请的日期已不晚于现在的答复期限（交办调整或重办后期限已变），无需批准。"))
     if approve:
         _check_extension_ceiling(assignment, req.requested_until)
-    if req.status != ExtensionRequest.Status.PENDING:
-        raise ValidationError(_("该申请已审批。"))
     extension_record_decision(request=req, actor=actor, approve=approve, note=note)
     if approve:
         assignment.deadline = end_of_day(req.requested_until)

@@ -181,3 +181,23 @@ def test_the_office_is_told_the_rating_by_its_label_not_its_code(member, office_
         services.proposal_evaluate(actor=member, proposal=p, process_rating="satisfied", result_rating="basically_satisfied")
     title = Notification.objects.filter(recipient=office_user, title__contains="已评价").values_list("title", flat=True).get()
     assert "基本满意" in title and "basically_satisfied" not in title
+
+
+def test_deciding_a_decided_extension_says_it_was_decided(member, office_user, approval_dept, handler, dept_leader):
+    import datetime as dt
+
+    from tests.factories import at
+    from tests.proposals import factories
+
+    # Given an approved extension request
+    with at(2019, 3, 1, 9):
+        p = factories.signed(proposer=member, lead=approval_dept)
+    assignment = p.assignments.get()
+    with at(2019, 4, 1, 9):
+        req = services.extension_request(actor=handler, assignment=assignment, requested_until=dt.date(2019, 7, 31), reason="需协调多部门")
+        services.extension_decide(actor=office_user, request=req, approve=True)
+        # When the office decides it again
+        with pytest.raises(ValidationError) as exc:
+            services.extension_decide(actor=office_user, request=req, approve=True)
+    # Then the answer says it is decided already
+    assert "已审批" in " ".join(exc.value.messages)
