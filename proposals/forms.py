@@ -19,9 +19,6 @@ def _label_field(scale: str, label, required=True, blank_label=None):
     return label_field(scale, label, required=required, blank_label=blank_label, with_code=scale != "proposal_rating")
 
 
-_bool_choice = bool_choice
-
-
 def _len(field: str, model=Proposal) -> int:
     return model_max_length(model, field)
 
@@ -89,7 +86,7 @@ class ProposalForm(StyledForm):
 
 
 class CosignForm(StyledForm):
-    accept = forms.TypedChoiceField(label=_("是否联名"), choices=[("1", _("确认联名")), ("0", _("不联名"))], coerce=_bool_choice)
+    accept = forms.TypedChoiceField(label=_("是否联名"), choices=[("1", _("确认联名")), ("0", _("不联名"))], coerce=bool_choice)
 
 
 class EmptyForm(StyledForm):
@@ -182,7 +179,7 @@ class PublicForm(StyledForm):
 
 
 class ReassignDecideForm(StyledForm):
-    approve = forms.TypedChoiceField(label=_("审批"), choices=[("1", _("同意调整")), ("0", _("不同意"))], coerce=_bool_choice,
+    approve = forms.TypedChoiceField(label=_("审批"), choices=[("1", _("同意调整")), ("0", _("不同意"))], coerce=bool_choice,
                                      widget=forms.RadioSelect, error_messages={"required": _("请选择是否同意。")})
     new_department = forms.ModelChoiceField(label=_("新承办单位"), queryset=Department.objects.none(), required=False, empty_label="—")
     note = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -193,13 +190,13 @@ class ReassignDecideForm(StyledForm):
 
 
 class ExtensionDecideForm(StyledForm):
-    approve = forms.TypedChoiceField(label=_("审批"), choices=[("1", _("同意延期")), ("0", _("不同意"))], coerce=_bool_choice,
+    approve = forms.TypedChoiceField(label=_("审批"), choices=[("1", _("同意延期")), ("0", _("不同意"))], coerce=bool_choice,
                                      widget=forms.RadioSelect, error_messages={"required": _("请选择是否同意。")})
     note = forms.CharField(label=_("审批意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReplyReviewForm(StyledForm):
-    passed = forms.TypedChoiceField(label=_("审核结果"), choices=[("1", _("审核通过")), ("0", _("退回修改"))], coerce=_bool_choice,
+    passed = forms.TypedChoiceField(label=_("审核结果"), choices=[("1", _("审核通过")), ("0", _("退回修改"))], coerce=bool_choice,
                                     widget=forms.RadioSelect, error_messages={"required": _("请选择审核结果。")})
     reply_class = forms.ChoiceField(label=_("答复类别（可更正）"), required=False)
     note = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -271,7 +268,7 @@ class ExtensionRequestForm(StyledForm):
 
 
 class SignOffForm(StyledForm):
-    approve = forms.TypedChoiceField(label=_("签发"), choices=[("1", _("同意签发")), ("0", _("退回修改"))], coerce=_bool_choice,
+    approve = forms.TypedChoiceField(label=_("签发"), choices=[("1", _("同意签发")), ("0", _("退回修改"))], coerce=bool_choice,
                                      widget=forms.RadioSelect, error_messages={"required": _("请选择签发或退回。")})
     doc_number = forms.CharField(label=_("发文字号"), required=False, max_length=_len("doc_number", Reply), help_text=_("留空则按本单位发文字号自动编号"))
     note = forms.CharField(label=_("修改意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

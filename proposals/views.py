@@ -9,7 +9,6 @@ services check again, department by department.
 """
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +24,12 @@ from django.views.decorators.http import require_POST
 from workflow.events import present_timeline
 from workflow.rules import negative_codes, time_limit_text
 from workflow.selectors import require_role
-from workflow.web import apply_service_errors, keyed_form, label_map, querystring_without_page
+from workflow.web import (
+    apply_service_errors,
+    keyed_form,
+    label_map,
+    querystring_without_page,
+)
 
 from . import forms, permissions, selectors, services
 from .models import Assignment, Cosigner, ExtensionRequest, Proposal, Reply
@@ -62,12 +66,6 @@ def _extension_or_404(user, pk: int) -> tuple[ExtensionRequest, Proposal]:
     return req, proposal
 
 
-_form = keyed_form
-_apply_errors = apply_service_errors
-_labels = label_map
-_querystring = querystring_without_page
-
-
 def _detail_url(proposal) -> str:
     return reverse("proposals:detail", args=[proposal.pk])
 
@@ -84,7 +82,7 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
     case = detail["case"]
     office = bool(permissions.can_manage(user))
     mine = detail["memberships"]
-    labels = {s: _labels(s) for s in ("reply_class", "proposal_rating", "implementation_grade")}
+    labels = {s: label_map(s) for s in ("reply_class", "proposal_rating", "implementation_grade")}
     negative = negative_codes("proposal_rating")
     assignments = {a.pk: a for a in detail["assignments"]}
     replies = detail["replies"]
@@ -119,27 +117,27 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
         data = task.data or {}
         a = assignments.get(data.get("assignment_id"))
         if node == "cosign":
-            add("cosign", "cosign", _("联名确认"), task_url(task, case.pk), lambda: _form(forms.CosignForm, "cosign"), task=task)
+            add("cosign", "cosign", _("联名确认"), task_url(task, case.pk), lambda: keyed_form(forms.CosignForm, "cosign"), task=task)
         elif node == "submit":
-            add("submit", "submit", _("提交提案"), task_url(task, case.pk), lambda: _form(forms.EmptyForm, "submit"), task=task)
+            add("submit", "submit", _("提交提案"), task_url(task, case.pk), lambda: keyed_form(forms.EmptyForm, "submit"), task=task)
         elif node == "review":
             add("review", "review", _("立案审查"), task_url(task, case.pk),
-                lambda: _form(forms.ReviewForm, "review", proposal=case, user=user), task=task)
+                lambda: keyed_form(forms.ReviewForm, "review", proposal=case, user=user), task=task)
         elif node == "assign":
             add("assign", "assign", _("交办"), task_url(task, case.pk),
-                lambda: _form(forms.AssignForm, "assign", initial={"is_key": case.is_key, "is_public": case.is_public,
+                lambda: keyed_form(forms.AssignForm, "assign", initial={"is_key": case.is_key, "is_public": case.is_public,
                                                                      "leading_official": case.leading_official_id, "supervising_unit": case.supervising_unit_id}), task=task)
         elif node == "sign" and a:
             add(f"sign-{a.pk}", "sign", _("签收：%(d)s") % {"d": a.department}, task_url(task, a.pk),
-                lambda: _form(forms.EmptyForm, f"sign-{a.pk}"), task=task, assignment=a)
+                lambda: keyed_form(forms.EmptyForm, f"sign-{a.pk}"), task=task, assignment=a)
             add(f"reassign-{a.pk}", "reassign", _("申请调整承办单位"), reverse("proposals:reassign", args=[a.pk]),
-                lambda: _form(forms.ReassignRequestForm, f"reassign-{a.pk}"), task=task, assignment=a)
+                lambda: keyed_form(forms.ReassignRequestForm, f"reassign-{a.pk}"), task=task, assignment=a)
         elif node == "reassign_decide" and a:
             add(f"reassigndecide-{a.pk}", "reassign_decide", _("审批调整申请：%(d)s") % {"d": a.department},
-                task_url(task, a.pk), lambda: _form(forms.ReassignDecideForm, f"reassigndecide-{a.pk}"), task=task, assignment=a)
+                task_url(task, a.pk), lambda: keyed_form(forms.ReassignDecideForm, f"reassigndecide-{a.pk}"), task=task, assignment=a)
         elif node == "co_opinion" and a:
             add(f"opinion-{a.pk}", "opinion", _("送会办意见：%(d)s") % {"d": a.department}, task_url(task, a.pk),
-                lambda: _form(forms.OpinionForm, f"opinion-{a.pk}"), task=task, assignment=a)
+                lambda: keyed_form(forms.OpinionForm, f"opinion-{a.pk}"), task=task, assignment=a)
         elif node in ("draft_reply", "revise") and a:
             reply = current_reply(a.pk)
             if reply is not None:
@@ -149,33 +147,33 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
                 initial = {"title": services.reply_default_title(case), "contact_person": str(user), "contact_phone": user.phone}
             co_opinions = [x for x in detail["assignments"] if x.role == Assignment.Role.CO] if a.role == Assignment.Role.LEAD else []
             add(f"reply-{a.pk}", "reply", _("撰写答复函：%(d)s") % {"d": a.department}, task_url(task, a.pk),
-                lambda: _form(forms.ReplyForm, f"reply-{a.pk}", initial=initial), task=task, assignment=a, reply=reply, co_opinions=co_opinions)
+                lambda: keyed_form(forms.ReplyForm, f"reply-{a.pk}", initial=initial), task=task, assignment=a, reply=reply, co_opinions=co_opinions)
         elif node in ("sign_off", "revise_sign_off") and a:
             reply = current_reply(a.pk)
             if reply is not None:
                 add(f"signoff-{reply.pk}", "sign_off", _("签发答复函：%(d)s") % {"d": a.department}, task_url(task, reply.pk),
-                    lambda: _form(forms.SignOffForm, f"signoff-{reply.pk}"), task=task, assignment=a, reply=reply)
+                    lambda: keyed_form(forms.SignOffForm, f"signoff-{reply.pk}"), task=task, assignment=a, reply=reply)
         elif node == "supervision_review":
             reply = next((r for r in replies if r.pk == data.get("reply_id")), None)
             if reply is not None:
                 add(f"replyreview-{reply.pk}", "reply_review", _("督办审核：%(d)s") % {"d": reply.assignment.department},
-                    task_url(task, reply.pk), lambda: _form(forms.ReplyReviewForm, f"replyreview-{reply.pk}"), task=task, reply=reply)
+                    task_url(task, reply.pk), lambda: keyed_form(forms.ReplyReviewForm, f"replyreview-{reply.pk}"), task=task, reply=reply)
         elif node == "evaluate":
             rated = data.get("rated_proposal_id") or case.pk
             add(f"evaluate-{rated}", "evaluate", _("评价办理情况"), task_url(task, rated),
-                lambda: _form(forms.EvaluationForm, f"evaluate-{rated}"), task=task)
+                lambda: keyed_form(forms.EvaluationForm, f"evaluate-{rated}"), task=task)
         elif node == "close":
-            add("close", "close", _("办结"), task_url(task, case.pk), lambda: _form(forms.CloseForm, "close"), task=task)
+            add("close", "close", _("办结"), task_url(task, case.pk), lambda: keyed_form(forms.CloseForm, "close"), task=task)
             dissatisfied = any(
                 ev.round == case.handling_round and ({ev.process_rating, ev.result_rating} & negative) for ev in detail["evaluations"]
             )
             if dissatisfied:
-                add("rehandle", "rehandle", _("退回重办"), reverse("proposals:rehandle", args=[case.pk]), lambda: _form(forms.RehandleForm, "rehandle"), task=task,
+                add("rehandle", "rehandle", _("退回重办"), reverse("proposals:rehandle", args=[case.pk]), lambda: keyed_form(forms.RehandleForm, "rehandle"), task=task,
                     limit=time_limit_text(case_kind="proposal", step="rehandle_reply"))
 
     # Actions that are not flow tasks.
     if proposal.status == Proposal.Status.DRAFT and proposal.proposer_id == user.pk:
-        add("submit", "submit", _("提交提案"), reverse("proposals:submit", args=[proposal.pk]), lambda: _form(forms.EmptyForm, "submit"),
+        add("submit", "submit", _("提交提案"), reverse("proposals:submit", args=[proposal.pk]), lambda: keyed_form(forms.EmptyForm, "submit"),
             edit_url=reverse("proposals:edit", args=[proposal.pk]))
     is_open = case.status in Proposal.OPEN_STATUSES
     for a in detail["assignments"]:
@@ -183,43 +181,43 @@ def _detail_context(request, proposal: Proposal, bound: dict | None = None) -> d
             continue
         if permissions.can_record_consultation(user, a, case):
             add(f"consult-{a.pk}", "consult", _("记录办理协商：%(d)s") % {"d": a.department}, reverse("proposals:consult", args=[a.pk]),
-                lambda: _form(forms.ConsultationForm, f"consult-{a.pk}", initial={"date": timezone.localdate(), "participants": ""}), assignment=a)
+                lambda: keyed_form(forms.ConsultationForm, f"consult-{a.pk}", initial={"date": timezone.localdate(), "participants": ""}), assignment=a)
         pending = any(r.status == ExtensionRequest.Status.PENDING for r in a.extension_requests.all())
         if permissions.can_request_extension(user, a, pending=pending, now=now):
             add(f"extension-{a.pk}", "extension", _("申请延期答复：%(d)s") % {"d": a.department}, reverse("proposals:extension", args=[a.pk]),
-                lambda: _form(forms.ExtensionRequestForm, f"extension-{a.pk}"), assignment=a,
+                lambda: keyed_form(forms.ExtensionRequestForm, f"extension-{a.pk}"), assignment=a,
                 limit=time_limit_text(case_kind="proposal", step="reply_extended"))
     if office:
         for a in detail["assignments"]:
             for req in a.extension_requests.all():
                 if req.status == ExtensionRequest.Status.PENDING:
                     add(f"extdecide-{req.pk}", "extension_decide", _("审批延期申请：%(d)s") % {"d": a.department},
-                        reverse("proposals:extension_decide", args=[req.pk]), lambda: _form(forms.ExtensionDecideForm, f"extdecide-{req.pk}"), request_obj=req, assignment=a)
+                        reverse("proposals:extension_decide", args=[req.pk]), lambda: keyed_form(forms.ExtensionDecideForm, f"extdecide-{req.pk}"), request_obj=req, assignment=a)
         assigning = "assign" in keys  # the assign form carries these choices itself
         if case.number and case.status != Proposal.Status.CLOSED and not assigning:
             add("key", "key", _("重点提案与督办"), reverse("proposals:set_supervision", args=[case.pk]),
-                lambda: _form(forms.KeyForm, "key", initial={"is_key": case.is_key, "leading_official": case.leading_official_id, "supervising_unit": case.supervising_unit_id}))
+                lambda: keyed_form(forms.KeyForm, "key", initial={"is_key": case.is_key, "leading_official": case.leading_official_id, "supervising_unit": case.supervising_unit_id}))
         if case.number and not assigning:
             add("public", "public", _("信息公开"), reverse("proposals:set_public", args=[case.pk]),
-                lambda: _form(forms.PublicForm, "public", initial={"is_public": case.is_public}))
+                lambda: keyed_form(forms.PublicForm, "public", initial={"is_public": case.is_public}))
     # The office may waive a rating the proposer did not give within the limit.
     if office and case.status == Proposal.Status.REPLIED and selectors.overdue_evaluation_tasks(user=user, proposal=case).exists():
         add("waive", "waive", _("委员逾期未评价"), reverse("proposals:waive_evaluation", args=[case.pk]),
-            lambda: _form(forms.WaiveEvaluationForm, "waive"))
+            lambda: keyed_form(forms.WaiveEvaluationForm, "waive"))
     # The proposer may withdraw an unanswered co-sign invitation.
     if proposal.status == Proposal.Status.COSIGNING and proposal.proposer_id == user.pk:
         for c in detail["cosigners"]:
             if c.status == Cosigner.Status.INVITED:
                 add(f"withdraw-{c.member_id}", "withdraw", _("撤回对%(name)s的联名邀请") % {"name": c.member},
                     reverse("proposals:withdraw_cosigner", args=[proposal.pk]),
-                    lambda c=c: _form(forms.WithdrawCosignerForm, f"withdraw-{c.member_id}", initial={"member": c.member_id}))
+                    lambda c=c: keyed_form(forms.WithdrawCosignerForm, f"withdraw-{c.member_id}", initial={"member": c.member_id}))
     # A confirmed co-signer may add their own rating while the case awaits closure.
     if case.status in (Proposal.Status.REPLIED, Proposal.Status.EVALUATED):
         confirmed = any(c.member_id == user.pk and c.status == Cosigner.Status.CONFIRMED for c in detail["cosigners"])
         rated = any(ev.rater_id == user.pk and ev.proposal_id == proposal.pk and ev.round == case.handling_round for ev in detail["evaluations"])
         if confirmed and not rated:
             add(f"evaluate-{proposal.pk}", "evaluate", _("联名委员评价"), reverse("proposals:evaluate", args=[proposal.pk]),
-                lambda: _form(forms.EvaluationForm, f"evaluate-{proposal.pk}"))
+                lambda: keyed_form(forms.EvaluationForm, f"evaluate-{proposal.pk}"))
 
     # Errors of a form that has no place on the page any more (e.g. the step was done meanwhile).
     orphan_errors = []
@@ -262,7 +260,7 @@ def _act(request, proposal: Proposal, key: str, form, call, success: str, target
         try:
             call(form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect(_detail_url(target or proposal))
@@ -275,7 +273,7 @@ def proposal_list(request):
     form = forms.ProposalFilterForm(request.GET or None)
     qs = selectors.proposal_list(user=request.user, filters=form.filters())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "proposals/list.html", {"form": form, "page": page, "querystring": _querystring(request), "title": _("提案列表")})
+    return render(request, "proposals/list.html", {"form": form, "page": page, "querystring": querystring_without_page(request), "title": _("提案列表")})
 
 
 @login_required
@@ -283,13 +281,13 @@ def supervision(request):
     permissions.require(permissions.can_view_supervision(request.user))
     qs = selectors.supervision_list(user=request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "proposals/supervision.html", {"page": page, "querystring": _querystring(request)})
+    return render(request, "proposals/supervision.html", {"page": page, "querystring": querystring_without_page(request)})
 
 
 def public(request):
     """Published proposals with their replies: no login."""
     page = Paginator(selectors.public_proposals(), PAGE_SIZE).get_page(request.GET.get("page"))
-    grades = _labels("reply_class")
+    grades = label_map("reply_class")
     for p in page.object_list:
         p.published = []
         for a in p.assignments.all():
@@ -297,7 +295,7 @@ def public(request):
                 r.class_label = grades.get(r.reply_class, r.reply_class)
                 r.department = a.department
                 p.published.append(r)
-    return render(request, "proposals/public.html", {"page": page, "querystring": _querystring(request)})
+    return render(request, "proposals/public.html", {"page": page, "querystring": querystring_without_page(request)})
 
 
 @login_required
@@ -336,7 +334,7 @@ def proposal_new(request):
         try:
             return _save_proposal(request, form, None)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     status = 400 if request.method == "POST" else 200
     return render(request, "proposals/form.html", {"form": form, "title": _("撰写提案")}, status=status)
 
@@ -354,7 +352,7 @@ def proposal_edit(request, pk: int):
         try:
             return _save_proposal(request, form, proposal)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     status = 400 if request.method == "POST" else 200
     return render(request, "proposals/form.html", {"form": form, "proposal": proposal, "title": _("修改草稿")}, status=status)
 
@@ -366,7 +364,7 @@ def submit(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     if proposal.proposer_id != request.user.pk:
         raise PermissionDenied(_("只有领衔提案人可以提交提案。"))
-    form = _form(forms.EmptyForm, "submit", request.POST)
+    form = keyed_form(forms.EmptyForm, "submit", request.POST)
     return _act(request, proposal, "submit", form, lambda d: services.proposal_submit(actor=request.user, proposal=proposal),
                 _("提案已提交。"))
 
@@ -377,7 +375,7 @@ def cosign(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     if not Cosigner.objects.filter(proposal=proposal, member=request.user).exists():
         raise PermissionDenied(_("您没有被邀请联名此提案。"))
-    form = _form(forms.CosignForm, "cosign", request.POST)
+    form = keyed_form(forms.CosignForm, "cosign", request.POST)
     return _act(request, proposal, "cosign", form,
                 lambda d: services.cosigner_respond(actor=request.user, proposal=proposal, accept=d["accept"]),
                 _("已答复联名邀请。"))
@@ -388,7 +386,7 @@ def cosign(request, pk: int):
 def review(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
-    form = _form(forms.ReviewForm, "review", request.POST, proposal=proposal, user=request.user)
+    form = keyed_form(forms.ReviewForm, "review", request.POST, proposal=proposal, user=request.user)
     return _act(request, proposal, "review", form, lambda d: services.proposal_review(
         actor=request.user, proposal=proposal, outcome=d["outcome"], note=d["note"], rejection_reason=d["rejection_reason"],
         merge_into=d["merge_into"], forward_to=d["forward_to"], number=d["number"],
@@ -400,7 +398,7 @@ def review(request, pk: int):
 def assign(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
-    form = _form(forms.AssignForm, "assign", request.POST)
+    form = keyed_form(forms.AssignForm, "assign", request.POST)
     return _act(request, proposal, "assign", form,
                 lambda d: services.proposal_assign(actor=request.user, proposal=proposal, **form.service_kwargs()),
                 _("已交办，承办单位将收到签收通知。"))
@@ -411,7 +409,7 @@ def assign(request, pk: int):
 def set_supervision(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
-    form = _form(forms.KeyForm, "key", request.POST)
+    form = keyed_form(forms.KeyForm, "key", request.POST)
     return _act(request, proposal, "key", form, lambda d: services.proposal_set_supervision(
         actor=request.user, proposal=proposal, is_key=d["is_key"], leading_official=d["leading_official"], supervising_unit=d["supervising_unit"],
     ), _("重点提案设置已保存。"))
@@ -422,7 +420,7 @@ def set_supervision(request, pk: int):
 def set_public(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
-    form = _form(forms.PublicForm, "public", request.POST)
+    form = keyed_form(forms.PublicForm, "public", request.POST)
     return _act(request, proposal, "public", form,
                 lambda d: services.proposal_set_public(actor=request.user, proposal=proposal, is_public=d["is_public"]),
                 _("信息公开设置已保存。"))
@@ -436,7 +434,7 @@ def evaluate(request, pk: int):
     if proposal.proposer_id != user.pk and not Cosigner.objects.filter(proposal=proposal, member=user, status=Cosigner.Status.CONFIRMED).exists():
         raise PermissionDenied(_("只有提案人和联名委员可以评价。"))
     key = f"evaluate-{proposal.pk}"
-    form = _form(forms.EvaluationForm, key, request.POST)
+    form = keyed_form(forms.EvaluationForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.proposal_evaluate(
         actor=user, proposal=proposal, process_rating=d["process_rating"], result_rating=d["result_rating"], comment=d["comment"],
     ), _("感谢您的评价。"))
@@ -447,7 +445,7 @@ def evaluate(request, pk: int):
 def close(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
-    form = _form(forms.CloseForm, "close", request.POST)
+    form = keyed_form(forms.CloseForm, "close", request.POST)
     return _act(request, proposal, "close", form, lambda d: services.proposal_close(
         actor=request.user, proposal=proposal, implementation_grade=d["implementation_grade"], note=d["note"],
     ), _("提案已办结。"))
@@ -458,7 +456,7 @@ def close(request, pk: int):
 def waive_evaluation(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
-    form = _form(forms.WaiveEvaluationForm, "waive", request.POST)
+    form = keyed_form(forms.WaiveEvaluationForm, "waive", request.POST)
     return _act(request, proposal, "waive", form,
                 lambda d: services.proposal_waive_evaluation(actor=request.user, proposal=proposal, note=d["note"]),
                 _("已记录委员逾期未评价，可以办结。"))
@@ -471,7 +469,7 @@ def withdraw_cosigner(request, pk: int):
     if proposal.proposer_id != request.user.pk:
         raise PermissionDenied(_("只有领衔提案人可以撤回联名邀请。"))
     key = f"withdraw-{request.POST.get('member', '')}"
-    form = _form(forms.WithdrawCosignerForm, key, request.POST)
+    form = keyed_form(forms.WithdrawCosignerForm, key, request.POST)
 
     def do(d):
         member = Cosigner.objects.filter(proposal=proposal, member_id=d["member"]).select_related("member").first()
@@ -487,7 +485,7 @@ def withdraw_cosigner(request, pk: int):
 def rehandle(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
-    form = _form(forms.RehandleForm, "rehandle", request.POST)
+    form = keyed_form(forms.RehandleForm, "rehandle", request.POST)
     return _act(request, proposal, "rehandle", form,
                 lambda d: services.proposal_rehandle(actor=request.user, proposal=proposal, note=d["note"]),
                 _("已退回承办单位重新办理。"))
@@ -500,7 +498,7 @@ def sign(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
     require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"sign-{assignment.pk}"
-    form = _form(forms.EmptyForm, key, request.POST)
+    form = keyed_form(forms.EmptyForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.assignment_sign(actor=request.user, assignment=assignment),
                 _("已签收。"))
 
@@ -511,7 +509,7 @@ def reassign(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
     require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"reassign-{assignment.pk}"
-    form = _form(forms.ReassignRequestForm, key, request.POST)
+    form = keyed_form(forms.ReassignRequestForm, key, request.POST)
     return _act(request, proposal, key, form,
                 lambda d: services.assignment_request_reassign(actor=request.user, assignment=assignment, reason=d["reason"]),
                 _("调整申请已提交，等待提案委审批。"))
@@ -523,7 +521,7 @@ def reassign_decide(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     key = f"reassigndecide-{assignment.pk}"
-    form = _form(forms.ReassignDecideForm, key, request.POST)
+    form = keyed_form(forms.ReassignDecideForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.assignment_decide_reassign(
         actor=request.user, assignment=assignment, approve=d["approve"], new_department=d["new_department"], note=d["note"],
     ), _("调整申请已审批。"))
@@ -535,7 +533,7 @@ def consult(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
     require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"consult-{assignment.pk}"
-    form = _form(forms.ConsultationForm, key, request.POST)
+    form = keyed_form(forms.ConsultationForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.consultation_record(
         actor=request.user, assignment=assignment, date=d["date"], mode=d["mode"], participants=d["participants"], note=d["note"],
     ), _("办理协商已记录。"))
@@ -547,7 +545,7 @@ def opinion(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
     require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"opinion-{assignment.pk}"
-    form = _form(forms.OpinionForm, key, request.POST)
+    form = keyed_form(forms.OpinionForm, key, request.POST)
     return _act(request, proposal, key, form,
                 lambda d: services.assignment_send_opinion(actor=request.user, assignment=assignment, opinion=d["opinion"]),
                 _("会办意见已送主办单位。"))
@@ -560,7 +558,7 @@ def reply(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
     require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"reply-{assignment.pk}"
-    form = _form(forms.ReplyForm, key, request.POST)
+    form = keyed_form(forms.ReplyForm, key, request.POST)
     submit_too = request.POST.get("action") == "submit"
 
     def call(d):
@@ -579,7 +577,7 @@ def extension(request, pk: int):
     assignment, proposal = _assignment_or_404(request.user, pk)
     require_role(user=request.user, role=Role.HANDLER, department=assignment.department)
     key = f"extension-{assignment.pk}"
-    form = _form(forms.ExtensionRequestForm, key, request.POST)
+    form = keyed_form(forms.ExtensionRequestForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.extension_request(
         actor=request.user, assignment=assignment, requested_until=d["requested_until"], reason=d["reason"],
     ), _("延期申请已提交，等待提案委审批。"))
@@ -592,7 +590,7 @@ def sign_off(request, pk: int):
     reply_obj, proposal = _reply_or_404(request.user, pk)
     require_role(user=request.user, role=Role.DEPT_LEADER, department=reply_obj.assignment.department)
     key = f"signoff-{reply_obj.pk}"
-    form = _form(forms.SignOffForm, key, request.POST)
+    form = keyed_form(forms.SignOffForm, key, request.POST)
     success = _("答复函已签发。") if request.POST.get("approve") == "1" else _("答复函已退回修改。")
     return _act(request, proposal, key, form, lambda d: services.reply_sign_off(
         actor=request.user, reply=reply_obj, approve=d["approve"], note=d["note"], doc_number=d["doc_number"],
@@ -605,7 +603,7 @@ def reply_review(request, pk: int):
     reply_obj, proposal = _reply_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     key = f"replyreview-{reply_obj.pk}"
-    form = _form(forms.ReplyReviewForm, key, request.POST)
+    form = keyed_form(forms.ReplyReviewForm, key, request.POST)
     success = _("督办审核通过。") if request.POST.get("passed") == "1" else _("答复函已退回承办单位修改。")
     return _act(request, proposal, key, form, lambda d: services.reply_review(
         actor=request.user, reply=reply_obj, passed=d["passed"], note=d["note"], reply_class=d["reply_class"],
@@ -618,7 +616,7 @@ def extension_decide(request, pk: int):
     req, proposal = _extension_or_404(request.user, pk)
     require_role(user=request.user, role=Role.PROPOSAL_OFFICE)
     key = f"extdecide-{req.pk}"
-    form = _form(forms.ExtensionDecideForm, key, request.POST)
+    form = keyed_form(forms.ExtensionDecideForm, key, request.POST)
     return _act(request, proposal, key, form, lambda d: services.extension_decide(
         actor=request.user, request=req, approve=d["approve"], note=d["note"],
     ), _("延期申请已审批。"))

@@ -8,8 +8,8 @@ from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from workflow import services as engine
-from workflow.handling import extension_cancel_pending, extension_check_dates
 from workflow.flow.runtime import flow_step, open_task, step_deadline
+from workflow.handling import extension_cancel_pending, extension_check_dates
 from workflow.models import Department, User
 from workflow.rules import negative_codes, time_limit_text
 
@@ -23,9 +23,6 @@ from ..roles import Role
 
 CASE_KIND = "proposal"  # the time-limit rules' case kind
 RATING_SCALE = "proposal_rating"  # the label scale members rate on
-
-
-_require_status = engine.require_status
 
 
 def _deadline(step: str, start: dt.datetime) -> dt.datetime:

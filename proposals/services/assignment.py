@@ -11,23 +11,21 @@ from django.utils.translation import gettext as _
 
 from workflow.models import Department, User
 from workflow.selectors import require_role, user_has_role
+from workflow.services import require_status
 
+from .. import permissions
 from ..models import (
     Assignment,
     Proposal,
 )
-from .. import permissions
 from ..roles import Role
-
-
-from ._common import (  # noqa: F401
+from ._common import (
     _deadline,
     _department_people,
     _event,
     _flow_step,
     _notify_users,
     _open_task,
-    _require_status,
     _set_status,
     _url,
 )
@@ -82,7 +80,7 @@ def proposal_assign(
     task = _open_task(proposal, "assign")
     with _flow_step(task, actor):
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _require_status(proposal, [Proposal.Status.ACCEPTED], _("只有已立案的提案可以交办。"))
+        require_status(proposal, [Proposal.Status.ACCEPTED], _("只有已立案的提案可以交办。"))
         now = at or timezone.now()
         reply_deadline = _deadline("reply", now)
         co_deadline = _deadline("co_opinion", now)

@@ -8,12 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflow.handling import evaluation_check_codes, evaluation_require_comment
 from workflow.flow.runtime import OPEN_TASK
+from workflow.handling import evaluation_check_codes, evaluation_require_comment
 from workflow.models import User
 from workflow.rules import label_codes, label_for
 from workflow.selectors import require_role
+from workflow.services import require_status
 
+from .. import permissions
 from ..models import (
     Assignment,
     Cosigner,
@@ -21,11 +23,8 @@ from ..models import (
     Proposal,
     ProposalTask,
 )
-from .. import permissions
 from ..roles import Role
-
-
-from ._common import (  # noqa: F401
+from ._common import (
     RATING_SCALE,
     _cancel_pending_extensions,
     _current_round_dissatisfied,
@@ -38,7 +37,6 @@ from ._common import (  # noqa: F401
     _office_people,
     _open_task,
     _raters,
-    _require_status,
     _set_status,
     _url,
 )
@@ -126,7 +124,7 @@ def proposal_close(*, actor: User, proposal: Proposal, implementation_grade: str
     task = _open_task(proposal, "close")
     with _flow_step(task, actor):
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _require_status(proposal, [Proposal.Status.EVALUATED], _("提案尚未完成评价。"))
+        require_status(proposal, [Proposal.Status.EVALUATED], _("提案尚未完成评价。"))
         dissatisfied = _current_round_dissatisfied(proposal)
         if dissatisfied and not (note or "").strip():
             raise ValidationError({"note": _("有委员不满意：办结须写明说明，或退回重办。")})
@@ -152,7 +150,7 @@ def proposal_rehandle(*, actor: User, proposal: Proposal, note: str = "", at: dt
     task = _open_task(proposal, "close")
     with _flow_step(task, actor):
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _require_status(proposal, [Proposal.Status.EVALUATED], _("提案尚未完成评价。"))
+        require_status(proposal, [Proposal.Status.EVALUATED], _("提案尚未完成评价。"))
         if not _current_round_dissatisfied(proposal):
             raise ValidationError(_("没有委员评价不满意，不能重办。"))
         now = at or timezone.now()

@@ -11,24 +11,22 @@ from django.utils.translation import gettext as _
 from workflow import services as engine
 from workflow.models import User
 from workflow.selectors import require_role, user_has_role
+from workflow.services import require_status
 
+from .. import permissions
 from ..models import (
     Category,
     Cosigner,
     Proposal,
     Session,
 )
-from .. import permissions
 from ..roles import Role
-
-
-from ._common import (  # noqa: F401
+from ._common import (
     _event,
     _flow_step,
     _notify_users,
     _office_people,
     _open_task,
-    _require_status,
     _set_status,
     _url,
 )
@@ -101,7 +99,7 @@ def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User
     """Edit a draft (only the proposer, only while it is a draft)."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     permissions.require(permissions.can_edit_draft(actor, proposal))
-    _require_status(proposal, [Proposal.Status.DRAFT], _("提案已提交，不能再修改。"))
+    require_status(proposal, [Proposal.Status.DRAFT], _("提案已提交，不能再修改。"))
     allowed = {"session", "title", "analysis", "suggestions", "category", "contact_name", "contact_phone", "kind", "organisation_name", "between_sessions"}
     unknown = set(fields) - allowed
     if unknown:
@@ -150,7 +148,7 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
 
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _require_status(proposal, [Proposal.Status.DRAFT], _("提案已提交。"))
+        require_status(proposal, [Proposal.Status.DRAFT], _("提案已提交。"))
         _validate_content(title=proposal.title, analysis=proposal.analysis, suggestions=proposal.suggestions, contact_name=proposal.contact_name, contact_phone=proposal.contact_phone)
         _check_session_cutoff(proposal.session)
         proposal.submitted_at = timezone.now()
@@ -169,7 +167,7 @@ def _submit_after_cosign(*, actor: User, proposal: Proposal) -> Proposal:
     task = _open_task(proposal, "submit")
     with _flow_step(task, actor):
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _require_status(proposal, [Proposal.Status.READY], _("联名确认尚未完成。"))
+        require_status(proposal, [Proposal.Status.READY], _("联名确认尚未完成。"))
         _check_session_cutoff(proposal.session)
         proposal.submitted_at = timezone.now()
         if not proposal.cosigners.filter(status=Cosigner.Status.CONFIRMED).exists() and proposal.kind == Proposal.Kind.JOINT:

@@ -12,16 +12,14 @@ from workflow.handling import extension_record_decision
 from workflow.models import User
 from workflow.workdays import end_of_day
 
+from .. import permissions
 from ..models import (
     Assignment,
     ExtensionRequest,
     ProposalTask,
 )
-from .. import permissions
 from ..roles import Role
-
-
-from ._common import (  # noqa: F401
+from ._common import (
     _check_extension_ceiling,
     _current_assignment,
     _department_people,

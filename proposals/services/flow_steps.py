@@ -1,10 +1,10 @@
 """What the flow's runtime splits are made of (reads) and its automatic steps (Function nodes)."""
 from __future__ import annotations
 
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workflow.services import require_status
 
 from ..models import (
     Assignment,
@@ -12,13 +12,10 @@ from ..models import (
     Proposal,
     Reply,
 )
-
-
-from ._common import (  # noqa: F401
+from ._common import (
     _event,
     _notify_users,
     _raters,
-    _require_status,
     _set_status,
     _url,
 )
@@ -57,7 +54,7 @@ def flow_rehandle_items(*, proposal: Proposal) -> list[dict]:
 def proposal_begin_review(*, proposal: Proposal) -> Proposal:
     """Every answering department has signed its reply: supervision review starts."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _require_status(proposal, [Proposal.Status.HANDLING, Proposal.Status.REHANDLING], _("提案不在办理中。"))
+    require_status(proposal, [Proposal.Status.HANDLING, Proposal.Status.REHANDLING], _("提案不在办理中。"))
     _set_status(proposal, Proposal.Status.REVIEWING, None, "replies_signed")
     return proposal
 
@@ -65,7 +62,7 @@ def proposal_begin_review(*, proposal: Proposal) -> Proposal:
 def proposal_deliver_replies(*, proposal: Proposal) -> Proposal:
     """Every reply passed review: deliver them to the proposers and ask each to rate."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _require_status(proposal, [Proposal.Status.REVIEWING], _("提案不在督办审核中。"))
+    require_status(proposal, [Proposal.Status.REVIEWING], _("提案不在督办审核中。"))
     now = timezone.now()
     for reply in Reply.objects.select_for_update().filter(assignment__proposal=proposal, round=proposal.handling_round, status=Reply.Status.PASSED):
         reply.replied_at = now  # saved one by one so that history records the delivery

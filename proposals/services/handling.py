@@ -11,16 +11,15 @@ from django.utils.translation import gettext as _
 from workflow import services as engine
 from workflow.models import Department, User
 from workflow.selectors import require_role
+from workflow.services import require_status
 
+from .. import permissions
 from ..models import (
     Assignment,
     Consultation,
 )
-from .. import permissions
 from ..roles import Role
-
-
-from ._common import (  # noqa: F401
+from ._common import (
     _cancel_pending_extensions,
     _current_assignment,
     _deadline,
@@ -32,7 +31,6 @@ from ._common import (  # noqa: F401
     _office_people,
     _open_task,
     _refresh_reply_deadline,
-    _require_status,
     _url,
 )
 from .assignment import _check_departments
@@ -45,7 +43,7 @@ def assignment_sign(*, actor: User, assignment: Assignment) -> Assignment:
     task = _open_task(assignment.proposal, "sign", assignment_id=assignment.pk)
     with _flow_step(task, actor):
         assignment = _lock_assignment(assignment, assignment.department_id)
-        _require_status(assignment, [Assignment.Status.ASSIGNED], _("该交办不在待签收状态。"))
+        require_status(assignment, [Assignment.Status.ASSIGNED], _("该交办不在待签收状态。"))
         assignment.status = Assignment.Status.SIGNED
         assignment.signed_at = timezone.now()
         assignment.signed_by = actor
@@ -66,7 +64,7 @@ def assignment_request_reassign(*, actor: User, assignment: Assignment, reason: 
     task = _open_task(assignment.proposal, "sign", assignment_id=assignment.pk)
     with _flow_step(task, actor):
         assignment = _lock_assignment(assignment, assignment.department_id)
-        _require_status(assignment, [Assignment.Status.ASSIGNED], _("签收后不能再申请调整。"))
+        require_status(assignment, [Assignment.Status.ASSIGNED], _("签收后不能再申请调整。"))
         assignment.status = Assignment.Status.REASSIGN_REQUESTED
         assignment.reassign_reason = reason.strip()
         assignment.reassign_requested_at = now
@@ -88,7 +86,7 @@ def assignment_decide_reassign(
     task = _open_task(assignment.proposal, "reassign_decide", assignment_id=assignment.pk)
     with _flow_step(task, actor):
         assignment = _lock_assignment(assignment)
-        _require_status(assignment, [Assignment.Status.REASSIGN_REQUESTED], _("没有待审批的调整申请。"))
+        require_status(assignment, [Assignment.Status.REASSIGN_REQUESTED], _("没有待审批的调整申请。"))
         old_department = assignment.department
         fields = ["status"]
         if approve:
@@ -152,7 +150,7 @@ def assignment_send_opinion(*, actor: User, assignment: Assignment, opinion: str
     task = _open_task(assignment.proposal, "co_opinion", assignment_id=assignment.pk)
     with _flow_step(task, actor):
         assignment = _lock_assignment(assignment, assignment.department_id)
-        _require_status(assignment, [Assignment.Status.SIGNED], _("会办意见已送出或尚未签收。"))
+        require_status(assignment, [Assignment.Status.SIGNED], _("会办意见已送出或尚未签收。"))
         assignment.opinion = opinion.strip()
         assignment.opinion_sent_at = timezone.now()
         assignment.status = Assignment.Status.OPINION_SENT

@@ -1,7 +1,6 @@
 """Reply letters: drafting, signing off with the document number, supervision review."""
 from __future__ import annotations
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +10,7 @@ from workflow import services as engine
 from workflow.models import Department, User
 from workflow.rules import label_codes
 from workflow.selectors import require_role
+from workflow.services import require_status
 
 from ..models import (
     Assignment,
@@ -18,9 +18,7 @@ from ..models import (
     Reply,
 )
 from ..roles import Role
-
-
-from ._common import (  # noqa: F401
+from ._common import (
     _current_assignment,
     _department_people,
     _event,
@@ -28,7 +26,6 @@ from ._common import (  # noqa: F401
     _lock_assignment,
     _notify_users,
     _open_task,
-    _require_status,
     _url,
 )
 
@@ -124,7 +121,7 @@ def reply_sign_off(*, actor: User, reply: Reply, approve: bool, note: str = "", 
     with _flow_step(task, actor):
         reply = Reply.objects.select_for_update().select_related("assignment__department", "assignment__proposal").get(pk=reply.pk)
         assignment = _lock_assignment(reply.assignment, assignment.department_id)
-        _require_status(reply, [Reply.Status.SUBMITTED], _("答复函不在待签发状态。"))
+        require_status(reply, [Reply.Status.SUBMITTED], _("答复函不在待签发状态。"))
         now = timezone.now()
         if approve:
             if not reply.doc_number:
@@ -156,7 +153,7 @@ def reply_review(*, actor: User, reply: Reply, passed: bool, note: str = "", rep
     with _flow_step(task, actor):
         reply = Reply.objects.select_for_update().get(pk=reply.pk)
         assignment = _lock_assignment(reply.assignment)
-        _require_status(reply, [Reply.Status.SIGNED], _("答复函不在待审核状态。"))
+        require_status(reply, [Reply.Status.SIGNED], _("答复函不在待审核状态。"))
         now = timezone.now()
         if reply_class and reply_class != reply.reply_class:
             reply.original_class = reply.original_class or reply.reply_class

@@ -1,7 +1,6 @@
 """Review (立案审查) by the proposal office."""
 from __future__ import annotations
 
-
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
@@ -9,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from workflow.models import Department, User
 from workflow.selectors import require_role
+from workflow.services import require_status
 
 from ..models import (
     Proposal,
@@ -16,15 +16,12 @@ from ..models import (
     Session,
 )
 from ..roles import Role
-
-
-from ._common import (  # noqa: F401
+from ._common import (
     _department_people,
     _event,
     _flow_step,
     _notify_users,
     _open_task,
-    _require_status,
     _set_status,
     _url,
 )
@@ -73,7 +70,7 @@ def proposal_review(
     task = _open_task(proposal, "review")
     with _flow_step(task, actor):
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _require_status(proposal, [Proposal.Status.SUBMITTED], _("该提案不在待审查状态。"))
+        require_status(proposal, [Proposal.Status.SUBMITTED], _("该提案不在待审查状态。"))
         proposal.reviewed_at = timezone.now()
         proposal.review_note = note
         fields = ["reviewed_at", "review_note"]
