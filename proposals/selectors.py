@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from workflow import events
 from workflow.models import Membership, User
-from workflow.selectors import open_tasks, user_has_role, user_roles
+from workflow.selectors import open_tasks, user_has_role, user_membership_pairs, user_roles
 from workflow.selectors import overdue_tasks as engine_overdue_tasks
 
 from .models import Assignment, Cosigner, Evaluation, ExtensionRequest, Proposal, ProposalTask, Reply
@@ -142,9 +142,7 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
     replies = list(Reply.objects.filter(assignment__proposal=case).select_related("assignment__department", "signed_by").order_by("round", "pk"))
     roles = user_roles(user=user)
     office = bool({Role.PROPOSAL_OFFICE, Role.ADMIN} & roles) or user.is_superuser
-    memberships = set(
-        Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id")
-    )
+    memberships = set(user_membership_pairs(user=user))
     my_depts = {d for r, d in memberships if r in (Role.HANDLER, Role.DEPT_LEADER)}
     visible_replies = [
         r for r in replies

@@ -12,18 +12,28 @@ from .models import Department, Membership, User
 from .roles import EngineRole
 
 
+def user_membership_pairs(*, user: User) -> frozenset[tuple[str, int]]:
+    """The (role, department id) pairs of the user's active memberships in
+    active departments: one query per user object (a request's user), however
+    many checks a page makes. Services that change memberships forget it
+    (workflow.services.user_forget_roles)."""
+    if not user.is_authenticated:
+        return frozenset()
+    pairs = getattr(user, "_membership_cache", None)
+    if pairs is None:
+        pairs = frozenset(
+            Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id")
+        )
+        user._membership_cache = pairs
+    return pairs
+
+
 def user_roles(*, user: User) -> set[str]:
     if not user.is_authenticated:
         return set()
-    roles = getattr(user, "_role_cache", None)
-    if roles is None:
-        roles = set(
-            Membership.objects.filter(user=user, is_active=True, department__is_active=True)
-            .values_list("role", flat=True)
-        )
-        if user.is_superuser:
-            roles.add(EngineRole.ADMIN.value)
-        user._role_cache = roles
+    roles = {role for role, _department in user_membership_pairs(user=user)}
+    if user.is_superuser:
+        roles.add(EngineRole.ADMIN.value)
     return roles
 
 
@@ -35,9 +45,7 @@ def user_has_role(*, user: User, role: str, department: Department | None = None
         return False
     if department is None:
         return role in user_roles(user=user)
-    return Membership.objects.filter(
-        user=user, role=role, department=department, is_active=True, department__is_active=True
-    ).exists()
+    return (role, department.pk) in user_membership_pairs(user=user) and department.is_active
 
 
 def require_role(*, user: User, role: str, department: Department | None = None) -> None:
@@ -103,8 +111,7 @@ def task_scope_q(*, user: User) -> Q:
     office role on every task of that role, a personal role on the unassigned
     tasks of its department."""
     q = Q(owner=user)
-    memberships = Membership.objects.filter(user=user, is_active=True, department__is_active=True).values_list("role", "department_id")
-    for role, department_id in memberships:
+    for role, department_id in sorted(user_membership_pairs(user=user)):
         spec = registry.role(role)
         scope = spec.scope if spec else registry.RoleScope.PERSONAL
         if scope == registry.RoleScope.OFFICE:

@@ -71,8 +71,14 @@ def notify_on_commit(*, users, kind: str, title: str, body: str = "", url: str =
 
 
 # --- organisation -------------------------------------------------------------
+def user_forget_roles(*, user: User) -> None:
+    """Drop the memberships cached on this user object (workflow.selectors.user_membership_pairs)."""
+    user.__dict__.pop("_membership_cache", None)
+
+
 def user_sync_groups(*, user: User) -> None:
     """Make the user's role groups match their active memberships."""
+    user_forget_roles(user=user)
     role_names = {spec.code for spec in registry.roles()}
     wanted = set(
         Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True).distinct()
