@@ -40,27 +40,33 @@ def extension_can_request(*, deadline: dt.datetime, pending: bool, now: dt.datet
     return ""
 
 
-def extension_record_decision(*, request: ExtensionRequestBase, actor, approve: bool, note: str = "") -> ExtensionRequestBase:
-    """Record the decision on a locked, pending request (a refusal needs a reason)."""
+def extension_require_pending(*, request: ExtensionRequestBase) -> None:
     if request.status != ExtensionRequestBase.Status.PENDING:
         raise ValidationError(_("该申请已审批。"))
-    if not approve and not (note or "").strip():
-        raise ValidationError({"note": _("不同意延期须说明理由。")})
-    request.status = ExtensionRequestBase.Status.APPROVED if approve else ExtensionRequestBase.Status.REFUSED
+
+
+def _decide(request: ExtensionRequestBase, *, actor, status: str, note: str) -> None:
+    request.status = status
     request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
+def extension_record_decision(*, request: ExtensionRequestBase, actor, approve: bool, note: str = "") -> ExtensionRequestBase:
+    """Record the decision on a locked, pending request (a refusal needs a reason)."""
+    extension_require_pending(request=request)
+    if not approve and not (note or "").strip():
+        raise ValidationError({"note": _("不同意延期须说明理由。")})
+    status = ExtensionRequestBase.Status.APPROVED if approve else ExtensionRequestBase.Status.REFUSED
+    _decide(request, actor=actor, status=status, note=note)
     return request
 
 
 def extension_cancel_pending(*, requests, actor, note: str) -> list[ExtensionRequestBase]:
     """A deadline was recomputed (re-assignment, re-handling): pending requests no
     longer apply and are refused with `note`. `requests`: a queryset of one owner's."""
-    cancelled = []
-    for request in requests.select_for_update().filter(status=ExtensionRequestBase.Status.PENDING):
-        request.status = ExtensionRequestBase.Status.REFUSED
-        request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note
-        request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        cancelled.append(request)
+    cancelled = list(requests.select_for_update().filter(status=ExtensionRequestBase.Status.PENDING))
+    for request in cancelled:
+        _decide(request, actor=actor, status=ExtensionRequestBase.Status.REFUSED, note=note)
     return cancelled
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from workflow.flow.runtime import OPEN_TASK
-from workflow.handling import extension_record_decision
+from workflow.handling import extension_record_decision, extension_require_pending
 from workflow.models import User
 from workflow.workdays import end_of_day
 
@@ -37,12 +37,10 @@ from ._common import (
 def extension_request(*, actor: User, assignment: Assignment, requested_until: dt.date, reason: str) -> ExtensionRequest:
     """Explain in advance and ask for a later reply date (at most 6 months after assignment)."""
     assignment = _current_assignment(assignment)
-    permissions.require(permissions.can_handle_for(actor, assignment.department))
+    permissions.require(permissions.can_handle_for(actor, assignment.department))  # before any lock: a 403 early
     assignment = _lock_assignment(assignment, assignment.department_id)
     pending = assignment.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists()
-    decision = permissions.can_request_extension(actor, assignment, pending=pending)
-    if not decision:
-        raise ValidationError(decision.reason)
+    permissions.require(permissions.can_request_extension(actor, assignment, pending=pending))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请说明延期理由。")})
     _check_extension_ceiling(assignment, requested_until)
@@ -60,8 +58,7 @@ def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, n
     assignment_id = ExtensionRequest.objects.values_list("assignment_id", flat=True).get(pk=request.pk)
     assignment = _lock_assignment(Assignment(pk=assignment_id))
     req = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-    if req.status != ExtensionRequest.Status.PENDING:
-        raise ValidationError(_("该申请已审批。"))
+    extension_require_pending(request=req)  # before the date checks: a decided request says so
     if approve and assignment.status in (Assignment.Status.DONE, Assignment.Status.REASSIGNED_AWAY):
         raise ValidationError(_("该单位已答复，无需延期。"))
     if approve and end_of_day(req.requested_until) <= assignment.deadline:
