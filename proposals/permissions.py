@@ -8,15 +8,17 @@ the service checks the role and department again. The predicates here are
 for the actions that are not flow tasks.
 
 Each predicate returns a Decision: truthy when allowed, with the reason
-(in the user's language) when not; `require()` turns a refusal into
-PermissionDenied (HTTP 403 on pages and in the API).
+(in the user's language) when not. `require()` turns a refusal of *who*
+(the role or department) into PermissionDenied (HTTP 403 on pages and in
+the API) and a refusal of *when* (the case's state) into ValidationError
+(400, shown on the form).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from workflow.handling import extension_can_request
@@ -29,6 +31,7 @@ from .roles import Role
 class Decision:
     allowed: bool
     reason: str = ""
+    forbidden: bool = True  # a refusal of who (403); False: of when, the case's state (400)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -37,9 +40,17 @@ class Decision:
 ALLOW = Decision(True)
 
 
+def not_now(reason: str) -> Decision:
+    """Refused because of the case's state, not the person."""
+    return Decision(False, reason, forbidden=False)
+
+
 def require(decision: Decision) -> None:
-    if not decision:
+    if decision:
+        return
+    if decision.forbidden:
         raise PermissionDenied(decision.reason)
+    raise ValidationError(decision.reason)
 
 
 def _role(user, role, message, department=None) -> Decision:
@@ -77,11 +88,11 @@ def can_request_extension(user, assignment, *, pending: bool, now: dt.datetime |
     if not decision:
         return decision
     if not assignment.answers:
-        return Decision(False, _("会办单位不申请答复延期。"))
+        return not_now(_("会办单位不申请答复延期。"))
     if assignment.status in (assignment.Status.DONE, assignment.Status.REASSIGNED_AWAY):
-        return Decision(False, _("该提案已答复，无需延期。"))
+        return not_now(_("该提案已答复，无需延期。"))
     reason = extension_can_request(deadline=assignment.deadline, pending=pending, now=now)
-    return Decision(False, reason) if reason else ALLOW
+    return not_now(reason) if reason else ALLOW
 
 
 def can_withdraw_cosigner(user, proposal) -> Decision:
@@ -102,7 +113,7 @@ def can_record_consultation(user, assignment, proposal) -> Decision:
     if not decision:
         return decision
     if assignment.status in (assignment.Status.ASSIGNED, assignment.Status.REASSIGN_REQUESTED, assignment.Status.REASSIGNED_AWAY):
-        return Decision(False, _("请先签收提案再记录协商。"))
+        return not_now(_("请先签收提案再记录协商。"))
     if proposal.status not in proposal.OPEN_STATUSES:
-        return Decision(False, _("提案已答复，不能再补记办理协商。"))
+        return not_now(_("提案已答复，不能再补记办理协商。"))
     return ALLOW

@@ -120,11 +120,9 @@ def consultation_record(
 ) -> Consultation:
     """办理协商 with the member: date, mode, who took part."""
     assignment = _current_assignment(assignment)
-    permissions.require(permissions.can_handle_for(actor, assignment.department))
+    permissions.require(permissions.can_handle_for(actor, assignment.department))  # before any lock: a 403 early
     assignment = _lock_assignment(assignment, assignment.department_id)
-    decision = permissions.can_record_consultation(actor, assignment, assignment.proposal)
-    if not decision:
-        raise ValidationError(decision.reason)
+    permissions.require(permissions.can_record_consultation(actor, assignment, assignment.proposal))
     if mode not in Consultation.Mode.values:
         raise ValidationError({"mode": _("协商方式无效。")})
     if not (participants or "").strip():
