@@ -129,10 +129,6 @@ def role_choices() -> list[tuple[str, object]]:
     return [(spec.code, spec.label) for spec in _roles.values()]
 
 
-def roles_with_scope(scope: str) -> set[str]:
-    return {code for code, spec in _roles.items() if spec.scope == scope}
-
-
 def roles_with_directory(directory: str) -> set[str]:
     return {code for code, spec in _roles.items() if spec.directory == directory}
 
@@ -146,10 +142,6 @@ def register_department_kinds(choices, *, app: str = "") -> None:
 def department_kind_choices() -> list[tuple[str, object]]:
     return [(k.code, k.label) for k in _kinds.values()]
 
-
-def department_kind_label(code: str) -> str:
-    spec = _kinds.get(code)
-    return str(spec.label) if spec else code
 
 
 # --- navigation ----------------------------------------------------------------------

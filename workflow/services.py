@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import registry
+from .events import event_record  # one place writes events; services call engine.event_record
 from .models import CalendarDay, CalendarYear, Department, Membership, User
 from .roles import EngineRole
 
-
 # --- event log and case state ----------------------------------------------------
-from .events import event_record  # noqa: E402  (one place writes events: workflow.events)
+# event_record (imported above) is workflow.events': one place writes events.
 
 
 def require_status(obj, allowed, message: str) -> None:
@@ -292,10 +292,9 @@ def rules_seed_defaults(*, actor: User | None = None) -> int:
 
 def defaults_ensure(*, actor: User | None = None) -> None:
     """Everything a fresh database needs: role groups, rule defaults, calendar, beat schedules."""
-    from .roles import ensure_role_groups
-
     from django.conf import settings
 
+    from .roles import ensure_role_groups
     from .schedules import ensure_default_schedules
 
     ensure_role_groups()
