@@ -3,7 +3,6 @@ user directories, my tasks and notifications, deadlines, tokens.
 
 Errors come in the one shape of workflow/api_support.py (docs/api.md)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -13,10 +12,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from . import selectors, services, workdays
-from . import api_support
+from . import api_support, registry, selectors, services, workdays
 from .api_support import MAX_INT, Bool, Serializer, error_response, user_directory
-from . import registry
 from .models import Department, Membership, Notification, TimeUnit
 
 
@@ -174,10 +171,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.notification_list(user=self.request.user, unread_only=query.validated_data["unread"])
 
     def _own(self) -> Notification:
-        notification = selectors.notification_list(user=self.request.user).filter(pk=api_support.url_pk(self.kwargs.get("pk"))).first()
-        if notification is None:
-            raise Http404  # someone else's notification does not exist for this user
-        return notification
+        return selectors.notification_get(user=self.request.user, pk=api_support.url_pk(self.kwargs.get("pk")))
 
     @extend_schema(
         summary="标为已读（一条）", description="只能标自己的通知；别人的或不存在的 404。已读的再标不变。",

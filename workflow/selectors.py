@@ -190,6 +190,16 @@ def notification_list(*, user: User, unread_only: bool = False):
     return qs.order_by("-created_at")
 
 
+def notification_get(*, user: User, pk: int):
+    """One of the user's own notifications; someone else's does not exist for them (Http404)."""
+    from django.http import Http404
+
+    notification = notification_list(user=user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404
+    return notification
+
+
 def notification_unread_count(*, user: User) -> int:
     if not user.is_authenticated:
         return 0

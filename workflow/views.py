@@ -2,14 +2,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django.http import Http404
-from django.utils.http import url_has_allowed_host_and_scheme
 
-from . import selectors, services
+from . import registry, selectors, services
 from .navigation import entries_for
-from . import registry
 
 INBOX_LIMIT = 50
 
@@ -45,9 +43,7 @@ def notifications(request):
 @require_POST
 def notification_open(request, pk: int):
     """Open a notification: it is read now, and its case (or the list) is shown."""
-    notification = selectors.notification_list(user=request.user).filter(pk=pk).first()
-    if notification is None:
-        raise Http404  # someone else's notification does not exist for this user
+    notification = selectors.notification_get(user=request.user, pk=pk)
     services.notification_mark_read(actor=request.user, notification_ids=[notification.pk])
     target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}) else ""
     return redirect(target or "notifications")
