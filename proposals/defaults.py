@@ -64,6 +64,7 @@ LABEL_SCALES = [
 def register() -> None:
     registry.register_time_limits(TIME_LIMITS)
     registry.register_label_scales(LABEL_SCALES)
+    registry.register_document_series("letter", "答复函")
 
 
 def ensure() -> None:

@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import (
-    CalendarDay, CalendarYear, CaseEvent, Department, LabelChoice, LabelScale, Membership, Notification, TimeLimitRule,
+    CalendarDay, CalendarYear, CaseEvent, Department, DocumentSeries, LabelChoice, LabelScale, Membership, Notification, TimeLimitRule,
     User,
 )
 
@@ -151,6 +151,15 @@ class LabelChoiceInline(admin.TabularInline):
 class LabelScaleAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "note"]
     inlines = [LabelChoiceInline]
+
+
+@admin.register(DocumentSeries)
+class DocumentSeriesAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "format"]
+    list_editable = ["format"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []  # services name the series by code
 
 
 @admin.register(CaseEvent)

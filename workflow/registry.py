@@ -81,6 +81,7 @@ _navigation: dict[str, NavEntry] = {}
 _time_limits: list[tuple] = []
 _label_scales: dict[str, tuple] = {}
 _task_models: list = []
+_document_series: dict[str, tuple] = {}
 
 
 # --- roles ----------------------------------------------------------------------
@@ -166,6 +167,15 @@ def register_label_scales(scales) -> None:
     """(code, name, note, [(choice code, label, is_negative)]) rows."""
     for scale in scales:
         _label_scales[scale[0]] = scale
+
+
+def register_document_series(code: str, name: str, format: str = "{prefix}〔{year}〕{number}号") -> None:
+    """A numbered document series and its default format (workflow.models.DocumentSeries)."""
+    _document_series[code] = (code, name, format)
+
+
+def document_series_defaults() -> list[tuple]:
+    return list(_document_series.values())
 
 
 def time_limit_defaults() -> list[tuple]:

@@ -276,7 +276,7 @@ def time_limits_ensure(*, rows) -> int:
 @transaction.atomic
 def rules_seed_defaults(*, actor: User | None = None) -> int:
     """Create the default rules the case apps registered (RULES.md) that are missing. Never overwrites."""
-    from .models import LabelChoice, LabelScale
+    from .models import DocumentSeries, LabelChoice, LabelScale
 
     created = time_limits_ensure(rows=registry.time_limit_defaults())
     for code, name, note, choices in registry.label_scale_defaults():
@@ -287,6 +287,9 @@ def rules_seed_defaults(*, actor: User | None = None) -> int:
                 scale=scale, code=ccode, defaults={"label": label, "ordering": order, "is_negative": negative}
             )
             created += was_created
+    for code, name, number_format in registry.document_series_defaults():
+        _obj, was_created = DocumentSeries.objects.get_or_create(code=code, defaults={"name": name, "format": number_format})
+        created += was_created
     return created
 
 
@@ -383,28 +386,32 @@ def document_number_prefix(*, department: Department) -> str:
 
 
 def document_number_issue(*, department: Department, year: int, is_used, typed: str = "", series: str = "letter") -> str:
-    """The next number of a department's series (朝审函〔2019〕28号), or a typed
-    one checked against the series: right prefix and year, no leading zero,
-    unused. `is_used(number)` tells whether a case already carries a number.
-    Call inside the service's transaction: the counter row stays locked."""
-    import re
+    """The next number of a department's series (朝审函〔2019〕28号, in the
+    series' format: workflow.models.DocumentSeries), or a typed one checked
+    against it: right prefix and year, no leading zero, unused. `is_used(number)`
+    tells whether a case already carries a number. Call inside the service's
+    transaction: the counter row stays locked."""
+    from .models import DocumentCounter, DocumentSeries
 
-    from .models import DocumentCounter
-
+    rule = DocumentSeries.objects.filter(code=series).first()
+    if rule is None:
+        raise ValidationError(_("未配置文号系列：%(series)s。请管理员在“文号系列”中添加。") % {"series": series})
     counter, _c = DocumentCounter.objects.select_for_update().get_or_create(department=department, series=series, year=year)
     prefix = document_number_prefix(department=department)
     if typed:
-        match = re.fullmatch(re.escape(prefix) + r"〔(\d{4})〕([1-9]\d{0,5})号", typed)
-        if not match or int(match.group(1)) != year:
-            raise ValidationError({"doc_number": _("发文字号格式应为“%(example)s”（本单位前缀、%(year)d年、序号不加“第”和前导零）。") % {"example": f"{prefix}〔{year}〕1号", "year": year}})
+        match = rule.pattern(prefix=prefix).fullmatch(typed)
+        if not match or ("year" in match.groupdict() and int(match.group("year")) != year):
+            raise ValidationError({"doc_number": _("发文字号格式应为“%(example)s”（本单位前缀、%(year)d年、序号不加“第”和前导零）。") % {
+                "example": rule.render(prefix=prefix, year=year, number=1), "year": year,
+            }})
         if is_used(typed):
             raise ValidationError({"doc_number": _("发文字号%(n)s已被使用。") % {"n": typed}})
-        counter.last = max(counter.last, int(match.group(2)))
+        counter.last = max(counter.last, int(match.group("number")))
         counter.save(update_fields=["last"])
         return typed
     while True:
         counter.last += 1
-        number = f"{prefix}〔{year}〕{counter.last}号"
+        number = rule.render(prefix=prefix, year=year, number=counter.last)
         if not is_used(number):
             break
     counter.save(update_fields=["last"])

@@ -120,3 +120,29 @@ def test_timeline_is_internal_unless_declared_public(approval_dept, office_user,
 def test_an_undeclared_event_type_is_refused(approval_dept, office_user, department_events):
     with pytest.raises(LookupError):
         services.event_record(case=approval_dept, type="made_up", actor=office_user)
+
+
+def test_document_numbers_follow_the_series_format_an_administrator_sets(approval_dept):
+    from django.core.exceptions import ValidationError
+
+    from workflow.models import DocumentSeries
+
+    def issue(typed=""):
+        return services.document_number_issue(department=approval_dept, year=2019, typed=typed, is_used=lambda n: False)
+
+    # Given the reply-letter series with its default format (registered by proposals)
+    assert issue() == "朝审函〔2019〕1号"
+    # When an administrator changes the format
+    series = DocumentSeries.objects.get(code="letter")
+    series.format = "{prefix}[{year}]{number}"
+    series.full_clean()
+    series.save()
+    # Then the next number and the typed ones follow it
+    assert issue() == "朝审函[2019]2"
+    assert issue("朝审函[2019]7") == "朝审函[2019]7" and issue() == "朝审函[2019]8"
+    with pytest.raises(ValidationError):
+        issue("朝审函〔2019〕9号")
+    # and a format without the number is refused
+    series.format = "{prefix}〔{year}〕号"
+    with pytest.raises(ValidationError):
+        series.full_clean()

@@ -1,5 +1,5 @@
 from .calendar import CalendarDay, CalendarYear
-from .documents import DocumentCounter
+from .documents import DocumentCounter, DocumentSeries
 from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Notification
@@ -13,6 +13,7 @@ __all__ = [
     "CaseEvent",
     "CaseTask",
     "DocumentCounter",
+    "DocumentSeries",
     "EvaluationBase",
     "ExtensionRequestBase",
     "Department",
