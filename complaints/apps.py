@@ -7,9 +7,16 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("投诉与工单")
 
     def ready(self):
-        # Roles, department kinds, home-page entry and rule defaults; the
-        # complaint flow itself is built on the engine in issue 8.
-        from . import defaults, roles
+        # What complaints bring to the engine: roles and their permissions,
+        # department kind, navigation, rule defaults, event types and the
+        # task model of the inbox.
+        from workflow import registry
+
+        from . import defaults, events, roles
+        from . import flows  # noqa: F401  (viewflow registers the flow and its permissions)
+        from .models import ComplaintTask
 
         roles.register()
         defaults.register()
+        events.register()
+        registry.register_task_model(ComplaintTask)

@@ -20,6 +20,7 @@ api_v1 = [
     path("calendar/deadline/", workflow_api.DeadlineView.as_view(), name="api-deadline"),
     path("auth/token/", workflow_api.TokenView.as_view(), name="api-token"),
     path("", include("proposals.api_urls")),
+    path("", include("complaints.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -34,6 +35,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("proposals/", include("proposals.urls")),
+    path("complaints/", include("complaints.urls")),
+    path("complaint/", include("complaints.public_urls")),
+    path("open311/v2/", include("complaints.open311_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

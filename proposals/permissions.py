@@ -16,45 +16,15 @@ the API) and a refusal of *when* (the case's state) into ValidationError
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from workflow.handling import extension_can_request
+from workflow.permissions import ALLOW, Decision, not_now, require  # noqa: F401  (re-exported for the pages and API)
+from workflow.permissions import role_decision as _role
 from workflow.selectors import user_has_role, user_roles
 
 from .roles import Role
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    reason: str = ""
-    forbidden: bool = True  # a refusal of who (403); False: of when, the case's state (400)
-
-    def __bool__(self) -> bool:
-        return self.allowed
-
-
-ALLOW = Decision(True)
-
-
-def not_now(reason: str) -> Decision:
-    """Refused because of the case's state, not the person."""
-    return Decision(False, reason, forbidden=False)
-
-
-def require(decision: Decision) -> None:
-    if decision:
-        return
-    if decision.forbidden:
-        raise PermissionDenied(decision.reason)
-    raise ValidationError(decision.reason)
-
-
-def _role(user, role, message, department=None) -> Decision:
-    return ALLOW if user_has_role(user=user, role=role, department=department) else Decision(False, message)
 
 
 SUPERVISION_ROLES = {Role.SUPERVISOR, Role.KEY_LEADER, Role.PROPOSAL_OFFICE, Role.ADMIN}

@@ -264,5 +264,19 @@ LOGGING = {
 # None = every year the library knows (the test settings narrow it).
 CALENDAR_SEED_YEARS = None
 
+# --- Complaints ----------------------------------------------------------------
+# Text messages to citizens (workflow/sms.py): console by default, a gateway class in production.
+SMS_BACKEND = env.str("SMS_BACKEND", default="workflow.sms.ConsoleBackend")
+# Attachments to a complaint: types are checked by content, not by name.
+COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+COMPLAINT_ATTACHMENT_MAX_FILES = env.int("COMPLAINT_ATTACHMENT_MAX_FILES", default=5)
+# Possible duplicates: text similarity (0-100, rapidfuzz) at or above this at the same place.
+COMPLAINT_DUPLICATE_SIMILARITY = env.int("COMPLAINT_DUPLICATE_SIMILARITY", default=60)
+# Public lookup by number and query code: this many wrong answers per address in the window, then 429.
+COMPLAINT_LOOKUP_MAX_FAILURES = env.int("COMPLAINT_LOOKUP_MAX_FAILURES", default=5)
+COMPLAINT_LOOKUP_WINDOW_SECONDS = env.int("COMPLAINT_LOOKUP_WINDOW_SECONDS", default=900)
+# Address of the public site in messages sent to citizens (links to rate).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
 # Product name shown in the UI.
 PLATFORM_NAME = _("提案与投诉办理平台")

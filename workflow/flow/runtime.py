@@ -73,12 +73,12 @@ def node_title(node) -> str:
     return str(node.task_title) if node is not None else ""
 
 
-def step_deadline(*, case_kind: str, step: str, start: dt.datetime) -> dt.datetime:
+def step_deadline(*, case_kind: str, step: str, start: dt.datetime, category: str = "") -> dt.datetime:
     """A deadline from the rules table. A missing rule or calendar year refuses
     the action with a message for the user and an error in the log for the
     administrators: a task is never created without its deadline."""
     try:
-        return rule_deadline(case_kind=case_kind, step=step, start=start)
+        return rule_deadline(case_kind=case_kind, step=step, start=start, category=category)
     except RuleMissing as exc:
         logger.error("time-limit rule missing: %s/%s", case_kind, step)
         raise ValidationError(str(exc))

@@ -1,0 +1,211 @@
+"""Reads of complaints, always scoped by the requesting user.
+
+The hotline (dispatchers, operators) and supervisors see every complaint;
+a department's handlers and leaders see the complaints dispatched to their
+department (a dispatch moved elsewhere after a return no longer counts).
+The citizen's contact details are masked for everyone but the hotline,
+here and not in templates; revealing them is a service (audited).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from workflow import events
+from workflow.flow.runtime import OPEN_TASK
+from workflow.selectors import open_tasks
+from workflow.sms import mask_phone
+
+from . import permissions
+from .models import Appeal, Complaint, ComplaintExtension, ComplaintReply, ComplaintTask, Dispatch, Suspension
+from .services._common import secret_hash
+
+FILTERS = ("status", "department", "category", "channel", "kind", "overdue", "rating", "suspended", "q", "bad", "received_from", "received_to")
+
+
+def _scope(qs: QuerySet, user) -> QuerySet:
+    if permissions.sees_all(user):
+        return qs
+    departments = permissions.user_department_ids(user, permissions.Role.HANDLER) | permissions.user_department_ids(user, permissions.Role.DEPT_LEADER)
+    if not departments:
+        return qs.none()
+    dispatched = Dispatch.objects.filter(department_id__in=departments).exclude(status=Dispatch.Status.REDIRECTED).values("complaint_id")
+    return qs.filter(pk__in=dispatched)
+
+
+def complaint_list(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
+    """The complaints the user may see, filtered (see FILTERS), newest first."""
+    filters = filters or {}
+    qs = _scope(Complaint.objects.all(), user).select_related("category", "department")
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("department"):
+        qs = qs.filter(department_id=filters["department"])
+    if filters.get("category"):
+        qs = qs.filter(category_id=filters["category"])
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("rating"):
+        qs = qs.filter(rating=filters["rating"])
+    if filters.get("bad"):
+        qs = qs.filter(ratings__is_bad=True, ratings__excluded=False).distinct()
+    if filters.get("suspended"):
+        qs = qs.filter(suspended_since__isnull=False)
+    if filters.get("overdue"):
+        qs = qs.filter(_overdue_q(timezone.now()))
+    if filters.get("received_from"):
+        qs = qs.filter(received_at__date__gte=filters["received_from"])
+    if filters.get("received_to"):
+        qs = qs.filter(received_at__date__lte=filters["received_to"])
+    if filters.get("q"):
+        q = filters["q"].strip()
+        qs = qs.filter(Q(number=q.upper()) | Q(title__icontains=q))
+    return qs.order_by("-received_at", "-pk")
+
+
+def _overdue_q(now: dt.datetime) -> Q:
+    """Open and past its handling deadline (a suspended case's clock is stopped), or undispatched past the dispatch limit."""
+    handling = Q(status__in=[Complaint.Status.DISPATCHED, Complaint.Status.HANDLING, Complaint.Status.REVIEWING], deadline__lt=now, suspended_since__isnull=True)
+    undispatched = Q(status=Complaint.Status.NEW, dispatch_due__lt=now)
+    rectifying = Q(status=Complaint.Status.RECTIFYING, rectify_due__lt=now, suspended_since__isnull=True)
+    return handling | undispatched | rectifying
+
+
+def complaint_get(*, user, pk: int) -> Complaint:
+    """One complaint the user may see: 404 when it does not exist, 403 when it is not theirs."""
+    complaint = Complaint.objects.select_related("category", "department", "merged_into", "split_from", "not_accepted_reason").filter(pk=pk).first()
+    if complaint is None:
+        raise Http404
+    decision = permissions.can_view(user, complaint)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return complaint
+
+
+def mask_name(name: str) -> str:
+    return (name[0] + "*" * (len(name) - 1)) if name else ""
+
+
+def complaint_contact(*, user, complaint: Complaint) -> dict:
+    """The citizen's details as this user may see them: whole for the hotline, masked for the others."""
+    whole = {
+        "citizen_name": complaint.citizen_name, "citizen_phone": complaint.citizen_phone,
+        "citizen_id_number": complaint.citizen_id_number, "citizen_email": complaint.citizen_email,
+        "citizen_address": complaint.citizen_address, "masked": False,
+    }
+    if permissions.sees_contact(user):
+        return whole
+    email = complaint.citizen_email
+    return {
+        "citizen_name": mask_name(complaint.citizen_name),
+        "citizen_phone": mask_phone(complaint.citizen_phone) if complaint.citizen_phone else "",
+        "citizen_id_number": (complaint.citizen_id_number[:3] + "*" * 11 + complaint.citizen_id_number[-4:]) if complaint.citizen_id_number else "",
+        "citizen_email": (email[0] + "***@" + email.split("@", 1)[1]) if "@" in email else "",
+        "citizen_address": (complaint.citizen_address[:3] + "***") if complaint.citizen_address else "",
+        "masked": True,
+    }
+
+
+def complaint_detail(*, user, pk: int) -> dict:
+    """Everything the case page (and the API's detail) shows this user."""
+    complaint = complaint_get(user=user, pk=pk)
+    dispatches = list(complaint.dispatches.select_related("department", "dispatched_by").order_by("pk"))
+    return {
+        "complaint": complaint,
+        "contact": complaint_contact(user=user, complaint=complaint),
+        "dispatches": dispatches,
+        "replies": list(complaint.replies.select_related("written_by", "signed_by", "reviewed_by").order_by("round", "pk")),
+        "ratings": list(complaint.ratings.select_related("recorded_by").prefetch_related("appeals").order_by("created_at", "pk")),
+        "notes": list(complaint.notes.select_related("author", "department").order_by("created_at", "pk")),
+        "attachments": list(complaint.attachments.order_by("pk")),
+        "extensions": list(complaint.extension_requests.select_related("requested_by", "decided_by").order_by("-requested_at")),
+        "suspensions": list(complaint.suspensions.select_related("requested_by", "decided_by").order_by("-requested_at")),
+        "merged": list(complaint.merged.only("pk", "number", "title")),
+        "parts": list(complaint.parts.only("pk", "number", "title", "status")),
+        "my_tasks": list(open_tasks(user=user, task_model=ComplaintTask, case=complaint)),
+        "timeline": events.case_timeline(case=complaint, audience=events.INTERNAL, events_only=not permissions.sees_contact(user)),
+    }
+
+
+def complaint_tasks(*, user, complaint: Complaint | None = None) -> QuerySet[ComplaintTask]:
+    return open_tasks(user=user, task_model=ComplaintTask, case=complaint)
+
+
+def pending_requests(*, user) -> dict:
+    """What waits for a dispatcher's or supervisor's decision: extensions, suspensions, and (supervisors) appeals."""
+    result = {"extensions": [], "suspensions": [], "appeals": []}
+    if permissions.can_decide_requests(user):
+        result["extensions"] = list(ComplaintExtension.objects.filter(status=ComplaintExtension.Status.PENDING).select_related("complaint", "department").order_by("requested_at")[:100])
+        result["suspensions"] = list(Suspension.objects.filter(status=Suspension.Status.PENDING).select_related("complaint", "department").order_by("requested_at")[:100])
+    if permissions.can_decide_appeal(user):
+        result["appeals"] = list(Appeal.objects.filter(status=Appeal.Status.PENDING).select_related("complaint", "department", "rating").order_by("filed_at")[:100])
+    return result
+
+
+def categories() -> QuerySet:
+    from .models import Category
+
+    return Category.objects.filter(is_active=True).order_by("ordering", "code")
+
+
+# --- the citizen's view (no account) ----------------------------------------------------
+@dataclass
+class Progress:
+    complaint: Complaint
+    case: Complaint  # the case followed (the merge target, when merged)
+    steps: list
+    reply: ComplaintReply | None
+    expected: dt.datetime | None
+    can_follow_up: bool
+
+
+def complaint_progress(*, number: str, code: str) -> Progress | None:
+    """What the citizen sees with the case number and query code: None for an
+    unknown number and for a wrong code alike. Events are the PUBLIC ones;
+    no staff names, no internal notes."""
+    number = (number or "").strip().upper()
+    code = (code or "").strip().upper()
+    if not number or not code or len(number) > 20 or len(code) > 16:
+        return None
+    complaint = Complaint.objects.select_related("category", "department", "merged_into", "not_accepted_reason").filter(number=number).first()
+    if complaint is None or complaint.query_code_hash != secret_hash(code):
+        return None
+    case = complaint.merged_into or complaint
+    steps = events.case_timeline(case=complaint, audience=events.PUBLIC, events_only=True)
+    if case.pk != complaint.pk:
+        steps = sorted(steps + events.case_timeline(case=case, audience=events.PUBLIC, events_only=True), key=lambda e: e.at)
+    reply = case.replies.filter(status=ComplaintReply.Status.PASSED).order_by("-round", "-pk").first() if case.replied_at or case.status == Complaint.Status.CLOSED else None
+    from .services.closure import can_say_not_resolved
+
+    return Progress(
+        complaint=complaint, case=case, steps=steps, reply=reply,
+        expected=case.deadline if case.status in Complaint.OPEN_STATUSES else None,
+        can_follow_up=can_say_not_resolved(case),
+    )
+
+
+def similar_open_public(*, text: str, hall: str = "", address: str = "") -> list[dict]:
+    """For the public form: open complaints at the same place with similar text, as
+    number, title and status only (nothing personal)."""
+    from .routing import _window_start, similar_open
+
+    if len((text or "").strip()) < 4 or not (hall or address):
+        return []
+    found = similar_open(text=text, hall=hall.strip(), address=address.strip(), since=_window_start(timezone.now()))
+    return [{"pk": c.pk, "number": c.number, "title": c.title, "status": c.get_status_display(), "score": round(s)} for c, s in found]
+
+
+def open_task_count_by_node(*, complaint: Complaint) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for task in ComplaintTask.objects.filter(complaint=complaint, status__in=OPEN_TASK).only("flow_task"):
+        counts[task.flow_task.name] = counts.get(task.flow_task.name, 0) + 1
+    return counts
+
+

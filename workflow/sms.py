@@ -1,0 +1,77 @@
+"""Text messages to phones, through a pluggable backend (settings.SMS_BACKEND).
+
+The engine notifies people with an account in the app (workflow.services.
+notification_send); citizens without an account are told by SMS at the
+phone they left. A real gateway is a class with `send_messages(messages)`
+named in SMS_BACKEND (see docs/operations.md). The defaults:
+
+- ConsoleBackend (embedded default): writes each message to the log with
+  the number masked (a phone number is personal data and never logged whole);
+- LocmemBackend (tests): keeps messages in `workflow.sms.outbox`;
+- NullBackend: drops them.
+
+Sending happens after the service's transaction commits (send_on_commit).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+outbox: list["TextMessage"] = []
+
+
+@dataclass(frozen=True)
+class TextMessage:
+    phone: str
+    text: str
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: enough to tell numbers apart, not enough to call."""
+    digits = phone.strip()
+    if len(digits) >= 7:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return "*" * len(digits)
+
+
+class ConsoleBackend:
+    def send_messages(self, messages: list[TextMessage]) -> int:
+        for message in messages:
+            logger.info("SMS to %s: %s", mask_phone(message.phone), message.text)
+        return len(messages)
+
+
+class LocmemBackend:
+    def send_messages(self, messages: list[TextMessage]) -> int:
+        outbox.extend(messages)
+        return len(messages)
+
+
+class NullBackend:
+    def send_messages(self, messages: list[TextMessage]) -> int:
+        return 0
+
+
+def get_backend():
+    return import_string(getattr(settings, "SMS_BACKEND", "workflow.sms.ConsoleBackend"))()
+
+
+def send(*, phone: str, text: str) -> int:
+    if not phone:
+        return 0
+    try:
+        return get_backend().send_messages([TextMessage(phone=phone, text=text)])
+    except Exception:  # a gateway failure must not undo the case's change
+        logger.exception("SMS sending failed (%s)", mask_phone(phone))
+        return 0
+
+
+def send_on_commit(*, phone: str, text: str) -> None:
+    if phone:
+        transaction.on_commit(lambda: send(phone=phone, text=text))
