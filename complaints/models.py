@@ -178,6 +178,7 @@ class Complaint(models.Model):
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     deadline = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    callback_due = models.DateTimeField(_("回访期限"), null=True, blank=True)
     called_back_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     rectify_due = models.DateTimeField(_("整改期限"), null=True, blank=True)

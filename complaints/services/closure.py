@@ -102,7 +102,8 @@ def complaint_deliver(*, complaint: Complaint) -> Complaint:
     require_status(complaint, [Complaint.Status.REVIEWING], _("工单没有待送达的答复。"))
     now = timezone.now()
     complaint.replied_at = now
-    _set_status(complaint, Complaint.Status.REPLIED, None, "replied", extra_fields=["replied_at"], round=complaint.handling_round)
+    complaint.callback_due = _deadline("callback", now)
+    _set_status(complaint, Complaint.Status.REPLIED, None, "replied", extra_fields=["replied_at", "callback_due"], round=complaint.handling_round)
     Dispatch.objects.filter(complaint=complaint, role=Dispatch.Role.LEAD, status=Dispatch.Status.SIGNED).update(status=Dispatch.Status.DONE)
     token = _issue_link(complaint, CitizenLink.Purpose.RATE, now)
     _tell_citizen(complaint, _("已答复，请凭编号和查询码查看答复，并通过此链接评价：%(url)s") % {"url": rating_url(token)})
@@ -287,7 +288,8 @@ def complaint_rectify(*, actor: User, complaint: Complaint, report: str) -> Comp
         )
         complaint.rectified_at = now
         complaint.replied_at = now
-        _set_status(complaint, Complaint.Status.REPLIED, actor, "rectified", extra_fields=["handling_round", "rectified_at", "replied_at"], round=complaint.handling_round)
+        complaint.callback_due = _deadline("callback", now)
+        _set_status(complaint, Complaint.Status.REPLIED, actor, "rectified", extra_fields=["handling_round", "rectified_at", "replied_at", "callback_due"], round=complaint.handling_round)
     token = _issue_link(complaint, CitizenLink.Purpose.FOLLOWUP, now)
     _tell_citizen(complaint, _("整改情况已反馈，请通过此链接再次评价：%(url)s") % {"url": rating_url(token)})
     _notify_users(_dispatchers(), _("工单%(number)s整改已反馈，请回访") % {"number": complaint.number}, "", _url(complaint))
