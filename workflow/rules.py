@@ -61,3 +61,9 @@ def negative_codes(scale_code: str) -> set[str]:
 def label_for(scale_code: str, code: str) -> str:
     choice = LabelChoice.objects.filter(scale__code=scale_code, code=code).first()
     return choice.label if choice else code
+
+
+def label_map_for(scale_code: str) -> dict[str, str]:
+    """Code -> label of every choice of a scale, including switched-off ones (for
+    showing ratings given earlier): one query."""
+    return dict(LabelChoice.objects.filter(scale__code=scale_code).values_list("code", "label"))

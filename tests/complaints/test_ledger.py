@@ -1,0 +1,45 @@
+"""The complaint ledger (台账): rows, on-time flags, scoping, Excel export."""
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from complaints import ledger, services
+from tests.complaints import factories as f
+from tests.factories import at
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ledger_rows_have_every_timestamp_and_on_time_flags(dispatcher, realestate_dept, re_handler):
+    with at(2026, 3, 2, 9):
+        closed = f.replied(dispatcher, re_handler, realestate_dept)
+        services.complaint_callback(actor=dispatcher, complaint=closed, rating="satisfied")
+        waiting, _code = f.submit(title="自助电脑无法使用")
+    with at(2026, 3, 5, 9):  # the waiting one is past its 1 WD dispatch limit
+        rows = {r.complaint.number: r for r in ledger.ledger_rows(ledger.ledger_queryset(user=dispatcher))}
+    done = rows[closed.number]
+    assert done.dispatch_on_time and done.sign_on_time and done.reply_on_time and done.callback_on_time
+    assert done.rating_label == "满意" and done.rectify_on_time is None
+    assert rows[waiting.number].dispatch_on_time is False
+
+
+def test_ledger_is_scoped_to_the_department(dispatcher, realestate_dept, re_handler, approval_dept, handler):
+    with at(2026, 3, 2, 9):
+        mine = f.dispatched(dispatcher, realestate_dept)
+        f.dispatched(dispatcher, approval_dept)
+        numbers = [c.number for c in ledger.ledger_queryset(user=re_handler)]
+    assert numbers == [mine.number]
+
+
+def test_ledger_export_is_a_workbook_with_a_fixed_number_of_queries(dispatcher, realestate_dept, re_handler, django_assert_max_num_queries):
+    with at(2026, 3, 2, 9):
+        for i in range(3):
+            f.handling(dispatcher, re_handler, realestate_dept, phone=f"1380000{i:04d}")
+        with django_assert_max_num_queries(8):
+            data, count, truncated = ledger.ledger_xlsx(user=dispatcher)
+    assert count == 3 and not truncated
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "编号" and "按时签收" in rows[0] and len(rows) == 4
+    assert all("1380000" not in str(v) for row in rows for v in row)  # no personal data in the ledger
