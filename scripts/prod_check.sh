@@ -130,6 +130,7 @@ export DJANGO_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 export DATABASE_URL=$PG_TEST_URL
 export CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0
 export CELERY_RESULT_BACKEND=redis://127.0.0.1:$REDIS_PORT/1
+export CACHE_URL=redis://127.0.0.1:$REDIS_PORT/2
 export STATIC_ROOT=$WORK/static
 export MEDIA_ROOT=$WORK/media
 manage() { "$PY" manage.py "$@"; }

@@ -33,3 +33,8 @@ STORAGES = {
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# The cache holds the public lookup's wrong-guess counters (complaints/throttle.py):
+# shared by every gunicorn worker, so it must be a server. Redis by default
+# (the broker's server, its database 1); CACHE_URL overrides.
+CACHES = {"default": env.cache("CACHE_URL", default="rediscache://127.0.0.1:6379/1")}
