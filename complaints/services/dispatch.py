@@ -222,6 +222,10 @@ def dispatch_return_decide(*, actor: User, dispatch: Dispatch, accept: bool, dep
             dispatch.save(update_fields=["status", "return_improper", "sign_due"])
             _event(complaint, "return_improper", actor, department=old_department.pk, department_name=old_department.short_name or old_department.name, note=note)
             result = dispatch
+    if accept and dispatch.role == Dispatch.Role.LEAD:
+        _tell_citizen(complaint, _("已改由%(dept)s办理，预计%(date)s前答复。") % {
+            "dept": department.short_name or department.name, "date": timezone.localtime(complaint.deadline).strftime("%Y-%m-%d %H:%M"),
+        })
     target = department if accept else old_department
     _notify_users(_department_people(target), _("工单%(number)s请签收办理") % {"number": complaint.number}, complaint.title, _url(complaint))
     if not accept:
