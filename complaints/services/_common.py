@@ -77,7 +77,7 @@ def _flow_step(task: ComplaintTask, actor: User, *, on_behalf: bool = False):
 
 
 def _lock(complaint: Complaint) -> Complaint:
-    return Complaint.objects.select_for_update().select_related("category", "department").get(pk=complaint.pk)
+    return Complaint.objects.select_for_update(of=("self",)).select_related("category", "department").get(pk=complaint.pk)
 
 
 # --- the citizen ----------------------------------------------------------------------

@@ -310,7 +310,7 @@ def complaint_close(*, complaint: Complaint) -> Complaint:
 # --- appeals (申诉复核) -------------------------------------------------------------------------
 @transaction.atomic
 def appeal_file(*, actor: User, rating: ComplaintRating, reason: str) -> Appeal:
-    rating = ComplaintRating.objects.select_for_update().select_related("complaint").get(pk=rating.pk)
+    rating = ComplaintRating.objects.select_for_update(of=("self",)).select_related("complaint").get(pk=rating.pk)
     complaint = _lock(rating.complaint)
     require(permissions.can_appeal(actor, complaint, rating))
     if not (reason or "").strip():
@@ -331,7 +331,7 @@ def appeal_decide(*, actor: User, appeal: Appeal, facts_true: bool, reasonable: 
     true or not reasonable, or malicious; an upheld appeal removes the review
     from every figure (the complaint's rating falls back to the last counted one)."""
     require_role(user=actor, role=Role.SUPERVISOR)
-    appeal = Appeal.objects.select_for_update().select_related("complaint", "rating").get(pk=appeal.pk)
+    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("complaint", "rating").get(pk=appeal.pk)
     complaint = _lock(appeal.complaint)
     if appeal.status != Appeal.Status.PENDING:
         raise ValidationError(_("该申诉已复核。"))

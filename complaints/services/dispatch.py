@@ -181,7 +181,7 @@ def dispatch_return_decide(*, actor: User, dispatch: Dispatch, accept: bool, dep
     another department (the return was proper) or rules it improper (the
     department must handle it, and the improper return counts against it)."""
     require_role(user=actor, role=Role.DISPATCHER)
-    dispatch = Dispatch.objects.select_for_update().select_related("complaint", "department").get(pk=dispatch.pk)
+    dispatch = Dispatch.objects.select_for_update(of=("self",)).select_related("complaint", "department").get(pk=dispatch.pk)
     complaint = _lock(dispatch.complaint)
     if dispatch.status != Dispatch.Status.RETURNED:
         raise ValidationError(_("该派单没有待审核的退单。"))

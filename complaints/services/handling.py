@@ -41,7 +41,7 @@ HANDLE_NODES = ("handle", "revise")
 
 
 def _lock_dispatch(dispatch: Dispatch) -> Dispatch:
-    return Dispatch.objects.select_for_update().select_related("complaint", "department").get(pk=dispatch.pk)
+    return Dispatch.objects.select_for_update(of=("self",)).select_related("complaint", "department").get(pk=dispatch.pk)
 
 
 def _dept_name(dept) -> str:
@@ -219,7 +219,7 @@ def complaint_reply(*, actor: User, complaint: Complaint, body: str, findings: s
 @transaction.atomic
 def complaint_reply_sign_off(*, actor: User, reply: ComplaintReply, approve: bool, note: str = "") -> ComplaintReply:
     """The department leader signs the reply off (签发) or returns it to the handler."""
-    reply = ComplaintReply.objects.select_for_update().select_related("complaint").get(pk=reply.pk)
+    reply = ComplaintReply.objects.select_for_update(of=("self",)).select_related("complaint").get(pk=reply.pk)
     complaint = _lock(reply.complaint)
     require_role(user=actor, role=Role.DEPT_LEADER, department=complaint.department)
     if reply.status != ComplaintReply.Status.DRAFT:
@@ -294,7 +294,7 @@ def _latest_extension_ask(deadline: dt.datetime) -> dt.datetime:
 @transaction.atomic
 def complaint_extension_decide(*, actor: User, request: ComplaintExtension, approve: bool, note: str = "") -> ComplaintExtension:
     require(permissions.can_decide_requests(actor))
-    request = ComplaintExtension.objects.select_for_update().select_related("complaint").get(pk=request.pk)
+    request = ComplaintExtension.objects.select_for_update(of=("self",)).select_related("complaint").get(pk=request.pk)
     complaint = _lock(request.complaint)
     extension_record_decision(request=request, actor=actor, approve=approve, note=note)
     if approve:
@@ -330,7 +330,7 @@ def complaint_suspension_request(*, actor: User, complaint: Complaint, reason: s
 @transaction.atomic
 def complaint_suspension_decide(*, actor: User, suspension: Suspension, approve: bool, note: str = "") -> Suspension:
     require(permissions.can_decide_requests(actor))
-    suspension = Suspension.objects.select_for_update().select_related("complaint").get(pk=suspension.pk)
+    suspension = Suspension.objects.select_for_update(of=("self",)).select_related("complaint").get(pk=suspension.pk)
     complaint = _lock(suspension.complaint)
     if suspension.status != Suspension.Status.PENDING:
         raise ValidationError(_("该申请已审批。"))
