@@ -19,7 +19,6 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -173,7 +172,13 @@ def _public_steps(progress) -> list[dict]:
         model=Complaint, entries=progress.steps, status_labels=dict(Complaint.Status.choices),
         labels={services.RATING_SCALE: label_map(services.RATING_SCALE)},
     )
-    return [{"at": r["at"], "text": r["text"], "details": r["details"]} for r in rows]
+    return [{"at": r["at"], "text": r["text"], "details": _unique_parts(r["details"])} for r in rows]
+
+
+def _unique_parts(details: str) -> str:
+    """The engine names the department from the payload's id and the event's own
+    describe() from its stored name: the same words twice."""
+    return "；".join(dict.fromkeys(p for p in details.split("；") if p))
 
 
 @never_cache
@@ -220,10 +225,9 @@ def rate(request, token: str):
     complaint = link.complaint
     may_say_not_resolved = link.purpose == CitizenLink.Purpose.RATE and services.can_say_not_resolved(complaint)
     form, not_resolved_form = RateForm(), NotResolvedForm()
+    page_errors: list[str] = []
     if request.method == "POST":
         if request.POST.get("action") == "not_resolved":
-            if not may_say_not_resolved:
-                raise Http404
             not_resolved_form = NotResolvedForm(request.POST)
             not_resolved_form.is_valid()
             try:
@@ -232,7 +236,10 @@ def rate(request, token: str):
                 errors = _error_dict(exc)
                 for field, messages_ in errors.items():
                     for message in messages_:
-                        not_resolved_form.add_error("reason" if field in ("reason", "comment") else None, message)
+                        if field in ("reason", "comment"):
+                            not_resolved_form.add_error("reason", message)
+                        else:  # the window has passed, or a follow-up link
+                            page_errors.append(message)
             else:
                 throttle.reset(request, "rate")
                 messages.success(request, _("已收到您“问题没有解决”的反馈，诉求%(number)s已退回承办单位重新办理。可凭编号和查询码查询进度。") % {"number": complaint.number})
@@ -257,5 +264,5 @@ def rate(request, token: str):
     return render(request, "complaints/public/rate.html", {
         "link": link, "complaint": complaint, "reply": selectors.link_reply(link=link), "form": form,
         "not_resolved_form": not_resolved_form, "may_say_not_resolved": may_say_not_resolved,
-        "followup": link.purpose == CitizenLink.Purpose.FOLLOWUP,
+        "followup": link.purpose == CitizenLink.Purpose.FOLLOWUP, "page_errors": page_errors,
     })

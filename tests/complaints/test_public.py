@@ -268,6 +268,7 @@ def test_track_shows_progress_and_then_the_reply(client, dispatcher, realestate_
         assert "已答复待回访" in body and "经核实，已对窗口工作人员批评教育" in body
         assert "派单" in body and "承办单位签收" in body and "区不动产登记中心" in body
         assert "dispatcher" not in body and "re_handler" not in body
+        assert "区不动产登记中心；区不动产登记中心" not in body
         assert "答复审核通过" not in body  # internal event
 
 
@@ -400,8 +401,13 @@ def test_followup_link_offers_no_not_resolved(client, dispatcher, realestate_dep
         complaint = f.replied(dispatcher, re_handler, realestate_dept)
         services.complaint_rate_by_link(token=f.last_link_token(complaint), rating="dissatisfied", comment="没解决")
         services.complaint_rectify(actor=re_handler, complaint=Complaint.objects.get(pk=complaint.pk), report="已制作一次性告知单并上墙公示。")
-        body = client.get(_rate_url(complaint)).content.decode()
+        url = _rate_url(complaint)
+        body = client.get(url).content.decode()
         assert "已制作一次性告知单并上墙公示" in body and 'data-testid="not-resolved"' not in body
+        response = client.post(url, {"action": "not_resolved", "reason": "还是没解决"})
+        assert response.status_code == 200 and "只能用于评价" in response.content.decode()
+        complaint.refresh_from_db()
+        assert complaint.status == Complaint.Status.REPLIED and complaint.handling_round == 2
 
 
 def test_rate_guesses_are_throttled(client, settings):
@@ -415,3 +421,28 @@ def test_rate_guesses_are_throttled(client, settings):
 def test_nav_links_for_anonymous(client):
     body = client.get(TRACK).content.decode()
     assert 'data-testid="nav-complaint"' in body and 'data-testid="nav-track"' in body
+
+
+def test_track_a_merged_complaint_shows_the_case_it_follows(client, dispatcher, realestate_dept, re_handler):
+    with at(2026, 3, 2, 9):
+        target = f.replied(dispatcher, re_handler, realestate_dept)
+        mine, code = f.submit(phone="13900005678")
+        services.complaint_merge(actor=dispatcher, complaint=mine, target=target)
+        body = client.post(TRACK, {"number": mine.number, "code": code}).content.decode()
+        assert 'data-testid="merged"' in body and target.number in body
+        assert "经核实，已对窗口工作人员批评教育" in body and "已答复待回访" in body
+
+
+def test_track_a_split_complaint_lists_its_parts(client, dispatcher):
+    with at(2026, 3, 2, 9):
+        complaint, code = f.submit()
+        category = Category.objects.get(code="other")
+        parts = services.complaint_split(actor=dispatcher, complaint=complaint, parts=[
+            {"title": "一次性告知", "description": "窗口不一次性告知", "category": category},
+            {"title": "叫号机故障", "description": "叫号机不出号", "category": category},
+        ])
+        body = client.post(TRACK, {"number": complaint.number, "code": code}).content.decode()
+        assert 'data-testid="split"' in body and all(p.number in body for p in parts)
+        # each part is tracked with the same code
+        assert client.post(TRACK, {"number": parts[0].number, "code": code}).status_code == 200
+        assert "一次性告知" in client.post(TRACK, {"number": parts[0].number, "code": code}).content.decode()
