@@ -446,3 +446,17 @@ def test_track_a_split_complaint_lists_its_parts(client, dispatcher):
         # each part is tracked with the same code
         assert client.post(TRACK, {"number": parts[0].number, "code": code}).status_code == 200
         assert "一次性告知" in client.post(TRACK, {"number": parts[0].number, "code": code}).content.decode()
+
+
+def test_only_a_form_level_error_saves_nothing(client, settings, tmp_path):
+    """The service's check runs for the other fields and is rolled back: no case, no number used, no file."""
+    settings.MEDIA_ROOT = tmp_path
+    with at(2026, 3, 2, 9):
+        response = client.post(SUBMIT, {**_form(occurred_at="2026-05-01T10:00"), "attachments": [_png()]})
+        body = response.content.decode()
+        assert response.status_code == 200 and 'data-testid="error-occurred_at"' in body
+        assert 'data-testid="error-title"' not in body
+        assert Complaint.objects.count() == 0 and Attachment.objects.count() == 0
+        assert not any(tmp_path.rglob("*.png"))
+        assert client.post(SUBMIT, _form()).status_code == 302
+        assert Complaint.objects.get().number == "TS2026000001"
