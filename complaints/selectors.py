@@ -191,6 +191,19 @@ def complaint_progress(*, number: str, code: str) -> Progress | None:
     )
 
 
+def public_open_complaint(*, number: str) -> Complaint | None:
+    """An open complaint by its number, for a citizen who follows it (附议): nothing else is read."""
+    number = (number or "").strip().upper()
+    if not number or len(number) > 20:
+        return None
+    return Complaint.objects.filter(number=number, status__in=Complaint.OPEN_STATUSES).only("pk", "number", "title", "status").first()
+
+
+def link_reply(*, link) -> ComplaintReply | None:
+    """The reply a one-time rating link asks the citizen to rate (the round's passed reply)."""
+    return link.complaint.replies.filter(round=link.round, status=ComplaintReply.Status.PASSED).order_by("-pk").first()
+
+
 def similar_open_public(*, text: str, hall: str = "", address: str = "") -> list[dict]:
     """For the public form: open complaints at the same place with similar text, as
     number, title and status only (nothing personal)."""

@@ -232,6 +232,9 @@ def complaint_not_resolved(*, token: str, reason: str) -> Complaint:
         raise ValidationError(_("链接无效、已使用或已过期。"))
     link = CitizenLink.objects.select_for_update().get(pk=link.pk)
     complaint = _lock(link.complaint)
+    if link.purpose != CitizenLink.Purpose.RATE:
+        # After rectification the citizen gives one follow-up rating; the case is not reopened again.
+        raise ValidationError(_("整改后的评价链接只能用于评价。"))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请说明哪些问题没有解决。")})
     result = _reopen(complaint, actor=None, reason=reason, on_behalf=True)
