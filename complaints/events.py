@@ -6,7 +6,6 @@ staff member who may open the case sees; INTERNAL ones (returns, drafts,
 reviews, notes, appeals, contact reveals) are for staff only. Payloads never
 hold the citizen's personal data.
 """
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from workflow.events import INTERNAL, PUBLIC, EventType, register_events
@@ -17,21 +16,13 @@ from .models import Complaint
 SHOWN = frozenset({"department", "departments", "until", "round", "rating", "target", "parts", "reason", "redirect_to", "channel"})
 
 
-def _department(payload, labels):
-    return [str(payload["department_name"])] if payload.get("department_name") else []
-
-
 def _rating(payload, labels):
     rating = labels.get("haocha_rating", {})
     return [str(rating.get(payload.get("rating"), payload.get("rating", "")))] if payload.get("rating") else []
 
 
-def _until(payload, labels):
-    return [_("延至%(d)s") % {"d": payload["until"]}] if payload.get("until") else []
-
-
 def public(code, label, describe=None):
-    return EventType(code, label, shown_to=PUBLIC, public_payload=SHOWN | {"department_name"}, describe=describe)
+    return EventType(code, label, shown_to=PUBLIC, public_payload=SHOWN, describe=describe)
 
 
 def internal(code, label, describe=None):
@@ -44,12 +35,12 @@ EVENT_TYPES = [
     public("not_accepted", gettext_lazy("不予受理")),
     public("merged", gettext_lazy("并入相同诉求办理")),
     public("split", gettext_lazy("拆分为多件办理")),
-    public("dispatched", gettext_lazy("派单"), _department),
-    public("redispatched", gettext_lazy("改派"), _department),
-    public("signed", gettext_lazy("承办单位签收"), _department),
+    public("dispatched", gettext_lazy("派单")),
+    public("redispatched", gettext_lazy("改派")),
+    public("signed", gettext_lazy("承办单位签收")),
     public("suspended", gettext_lazy("挂起（等待群众或第三方）")),
     public("resumed", gettext_lazy("恢复办理")),
-    public("extended", gettext_lazy("延期"), _until),
+    public("extended", gettext_lazy("延期")),
     public("replied", gettext_lazy("答复")),
     public("rated", gettext_lazy("评价"), _rating),
     public("reopened", gettext_lazy("群众反馈未解决，重新办理")),
@@ -57,16 +48,16 @@ EVENT_TYPES = [
     public("rectified", gettext_lazy("整改反馈")),
     public("closed", gettext_lazy("办结")),
     public("followed", gettext_lazy("有群众关注此诉求")),
-    internal("returned", gettext_lazy("退单"), _department),
-    internal("return_improper", gettext_lazy("退单不当，原单位继续办理"), _department),
-    internal("co_opinion", gettext_lazy("协办意见"), _department),
+    internal("returned", gettext_lazy("退单")),
+    internal("return_improper", gettext_lazy("退单不当，原单位继续办理")),
+    internal("co_opinion", gettext_lazy("协办意见")),
     internal("reply_written", gettext_lazy("撰写答复")),
     internal("reply_signed_off", gettext_lazy("领导签发答复")),
     internal("reply_sign_off_returned", gettext_lazy("领导退回答复")),
     internal("reply_passed", gettext_lazy("答复审核通过")),
     internal("reply_returned", gettext_lazy("答复审核退回")),
-    internal("extension_requested", gettext_lazy("申请延期"), _until),
-    internal("extension_refused", gettext_lazy("不同意延期"), _until),
+    internal("extension_requested", gettext_lazy("申请延期")),
+    internal("extension_refused", gettext_lazy("不同意延期")),
     internal("suspension_requested", gettext_lazy("申请挂起")),
     internal("suspension_refused", gettext_lazy("不同意挂起")),
     internal("note_added", gettext_lazy("办理记录")),

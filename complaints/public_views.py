@@ -151,6 +151,12 @@ def similar(request):
 @require_POST
 def follow(request, number: str):
     """附议: the citizen adds their voice to an open complaint instead of filing a new one."""
+    # Each address may add a few follows per window (the same counter as wrong
+    # guesses, its own scope), so that a follower count cannot be pumped up.
+    if throttle.retry_after(request, "follow") > 0:
+        messages.error(request, _("操作过于频繁，请稍后再试。"))
+        return redirect("complaints_public:submit")
+    throttle.record_failure(request, "follow")
     complaint = selectors.public_open_complaint(number=number)
     if complaint is None:
         messages.error(request, _("没有找到该诉求，或该诉求已办结，请提交新的诉求。"))
@@ -172,13 +178,7 @@ def _public_steps(progress) -> list[dict]:
         model=Complaint, entries=progress.steps, status_labels=dict(Complaint.Status.choices),
         labels={services.RATING_SCALE: label_map(services.RATING_SCALE)},
     )
-    return [{"at": r["at"], "text": r["text"], "details": _unique_parts(r["details"])} for r in rows]
-
-
-def _unique_parts(details: str) -> str:
-    """The engine names the department from the payload's id and the event's own
-    describe() from its stored name: the same words twice."""
-    return "；".join(dict.fromkeys(p for p in details.split("；") if p))
+    return [{"at": r["at"], "text": r["text"], "details": r["details"]} for r in rows]
 
 
 @never_cache

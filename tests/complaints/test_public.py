@@ -460,3 +460,17 @@ def test_only_a_form_level_error_saves_nothing(client, settings, tmp_path):
         assert not any(tmp_path.rglob("*.png"))
         assert client.post(SUBMIT, _form()).status_code == 302
         assert Complaint.objects.get().number == "TS2026000001"
+
+
+def test_following_is_throttled_per_address(client, settings):
+    from django.core.cache import cache
+
+    from complaints.models import Complaint
+
+    cache.clear()
+    settings.COMPLAINT_LOOKUP_MAX_FAILURES = 2
+    with at(2026, 3, 2, 9):
+        complaint, _code = f.submit()
+        for _ in range(4):
+            client.post(f"/complaint/{complaint.number}/follow/")
+    assert Complaint.objects.get(pk=complaint.pk).followers_count == 2
