@@ -18,6 +18,9 @@ SHOWN = frozenset({"department", "departments", "until", "round", "rating", "tar
 
 
 def _department(payload, labels):
+    # The engine already names the department when the payload holds its id (workflow.events.present_timeline).
+    if isinstance(payload.get("department"), int):
+        return []
     return [str(payload["department_name"])] if payload.get("department_name") else []
 
 

@@ -121,6 +121,8 @@ def test_detail_masks_the_contact_for_a_department_user(client, dispatcher, real
         assert response.status_code == 200
         assert PHONE not in page and "138****1234" in page and "示***" in page
         assert 'data-testid="reveal"' in page
+        # the timeline names the department once
+        assert "区不动产登记中心；区不动产登记中心" not in page and 'data-event="dispatched"' in page
         # the case itself: number, category, answers (label from the category), place, description
         assert complaint.number in page and "窗口服务" in page and "窗口号" in page and "不动产登记3号窗口" in page
         # the sign task's card, its URL taking the dispatch
@@ -317,6 +319,7 @@ def test_return_needs_a_reason_then_the_dispatcher_redispatches(client, dispatch
         assert f'data-testid="action-returndecide-{dispatch.pk}"' in page and "属于行政审批局职责" in page
         assert as_user(client, re_handler).get(url("return_decide", dispatch.pk)).status_code == 403
         as_user(client, dispatcher)
+        assert 'data-testid="return-reason"' in body(client.get(url("return_decide", dispatch.pk)))
         response = client.post(url("return_decide", dispatch.pk), {"accept": "1", "department": approval_dept.pk})
         assert response.status_code == 302
     complaint.refresh_from_db()
@@ -349,6 +352,7 @@ def test_co_handler_sends_an_opinion(client, dispatcher, realestate_dept, re_han
         as_user(client, handler)
         page = body(client.get(url("detail", complaint.pk)))
         assert f'data-testid="action-opinion-{co.pk}"' in page
+        assert client.get(url("opinion", co.pk)).status_code == 200
         response = client.post(url("opinion", co.pk), {"opinion": ""})
         assert response.status_code == 200 and "请填写协办意见" in body(response)
         response = client.post(url("opinion", co.pk), {"opinion": "我局将配合做好材料告知。"})
@@ -391,6 +395,7 @@ def test_leader_signs_off_the_reply(client, dispatcher, realestate_dept, re_hand
         as_user(client, re_leader)
         page = body(client.get(url("detail", complaint.pk)))
         assert 'data-testid="action-signoff"' in page and "答复正文" in page
+        assert "答复正文" in body(client.get(url("sign_off", complaint.pk)))
         response = client.post(url("sign_off", complaint.pk), {"approve": "0", "note": ""})
         assert response.status_code == 200 and "退回须说明理由" in body(response)
         response = client.post(url("sign_off", complaint.pk), {"approve": "1"})
@@ -406,6 +411,7 @@ def test_dispatcher_reviews_the_reply(client, dispatcher, realestate_dept, re_ha
         assert as_user(client, re_handler).post(url("review", complaint.pk), {"approve": "1"}).status_code == 403
         as_user(client, dispatcher)
         assert 'data-testid="action-review"' in body(client.get(url("detail", complaint.pk)))
+        assert "答复正文" in body(client.get(url("review", complaint.pk)))
         response = client.post(url("review", complaint.pk), {"approve": "0", "note": ""})
         assert response.status_code == 200 and "退回答复须说明理由" in body(response)
         response = client.post(url("review", complaint.pk), {"approve": "0", "note": "请写明整改措施"})
@@ -442,6 +448,7 @@ def test_callback_bad_rating_needs_a_comment_then_rectification_and_followup(cli
         # the handler reports the rectification
         as_user(client, re_handler)
         assert 'data-testid="action-rectify"' in body(client.get(url("detail", complaint.pk)))
+        assert "材料还是没说清楚" in body(client.get(url("rectify", complaint.pk)))
         response = client.post(url("rectify", complaint.pk), {"report": ""})
         assert response.status_code == 200 and "请填写整改情况" in body(response)
         assert client.post(url("rectify", complaint.pk), {"report": "已制作一次性告知单。"}).status_code == 302
@@ -477,6 +484,7 @@ def test_appeal_of_a_bad_rating_and_the_supervisors_decision(client, dispatcher,
         as_user(client, re_handler)
         page = body(client.get(url("detail", complaint.pk)))
         assert f'data-testid="action-appeal-{rating.pk}"' in page and 'data-testid="appeal-link"' in page
+        assert client.get(url("appeal", rating.pk)).status_code == 200
         response = client.post(url("appeal", rating.pk), {"reason": ""})
         assert response.status_code == 200 and "请说明申诉理由" in body(response)
         assert client.post(url("appeal", rating.pk), {"reason": "当日监控显示群众并未到窗口"}).status_code == 302
@@ -486,6 +494,7 @@ def test_appeal_of_a_bad_rating_and_the_supervisors_decision(client, dispatcher,
         as_user(client, supervisor)
         page = body(client.get(url("requests")))
         assert url("appeal_decide", appeal.pk) in page
+        assert "当日监控显示群众并未到窗口" in body(client.get(url("appeal_decide", appeal.pk)))
         response = client.post(url("appeal_decide", appeal.pk), {"facts_true": "0", "reasonable": "0", "malicious": "1", "note": ""})
         assert response.status_code == 200 and "请填写复核意见" in body(response)
         response = client.post(url("appeal_decide", appeal.pk), {"facts_true": "0", "reasonable": "0", "malicious": "1", "note": "经核查不属实"})
@@ -531,6 +540,7 @@ def test_leader_instructs_a_handler_may_not(client, dispatcher, realestate_dept,
         assert as_user(client, re_handler).get(url("instruct", complaint.pk)).status_code == 403
         as_user(client, re_leader)
         assert 'data-testid="action-instruct"' in body(client.get(url("detail", complaint.pk)))
+        assert client.get(url("instruct", complaint.pk)).status_code == 200
         assert client.post(url("instruct", complaint.pk), {"text": "请三日内办结"}).status_code == 302
     assert HandlingNote.objects.get().kind == HandlingNote.Kind.INSTRUCTION
 
@@ -539,6 +549,7 @@ def test_extension_request_and_decision(client, dispatcher, realestate_dept, re_
     with at(2026, 3, 2, 9):
         complaint = f.handling(dispatcher, re_handler, realestate_dept)
         as_user(client, re_handler)
+        assert client.get(url("extension", complaint.pk)).status_code == 200
         response = client.post(url("extension", complaint.pk), {"requested_until": "", "reason": "需第三方鉴定"})
         assert response.status_code == 200 and "请填写申请延至的日期" in body(response)
         assert not ComplaintExtension.objects.exists()
@@ -550,6 +561,7 @@ def test_extension_request_and_decision(client, dispatcher, realestate_dept, re_
         assert as_user(client, re_handler).get(url("extension_decide", request.pk)).status_code == 403
         as_user(client, dispatcher)
         assert url("extension_decide", request.pk) in body(client.get(url("requests")))
+        assert "需第三方鉴定" in body(client.get(url("extension_decide", request.pk)))
         assert client.post(url("extension_decide", request.pk), {"approve": "1", "note": "同意"}).status_code == 302
     complaint.refresh_from_db()
     assert complaint.deadline.date().isoformat() == "2026-03-30"
@@ -559,12 +571,16 @@ def test_suspension_request_decision_and_resume(client, dispatcher, realestate_d
     with at(2026, 3, 2, 9):
         complaint = f.handling(dispatcher, re_handler, realestate_dept)
         as_user(client, re_handler)
+        assert client.get(url("suspend", complaint.pk)).status_code == 200
         response = client.post(url("suspend", complaint.pk), {"reason": ""})
         assert response.status_code == 200 and "请说明挂起理由" in body(response)
         assert client.post(url("suspend", complaint.pk), {"reason": "等待群众补充材料"}).status_code == 302
         suspension = Suspension.objects.get()
         as_user(client, dispatcher)
         assert url("suspension_decide", suspension.pk) in body(client.get(url("requests")))
+        assert "等待群众补充材料" in body(client.get(url("suspension_decide", suspension.pk)))
+        assert as_user(client, re_handler).post(url("suspension_decide", suspension.pk), {"approve": "1"}).status_code == 403
+        as_user(client, dispatcher)
         assert client.post(url("suspension_decide", suspension.pk), {"approve": "1"}).status_code == 302
         complaint.refresh_from_db()
         assert complaint.is_suspended
@@ -572,6 +588,7 @@ def test_suspension_request_decision_and_resume(client, dispatcher, realestate_d
     with at(2026, 3, 4, 9):
         as_user(client, re_handler)
         assert 'data-testid="action-resume"' in body(client.get(url("detail", complaint.pk)))
+        assert client.get(url("resume", complaint.pk)).status_code == 200
         assert client.post(url("resume", complaint.pk), {"note": "材料已补齐"}).status_code == 302
     complaint.refresh_from_db()
     assert not complaint.is_suspended
