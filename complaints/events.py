@@ -52,6 +52,7 @@ EVENT_TYPES = [
     internal("return_improper", gettext_lazy("退单不当，原单位继续办理")),
     internal("co_opinion", gettext_lazy("协办意见")),
     internal("reply_written", gettext_lazy("撰写答复")),
+    internal("review_started", gettext_lazy("答复提交审核")),
     internal("reply_signed_off", gettext_lazy("领导签发答复")),
     internal("reply_sign_off_returned", gettext_lazy("领导退回答复")),
     internal("reply_passed", gettext_lazy("答复审核通过")),

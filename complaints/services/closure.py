@@ -49,7 +49,7 @@ def complaint_begin_review(*, complaint: Complaint) -> Complaint:
     """Every department has answered (the lead's reply, the co-handlers' opinions): the dispatcher reviews."""
     complaint = _lock(complaint)
     require_status(complaint, [Complaint.Status.HANDLING], _("工单不在办理中。"))
-    _set_status(complaint, Complaint.Status.REVIEWING, None, "reply_written", round=complaint.handling_round)
+    _set_status(complaint, Complaint.Status.REVIEWING, None, "review_started", round=complaint.handling_round)
     return complaint
 
 
