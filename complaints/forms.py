@@ -79,6 +79,22 @@ class FilterForm(StyledForm):
         }
 
 
+class LedgerFilterForm(FilterForm):
+    received_from = forms.DateField(label=_("受理日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+    def filters(self) -> dict:
+        filters = super().filters()
+        if filters:
+            filters["received_from"] = self.cleaned_data["received_from"]
+            filters["received_to"] = self.cleaned_data["received_to"]
+        return filters
+
+
 # --- intake (hotline, window) ------------------------------------------------------------------
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True

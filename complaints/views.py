@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -743,10 +743,33 @@ def intake(request):
     return render(request, "complaints/intake.html", {"form": form})
 
 
-# --- the ledger (written by the lead) ----------------------------------------------------------------
-def ledger(request, **kwargs):
-    raise Http404
+# --- the ledger (投诉受理台账) ------------------------------------------------------------------------
+@login_required
+def ledger(request):
+    """Every lifecycle timestamp and whether each step was on time, filtered like the list; scoped by the user."""
+    from . import ledger as ledger_rows
+
+    _require_staff(request.user)
+    form = forms.LedgerFilterForm(request.GET or None)
+    page = Paginator(ledger_rows.ledger_queryset(user=request.user, filters=form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "complaints/ledger.html", {
+        "form": form, "page": page, "rows": ledger_rows.ledger_rows(page.object_list),
+        "querystring": querystring_without_page(request), "export_max": ledger_rows.EXPORT_MAX_ROWS,
+    })
 
 
-def ledger_export(request, **kwargs):
-    raise Http404
+@login_required
+def ledger_export(request):
+    """The filtered ledger as an Excel workbook (at most EXPORT_MAX_ROWS rows; the file says when it was cut)."""
+    from . import ledger as ledger_rows
+
+    _require_staff(request.user)
+    form = forms.LedgerFilterForm(request.GET or None)
+    data, count, truncated = ledger_rows.ledger_xlsx(user=request.user, filters=form.filters())
+    filename = f"complaint-ledger-{timezone.localdate():%Y%m%d}.xlsx"
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Ledger-Rows"] = str(count)
+    response["X-Ledger-Truncated"] = "1" if truncated else "0"
+    response["Cache-Control"] = "private, no-store"
+    return response

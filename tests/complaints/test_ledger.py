@@ -43,3 +43,27 @@ def test_ledger_export_is_a_workbook_with_a_fixed_number_of_queries(dispatcher, 
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "编号" and "按时签收" in rows[0] and len(rows) == 4
     assert all("1380000" not in str(v) for row in rows for v in row)  # no personal data in the ledger
+
+
+def test_ledger_page_and_export_through_the_urls(client, dispatcher, realestate_dept, re_handler, approval_dept, handler, django_assert_max_num_queries):
+    with at(2026, 3, 2, 9):
+        mine = f.handling(dispatcher, re_handler, realestate_dept)
+        other = f.dispatched(dispatcher, approval_dept, phone="13900000001")
+        client.force_login(re_handler)
+        response = client.get("/complaints/ledger/")
+        body = response.content.decode()
+        assert response.status_code == 200 and mine.number in body and other.number not in body
+        assert "13800001234" not in body
+        response = client.get("/complaints/ledger.xlsx?status=handling")
+        assert response.status_code == 200 and response["X-Ledger-Rows"] == "1"
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        assert [r[0] for r in sheet.iter_rows(values_only=True)][1:] == [mine.number]
+        client.force_login(dispatcher)
+        with django_assert_max_num_queries(14):
+            assert client.get("/complaints/ledger/?overdue=on").status_code == 200
+
+
+def test_ledger_refused_to_people_without_a_complaint_role(client, member):
+    client.force_login(member)
+    assert client.get("/complaints/ledger/").status_code == 403
+    assert client.get("/complaints/ledger.xlsx").status_code == 403
