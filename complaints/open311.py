@@ -359,8 +359,10 @@ def expected_datetime(complaint: Complaint, estimate) -> dt.datetime | None:
         return None
     if status == Complaint.Status.NEW:
         return estimate(complaint)
-    if status == Complaint.Status.RECTIFYING and complaint.rectify_due:
+    if status == Complaint.Status.RECTIFYING:
         return complaint.rectify_due
+    if status == Complaint.Status.REPLIED:
+        return None  # answered; what remains is the call-back and the citizen's rating
     return complaint.deadline
 
 
@@ -386,8 +388,8 @@ def service_notice(complaint: Complaint, expected: dt.datetime | None) -> str:
     if complaint.is_suspended:
         notice += _("（挂起，等待群众或第三方）")
     if complaint.status == Complaint.Status.NEW and complaint.dispatch_due:
-        notice += _("，%(date)s前派单") % {"date": timezone.localtime(complaint.dispatch_due).strftime("%Y-%m-%d %H:%M")}
-    elif expected is not None:
+        notice += _("，%(date)s前派至承办单位") % {"date": timezone.localtime(complaint.dispatch_due).strftime("%Y-%m-%d %H:%M")}
+    if expected is not None:
         notice += _("，预计%(date)s前答复") % {"date": timezone.localtime(expected).strftime("%Y-%m-%d %H:%M")}
     return notice
 

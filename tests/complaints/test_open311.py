@@ -396,3 +396,27 @@ def test_other_methods_are_refused(client):
     assert_error(response, 405, "json")
     assert response["Allow"] == "GET"
     assert get(client, "services", jurisdiction_id="anything").status_code == 200
+
+
+def test_lists_cost_a_fixed_number_of_queries(client, dispatcher, realestate_dept, re_handler):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make_some():
+        f.submit()
+        f.dispatched(dispatcher, realestate_dept)
+        f.replied(dispatcher, re_handler, realestate_dept)
+        services.complaint_not_accept(actor=dispatcher, complaint=f.submit()[0], reason=NotAcceptedReason.objects.get(code="court"))
+
+    def count(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert get(client, path).status_code == 200
+        return len(queries)
+
+    with at(2026, 3, 2, 9):
+        make_some()
+        few = count("requests"), count("servicerequestupdates")
+        make_some()
+        make_some()
+        assert (count("requests"), count("servicerequestupdates")) == few
+        assert len(parse(get(client, "requests"))) == 12
