@@ -182,19 +182,21 @@ def w3c(value: dt.datetime | None) -> str | None:
 def endpoint(*methods):
     """An Open311 view: the format from the URL, the methods it answers, errors in the spec's format."""
 
+    allowed = (*methods, "HEAD") if "GET" in methods else methods
+
     def wrap(view):
         @wraps(view)
         def inner(request, *args, fmt: str = "json", **kwargs):
             try:
-                if request.method not in methods:
+                if request.method not in allowed:
                     raise Open311Error(405, _("不支持的请求方法：%(method)s。") % {"method": request.method})
                 response = view(request, fmt, *args, **kwargs)
             except Open311Error as exc:
                 response = error_response(fmt, exc.status, exc.descriptions)
-            if request.method == "GET":
+            if request.method in ("GET", "HEAD"):
                 response["Access-Control-Allow-Origin"] = "*"
             if response.status_code == 405:
-                response["Allow"] = ", ".join(methods)
+                response["Allow"] = ", ".join(allowed)
             return response
 
         return inner

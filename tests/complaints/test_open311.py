@@ -394,7 +394,8 @@ def test_no_personal_data_anywhere(client, api_key, dispatcher):
 def test_other_methods_are_refused(client):
     response = client.delete(f"{BASE}/services.json")
     assert_error(response, 405, "json")
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"
+    assert client.head(f"{BASE}/services.json").status_code == 200
     assert get(client, "services", jurisdiction_id="anything").status_code == 200
 
 
