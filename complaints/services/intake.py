@@ -104,7 +104,7 @@ def complaint_submit(
     hall: str = "", window: str = "", address: str = "", latitude=None, longitude=None, occurred_at: dt.datetime | None = None,
     answers: dict | None = None, citizen_name: str = "", citizen_phone: str = "", citizen_id_number: str = "",
     citizen_email: str = "", citizen_address: str = "", attachments=(), open311_token: str = "",
-    resolve_on_spot: dict | None = None,
+    resolve_on_spot: dict | None = None, extra_answers: dict | None = None,
 ) -> tuple[Complaint, str]:
     """Receive a complaint; returns it and its query code (shown once, stored hashed).
 
@@ -112,6 +112,8 @@ def complaint_submit(
     window and 差评 entries are made by an operator or dispatcher. With
     `resolve_on_spot={"reply": ..., "rating": ..., "comment": ...}` window or
     hotline staff close it there (现场办结), with the citizen's rating taken there.
+    `extra_answers` are kept with the answers under their own keys when no
+    question of the category has that code (Open311's media_url, device_id).
     """
     from ..flows import ComplaintFlow
 
@@ -149,6 +151,10 @@ def complaint_submit(
         raise ValidationError(errors)
     checked: list[CheckedUpload] = check_uploads(attachments)
     cleaned_answers = clean_answers(category, answers)
+    question_codes = {q.get("code") for q in category.questions or []}
+    for key, value in (extra_answers or {}).items():
+        if value and key not in question_codes:
+            cleaned_answers[key] = str(value)[:500]
 
     now = timezone.now()
     code = _query_code()
