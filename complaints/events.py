@@ -13,7 +13,7 @@ from workflow.events import INTERNAL, PUBLIC, EventType, register_events
 from .models import Complaint
 
 # Payload keys the citizen may see on a public event.
-SHOWN = frozenset({"department", "departments", "until", "round", "rating", "target", "parts", "reason", "redirect_to", "channel"})
+SHOWN = frozenset({"department", "department_name", "departments", "until", "round", "rating", "target", "parts", "reason", "redirect_to", "channel"})
 
 
 def _rating(payload, labels):

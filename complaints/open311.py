@@ -461,6 +461,8 @@ def update_description(event: CaseEvent, complaint: Complaint, labels: dict, rep
     payload = {k: v for k, v in (event.payload or {}).items() if k in declared.public_payload}
     parts = [str(declared.label)]
     details = list(declared.describe(payload, labels)) if declared.describe else []
+    if payload.get("department_name"):  # the department's name when the event happened
+        details.insert(0, payload["department_name"])
     if event.type == "not_accepted":
         details += [payload.get("reason", ""), payload.get("redirect_to", "")]
     elif event.type == "merged" and payload.get("target"):
