@@ -109,3 +109,23 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def operator(hotline_dept):
+    return UserFactory(username="operator", roles=[(hotline_dept, ComplaintRole.OPERATOR)])
+
+
+@pytest.fixture
+def realestate_dept(db):
+    return DepartmentFactory(code="realestate", name="广元市朝天区不动产登记中心", short_name="区不动产登记中心")
+
+
+@pytest.fixture
+def re_handler(realestate_dept):
+    return UserFactory(username="re_handler", roles=[(realestate_dept, Role.HANDLER)])
+
+
+@pytest.fixture
+def re_leader(realestate_dept):
+    return UserFactory(username="re_leader", roles=[(realestate_dept, Role.DEPT_LEADER)])
