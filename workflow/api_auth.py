@@ -91,7 +91,7 @@ class TokenView(APIView):
             raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("无法使用提供的认证信息登录。")]}, code="authorization")
         user_logged_in.send(sender=type(user), request=django_request, user=user, via="token")
         token, key = security.api_token_create(user=user, request=django_request)
-        return Response({"token": key, "expiry": token.expiry, "must_change_password": security.password_change_required(user)})
+        return Response(TokenSerializer({"token": key, "expiry": token.expiry, "must_change_password": security.password_change_required(user)}).data)
 
 
 def _current_token(request):

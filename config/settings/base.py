@@ -93,9 +93,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "workflow.security_middleware.SessionLifetimeMiddleware",
     "workflow.security_middleware.PasswordChangeRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "workflow.middleware.DatabaseLockedMiddleware",
@@ -324,6 +324,7 @@ LOGGING = {
     "loggers": {
         "django.request": {"filters": ["no_refusals"]},
         "security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # its failures and locks; successes are in the security event log
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
