@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_out
 from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.models import AuthToken
 from rest_framework import permissions, serializers, status, throttling
@@ -78,7 +78,7 @@ class TokenView(APIView):
             "账号存在与否答复相同；同一地址登录过于频繁：429 throttled。两者都带 Retry-After。"
         ),
         request=inline_serializer("Credentials", {"username": serializers.CharField(), "password": serializers.CharField()}),
-        responses={200: TokenSerializer, 429: ErrorSerializer},
+        responses={200: TokenSerializer, 429: OpenApiResponse(ErrorSerializer, description="账号锁定（code locked_out）或登录过于频繁（code throttled），Retry-After 给出秒数")},
     )
     def post(self, request, *args, **kwargs):
         credentials = CredentialsSerializer(data=request.data)
