@@ -130,9 +130,9 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not _api(request) and not self._allowed(request):
+        if user is not None and user.is_authenticated and not _api(request):
             reason = security.password_change_reason(user)
-            if reason:
+            if reason and not self._allowed(request):
                 messages.warning(
                     request,
                     _("您的密码已过期，请修改密码后继续使用。") if reason == "expired" else _("请先修改管理员为您设置的初始密码。"),

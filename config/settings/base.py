@@ -191,6 +191,7 @@ AXES_CLIENT_IP_CALLABLE = "workflow.security.client_ip"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = False  # five failures in the window lock, whatever succeeded in between
 AXES_VERBOSE = False  # our security events and the one-line refusal log say it once
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the security event log (workflow.SecurityEvent)
 AXES_SENSITIVE_PARAMETERS = ["password", "ip_address"]
 # Client addresses: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT > 0 the address that many proxies
 # back in X-Forwarded-For (set it to the number of reverse proxies in front of gunicorn).
