@@ -5,7 +5,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 
+from workflow import account_views
 from workflow import api as workflow_api
+from workflow import api_auth
 from workflow import views as workflow_views
 
 router = routers.DefaultRouter()
@@ -18,7 +20,11 @@ api_v1 = [
     path("me/", workflow_api.MeView.as_view(), name="api-me"),
     path("tasks/inbox/", workflow_api.InboxView.as_view(), name="api-inbox"),
     path("calendar/deadline/", workflow_api.DeadlineView.as_view(), name="api-deadline"),
-    path("auth/token/", workflow_api.TokenView.as_view(), name="api-token"),
+    path("auth/token/", api_auth.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", api_auth.LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", api_auth.LogoutAllView.as_view(), name="api-logout-all"),
+    path("auth/tokens/", api_auth.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:prefix>/", api_auth.TokenDetailView.as_view(), name="api-token-detail"),
     path("", include("proposals.api_urls")),
     path("", include("complaints.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -33,6 +39,8 @@ urlpatterns = [
     path("healthz", workflow_views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/change/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("proposals/", include("proposals.urls")),
     path("complaints/", include("complaints.urls")),

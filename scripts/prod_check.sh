@@ -169,7 +169,7 @@ PeriodicTask.objects.create(name='prod-check ping', task='workflow.ping', interv
 # --- the running system ------------------------------------------------------------------
 step "start gunicorn, a Celery worker and one beat"
 # Their own output (banners, Django's request log) goes to the logs, not the terminal.
-"$VENV_BIN/gunicorn" config.wsgi --workers 2 --bind "127.0.0.1:$WEB_PORT" --timeout 60 \
+"$VENV_BIN/gunicorn" -c config/gunicorn.conf.py config.wsgi --workers 2 --bind "127.0.0.1:$WEB_PORT" --timeout 60 \
   --access-logfile "$LOGS/gunicorn-access.log" --error-logfile "$LOGS/gunicorn.log" \
   >>"$LOGS/gunicorn.log" 2>&1 &
 PIDS[gunicorn]=$!

@@ -122,6 +122,7 @@ for role in $ROLES; do
     --seed "$SEED" \
     --workers 1 \
     --generation-database none \
+    --exclude-path-regex '^/api/v1/auth/' \
     --no-color \
     --report ndjson,junit \
     --report-ndjson-path "$REPORT_DIR/$role.ndjson" \

@@ -1,16 +1,17 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import security, services
 from .models import (
-    CalendarDay, CalendarYear, CaseEvent, Department, DocumentSeries, LabelChoice, LabelScale, Membership, Notification, TimeLimitRule,
-    User,
+    CalendarDay, CalendarYear, CaseEvent, Department, DocumentSeries, LabelChoice, LabelScale, Membership, Notification, SecurityEvent,
+    TimeLimitRule, User,
 )
 
 
@@ -29,12 +30,38 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["department"]
 
 
+class ResetPasswordForm(AdminPasswordChangeForm):
+    """The admin's "set password" form: a password an administrator sets for someone else is
+    an initial one (the user must change it at the next sign-in); tokens are revoked either way."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        actor = security.current_actor()
+        security.user_password_changed(actor=actor, user=user, reset=actor is None or actor.pk != user.pk)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
     inlines = [MembershipInline]
-    list_display = ["username", "full_name", "phone", "is_active", "is_staff"]
+    list_display = ["username", "full_name", "phone", "is_active", "is_staff", "must_change_password"]
     search_fields = ["username", "full_name", "phone"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("联系方式"), {"fields": ("full_name", "phone")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("联系方式"), {"fields": ("full_name", "phone")}),
+        (_("账号安全"), {"fields": ("must_change_password", "password_changed_at")}),
+    )
+    readonly_fields = ["password_changed_at"]
+    change_password_form = ResetPasswordForm
+
+    def user_change_password(self, request, id, form_url=""):
+        with security.acting(request.user):
+            return super().user_change_password(request, id, form_url)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and obj.has_usable_password():
+            # An account an administrator created starts with an initial password.
+            security.user_password_changed(actor=request.user, user=obj, request=request, reset=True)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -185,3 +212,64 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     list_select_related = ["recipient"]
     search_fields = ["title", "recipient__username"]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The security event log: read by superusers, written only by the receivers
+    (workflow/security_events.py), never added, edited or deleted here."""
+
+    list_display = ["created_at", "kind", "username", "user", "ip_address", "user_agent"]
+    list_filter = ["kind"]
+    search_fields = ["username", "ip_address"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "kind", "username", "user", "ip_address", "user_agent", "detail"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- login lockouts (django-axes) ---------------------------------------------------------------
+# axes registers its own admin for its records; deleting a lock record there unlocks, and the
+# unlock is audited with the administrator who did it (workflow.security_events.on_attempt_deleted).
+def _axes_admin():
+    from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+    from axes.models import AccessAttempt
+
+    class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+        actions = [*AxesAccessAttemptAdmin.actions, "unlock"]
+
+        @admin.action(description=_("解除所选用户名的锁定"))
+        def unlock(self, request, queryset):
+            usernames = sorted({a.username for a in queryset if a.username})
+            for username in usernames:
+                security.login_unlock(actor=request.user, username=username)
+            self.message_user(request, _("已解除锁定：%(names)s") % {"names": "、".join(usernames) or "-"})
+
+        def delete_model(self, request, obj):
+            with security.acting(request.user):
+                super().delete_model(request, obj)
+
+        def delete_queryset(self, request, queryset):
+            with security.acting(request.user):
+                super().delete_queryset(request, queryset)
+
+    if admin.site.is_registered(AccessAttempt):
+        admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptAdmin)
+
+
+_axes_admin()

@@ -1,15 +1,13 @@
 """REST API of the shared engine under /api/v1/: who am I, the department and
-user directories, my tasks and notifications, deadlines, tokens.
+user directories, my tasks and notifications, deadlines. Sign-in and tokens: workflow/api_auth.py.
 
 Errors come in the one shape of workflow/api_support.py (docs/api.md)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import api_support, registry, selectors, services, workdays
@@ -263,22 +261,3 @@ class DeadlineView(APIView):
         except (OverflowError, ValueError):
             raise DjangoValidationError({"start": [_("起始日期过远，无法计算期限。")]})
         return Response(DeadlineSerializer({"start": start, "amount": amount, "unit": unit, "deadline": deadline}).data)
-
-
-# --- tokens ---------------------------------------------------------------------------------------
-class TokenView(ObtainAuthToken):
-    """DRF's token view with the platform's parsers (a bad body is a 400, not a 500) and no
-    authentication of its own (a stale token in the header must not stop a new sign-in)."""
-
-    authentication_classes: list = []
-    permission_classes = [permissions.AllowAny]
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
-
-    @extend_schema(
-        summary="用用户名和密码换取令牌",
-        description="之后的请求带请求头 Authorization: Token <token>。用户名或密码不对：400。",
-        request=inline_serializer("Credentials", {"username": serializers.CharField(), "password": serializers.CharField()}),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-    )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)

@@ -9,7 +9,7 @@ class WorkflowConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import navigation, roles
+        from . import navigation, roles, security_events
 
         # The engine's own roles and pages; case apps add theirs in their ready()
         # (workflow comes before them in INSTALLED_APPS).
@@ -19,3 +19,5 @@ class WorkflowConfig(AppConfig):
         # business logic: it has to follow every migrate (and every test
         # flush), once every app's permissions exist (see the handler).
         post_migrate.connect(roles.sync_role_groups_after_migrate, dispatch_uid="workflow_defaults")
+        # Logins, lockouts, password changes and API tokens are written to the security event log.
+        security_events.connect()

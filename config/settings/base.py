@@ -3,6 +3,7 @@
 The environment is read here (and only in config/settings/), through
 django-environ. Every variable is documented in .env.example.
 """
+import datetime as dt
 import os
 from collections.abc import MutableMapping
 from pathlib import Path
@@ -67,7 +68,8 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -83,6 +85,8 @@ CASE_APPS = ["proposals", "complaints"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost of ours: sees every final answer (lockouts, CSRF, DRF) and logs refusals in one line.
+    "workflow.security_middleware.RefusalLogMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "workflow.middleware.ChosenLanguageMiddleware",
@@ -90,9 +94,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "workflow.security_middleware.SessionLifetimeMiddleware",
+    "workflow.security_middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "workflow.middleware.DatabaseLockedMiddleware",
+    # Last: turns a login refused because of a lockout into the lockout answer (axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -151,12 +159,63 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Accounts and sessions (docs/security.md) ---------------------------------
+# axes' backend comes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=8)
+PASSWORD_MIN_CHARACTER_CLASSES = env.int("PASSWORD_MIN_CHARACTER_CLASSES", default=3)  # of upper, lower, digit, symbol
+PASSWORD_HISTORY_COUNT = env.int("PASSWORD_HISTORY_COUNT", default=5)  # not one of the last N passwords
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)  # 0 = passwords never expire
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "workflow.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": PASSWORD_MIN_CHARACTER_CLASSES}},
+    {"NAME": "workflow.passwords.PasswordHistoryValidator", "OPTIONS": {"count": PASSWORD_HISTORY_COUNT}},
 ]
+
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failures within AXES_COOLOFF_TIME lock the
+# username (whatever the address) and the username from that address, for AXES_COOLOFF_TIME
+# after the last attempt. An unknown username locks the same way, so the lock says nothing
+# about whether an account exists. An administrator unlocks (admin, or `manage.py unlock_login`).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_LOCKOUT_CALLABLE = "workflow.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "workflow.security.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False  # five failures in the window lock, whatever succeeded in between
+AXES_VERBOSE = False  # our security events and the one-line refusal log say it once
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the security event log (workflow.SecurityEvent)
+AXES_SENSITIVE_PARAMETERS = ["password", "ip_address"]
+# Client addresses: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT > 0 the address that many proxies
+# back in X-Forwarded-For (set it to the number of reverse proxies in front of gunicorn).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sessions: signed out after SESSION_IDLE_TIMEOUT_MINUTES without a request and, whatever the
+# activity, SESSION_MAX_AGE_HOURS after signing in (workflow.security_middleware; 0 = off).
+# The cookie and the stored session die at the absolute lifetime too.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
+SESSION_MAX_AGE_HOURS = env.int("SESSION_MAX_AGE_HOURS", default=12)
+SESSION_COOKIE_AGE = (SESSION_MAX_AGE_HOURS or 24 * 14) * 3600
+SESSION_COOKIE_HTTPONLY = True
+
+# API tokens (django-rest-knox): stored hashed, expiring API_TOKEN_TTL_HOURS after sign-in,
+# revoked by logout, by the user and by any password change.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=10)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": None,
+}
+# Sign-ins at /api/v1/auth/token/ per client address (DRF rate syntax; None = no throttle).
+API_TOKEN_THROTTLE_RATE = env.str("API_TOKEN_THROTTLE_RATE", default="10/minute")
 
 # Chinese by default, English available (see docs/decisions/0002-i18n.md).
 LANGUAGE_CODE = "zh-hans"
@@ -179,10 +238,12 @@ REST_FRAMEWORK = {
     # session auth has none and would answer 403). The browser's session,
     # with its CSRF check, still works.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",  # expiring, hashed tokens (docs/security.md)
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A user who must change their password (first sign-in, reset, expiry) is refused (403
+    # password_change_required) everywhere except the auth endpoints.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "workflow.security.PasswordIsCurrent"],
     "DEFAULT_PARSER_CLASSES": [
         "workflow.api_support.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -253,10 +314,19 @@ CELERY_TASK_ALWAYS_EAGER = False
 VIEWFLOW = {}
 
 # --- Logging --------------------------------------------------------------
+# Refusals (401, 403, 429) are one WARNING line each on the "security" logger
+# (workflow.security_middleware.RefusalLogMiddleware); django.request's own line, with a
+# traceback for PermissionDenied, is dropped for them. Other 4xx and every 5xx stay as they were.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_refusals": {"()": "workflow.log_filters.DropRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django.request": {"filters": ["no_refusals"]},
+        "security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # its failures and locks; successes are in the security event log
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -31,3 +31,11 @@ WHITENOISE_AUTOREFRESH = True
 # tests that do not travel in time (demo data, browser tests, 2026 holidays).
 # A test needing another year seeds it with the `calendar_years` fixture.
 CALENDAR_SEED_YEARS = [2019, 2026]
+
+# The suite travels in time (time-machine) across days and months with one signed-in
+# client: the time-based session and password controls and the sign-in throttle are off here, and
+# tests/security switches them on for its own tests (its autouse fixture).
+PASSWORD_MAX_AGE_DAYS = 0
+SESSION_IDLE_TIMEOUT_MINUTES = 0
+SESSION_MAX_AGE_HOURS = 0
+API_TOKEN_THROTTLE_RATE = None

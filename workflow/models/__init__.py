@@ -5,6 +5,7 @@ from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Notification
 from .organisation import Department, Membership, User
 from .rules import LabelChoice, LabelScale, TimeLimitRule, TimeUnit
+from .security import PasswordHistory, SecurityEvent
 from .tasks import CaseTask
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "LabelChoice",
     "LabelScale",
     "Notification",
+    "PasswordHistory",
+    "SecurityEvent",
     "Membership",
     "TimeLimitRule",
     "TimeUnit",

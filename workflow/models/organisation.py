@@ -5,6 +5,7 @@ Roles and department kinds are registered by the engine and the case apps
 """
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -16,6 +17,11 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("电话"), max_length=32, blank=True)
+    must_change_password = models.BooleanField(
+        _("须修改密码"), default=False,
+        help_text=_("管理员创建账号或重设密码后为是：用户登录后须先修改密码才能使用系统。"),
+    )
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -25,6 +31,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.get_full_name() or self.username
+
+    def set_password(self, raw_password):
+        # When the password was set is what its expiry counts from (PASSWORD_MAX_AGE_DAYS).
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
 
 class Department(models.Model):

@@ -1,0 +1,146 @@
+"""Middleware of account security (settings.MIDDLEWARE; docs/security.md).
+
+* RefusalLogMiddleware: every 401, 403 and 429 is one WARNING line on the
+  "security" logger (method, path without the query string, user, reason),
+  never a traceback; `log_filters.DropRefusals` keeps django.request from logging them
+  a second time (with a traceback for PermissionDenied).
+* SessionLifetimeMiddleware: a browser session ends after
+  SESSION_IDLE_TIMEOUT_MINUTES without a request and SESSION_MAX_AGE_HOURS
+  after signing in, whatever the activity.
+* PasswordChangeRequiredMiddleware: a user who must change their password
+  (set by an administrator, or expired) is sent to the password change page
+  until they do.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import security
+from .log_filters import REFUSALS
+from .security_events import SESSION_LOGIN_AT, SESSION_SEEN_AT, Kind, record
+
+security_log = logging.getLogger("security")
+
+
+
+def _reason(request, response) -> str:
+    reason = getattr(response, "refusal_reason", None) or getattr(request, "_refusal_reason", None)
+    if reason:
+        return reason
+    data = getattr(response, "data", None)  # a DRF answer in the error shape
+    if isinstance(data, dict):
+        code, detail = data.get("code"), data.get("detail")
+        if code or detail:
+            return f"{code or ''}: {detail or ''}".strip(": ")
+    return {401: "not_authenticated", 403: "forbidden", 429: "throttled"}[response.status_code]
+
+
+class RefusalLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in REFUSALS:
+            user = getattr(request, "user", None)
+            who = user.get_username() if getattr(user, "is_authenticated", False) else "-"
+            reason = " ".join(_reason(request, response).split())[:300]
+            security_log.warning(
+                "refused %s %s %s user=%s ip=%s reason=%s",
+                response.status_code, request.method, request.path, who, security.client_ip(request) or "-", reason,
+            )
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            request._refusal_reason = f"permission_denied: {exception}" if str(exception) else "permission_denied"
+        return None
+
+
+def _api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+class SessionLifetimeMiddleware:
+    """Idle timeout and absolute lifetime of browser sessions, checked on the server.
+
+    Why not SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST alone: that gives an idle
+    timeout only, enforced by the cookie's expiry, and no absolute lifetime. Here the
+    session keeps when it signed in and when it was last seen (written at most once a
+    minute, not on every request); SESSION_COOKIE_AGE (the absolute lifetime) makes the
+    cookie and the stored row die as well. 0 switches either limit off."""
+
+    TOUCH_EVERY = 60  # seconds
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            expired = self._check(request)
+            if expired:
+                record(kind=Kind.SESSION_EXPIRED, request=request, user=user, reason=expired)
+                logout(request)
+                if _api(request):
+                    return self.get_response(request)  # now anonymous: DRF answers 401
+                messages.info(request, _("长时间未操作或登录时间过长，已自动退出，请重新登录。"))
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+    def _check(self, request) -> str | None:
+        now = timezone.now().timestamp()
+        session = request.session
+        login_at = session.get(SESSION_LOGIN_AT)
+        seen_at = session.get(SESSION_SEEN_AT)
+        if login_at is None:  # a session from before this control: count from now
+            session[SESSION_LOGIN_AT] = login_at = now
+        if seen_at is None:
+            session[SESSION_SEEN_AT] = seen_at = now
+        idle = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+        lifetime = settings.SESSION_MAX_AGE_HOURS * 3600
+        if lifetime and now - login_at > lifetime:
+            return "max_age"
+        if idle and now - seen_at > idle:
+            return "idle"
+        if now - seen_at >= self.TOUCH_EVERY or now < seen_at:
+            session[SESSION_SEEN_AT] = now
+        return None
+
+
+class PasswordChangeRequiredMiddleware:
+    """Pages: a user who must change their password sees only the password change page
+    (and can sign out or switch the language). The API refuses them itself, with 403
+    password_change_required (workflow.security.PasswordIsCurrent)."""
+
+    ALLOWED = ("password_change", "password_change_done", "logout", "set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not _api(request):
+            reason = security.password_change_reason(user)
+            if reason and not self._allowed(request):
+                messages.warning(
+                    request,
+                    _("您的密码已过期，请修改密码后继续使用。") if reason == "expired" else _("请先修改管理员为您设置的初始密码。"),
+                )
+                return redirect("password_change")
+        return self.get_response(request)
+
+    def _allowed(self, request) -> bool:
+        if request.path.startswith((settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL, "/healthz")):
+            return True
+        return request.path in {reverse(name) for name in self.ALLOWED}
