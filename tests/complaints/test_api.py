@@ -711,3 +711,30 @@ def test_schema_lists_the_complaint_endpoints(client):
             assert all(not s for s in operation["security"]), (method, path)
     assert "429" in paths["/api/v1/public/complaints/track/"]["post"]["responses"]
     assert Appeal.objects.count() == Attachment.objects.count() == 0
+
+
+LONE_SURROGATE = "\\ud800"  # as written in a JSON body: valid JSON, not encodable as UTF-8
+
+
+@pytest.mark.parametrize("url, raw", [
+    ("/complaints/{pk}/triage/", '{"outcome": "%s"}' % LONE_SURROGATE),
+    ("/complaints/{pk}/triage/", '{"outcome": "not_accept", "reason": "x%s"}' % LONE_SURROGATE),
+    ("/complaints/{pk}/triage/", '{"outcome": "split", "parts": [{"title": "%s", "description": "a"}, {"title": "b", "description": "b"}]}' % LONE_SURROGATE),
+    ("/complaints/{pk}/callback/", '{"rating": "%s"}' % LONE_SURROGATE),
+    ("/complaints/{pk}/callback/", '{"rating": "satisfied", "indicators": {"%s": "satisfied"}}' % LONE_SURROGATE),
+    ("/complaints/{pk}/note/", '{"kind": "%s", "text": "a"}' % LONE_SURROGATE),
+    ("/complaints/", '{"channel": "%s"}' % LONE_SURROGATE),
+    ("/complaints/", '{"channel": "hotline", "answers": {"%s": 1}}' % LONE_SURROGATE),
+    ("/public/complaints/", '{"kind": "%s"}' % LONE_SURROGATE),
+    ("/public/complaints/track/", '{"number": "TS%s", "code": "A"}' % LONE_SURROGATE),
+    ("/public/complaints/track/", '{"number": 1e400, "code": "A"}'),
+    ("/public/complaints/rate/x/", '{"rating": "%s"}' % LONE_SURROGATE),
+])
+def test_odd_bodies_are_400_or_404_not_500(dispatcher, url, raw):
+    with at(2026, 3, 2, 9):
+        complaint = f.submit()[0]
+        response = as_user(dispatcher).post(API + url.format(pk=complaint.pk), raw, content_type="application/json")
+    assert response.status_code in (400, 404), response.content
+    response.content.decode("utf-8")
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.NEW
