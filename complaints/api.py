@@ -18,9 +18,7 @@ rate it through the one-time link sent by text message.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Case, Value, When
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -38,7 +36,6 @@ from . import routing, selectors, services, throttle
 from . import serializers as s
 from .models import (
     Appeal,
-    Category,
     CitizenLink,
     Complaint,
     ComplaintExtension,
@@ -70,10 +67,6 @@ def _timeline(entries) -> tuple[list, list]:
     return events.present_timeline(model=Complaint, entries=entries, status_labels=dict(Complaint.Status.choices), labels=_rating_labels())
 
 
-def _is_overdue(complaint: Complaint) -> bool:
-    return Complaint.objects.filter(pk=complaint.pk).filter(selectors._overdue_q(timezone.now())).exists()
-
-
 def _detail_response(request, complaint: Complaint, code: int = status.HTTP_200_OK, serializer_class=None, **context) -> Response:
     """The complaint as the requesting user sees it now (after a change); 204 when they no longer may."""
     try:
@@ -81,7 +74,6 @@ def _detail_response(request, complaint: Complaint, code: int = status.HTTP_200_
     except (Http404, PermissionDenied):
         return Response(status=status.HTTP_204_NO_CONTENT)
     complaint = detail["complaint"]
-    complaint.is_overdue = _is_overdue(complaint)
     serializer_class = serializer_class or s.ComplaintDetailSerializer
     data = serializer_class(complaint, context={"request": request, "detail": detail, "timeline": _timeline(detail["timeline"]), **context}).data
     return Response(data, status=code)
@@ -142,7 +134,6 @@ class ComplaintViewSet(ComplaintAPIMixin, viewsets.GenericViewSet):
         query = s.ComplaintListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         qs = selectors.complaint_list(user=request.user, filters=_list_filters(query.validated_data))
-        qs = qs.annotate(is_overdue=Case(When(selectors._overdue_q(timezone.now()), then=Value(True)), default=Value(False), output_field=BooleanField()))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.ComplaintSerializer(page, many=True, context={"request": request}).data)
 

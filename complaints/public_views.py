@@ -194,7 +194,6 @@ def track(request):
         if form.is_valid():
             progress = selectors.complaint_progress(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
             if progress is not None:
-                throttle.reset(request)
                 complaint = progress.complaint
                 return render(request, "complaints/public/progress.html", {
                     "progress": progress, "complaint": complaint, "case": progress.case, "steps": _public_steps(progress),
@@ -241,7 +240,6 @@ def rate(request, token: str):
                         else:  # the window has passed, or a follow-up link
                             page_errors.append(message)
             else:
-                throttle.reset(request, "rate")
                 messages.success(request, _("已收到您“问题没有解决”的反馈，诉求%(number)s已退回承办单位重新办理。可凭编号和查询码查询进度。") % {"number": complaint.number})
                 return redirect(reverse("complaints_public:track"))
         else:
@@ -256,7 +254,6 @@ def rate(request, token: str):
                     for message in messages_:
                         form.add_error(name if name in form.fields else None, message)
             else:
-                throttle.reset(request, "rate")
                 messages.success(request, _("感谢您的评价！诉求%(number)s的评价已提交。") % {"number": complaint.number})
                 return redirect(reverse("complaints_public:track"))
     mark_for_screen_readers(form, required=("rating",))

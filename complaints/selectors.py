@@ -41,7 +41,7 @@ def _scope(qs: QuerySet, user) -> QuerySet:
 def complaint_list(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
     """The complaints the user may see, filtered (see FILTERS), newest first."""
     filters = filters or {}
-    qs = _scope(Complaint.objects.all(), user).select_related("category", "department")
+    qs = with_overdue(_scope(Complaint.objects.all(), user).select_related("category", "department"))
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("department"):
@@ -59,7 +59,7 @@ def complaint_list(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
     if filters.get("suspended"):
         qs = qs.filter(suspended_since__isnull=False)
     if filters.get("overdue"):
-        qs = qs.filter(_overdue_q(timezone.now()))
+        qs = qs.filter(overdue_q(timezone.now()))
     if filters.get("received_from"):
         qs = qs.filter(received_at__date__gte=filters["received_from"])
     if filters.get("received_to"):
@@ -70,7 +70,7 @@ def complaint_list(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
     return qs.order_by("-received_at", "-pk")
 
 
-def _overdue_q(now: dt.datetime) -> Q:
+def overdue_q(now: dt.datetime) -> Q:
     """Open and past its handling deadline (a suspended case's clock is stopped), or undispatched past the dispatch limit."""
     handling = Q(status__in=[Complaint.Status.DISPATCHED, Complaint.Status.HANDLING, Complaint.Status.REVIEWING], deadline__lt=now, suspended_since__isnull=True)
     undispatched = Q(status=Complaint.Status.NEW, dispatch_due__lt=now)
@@ -78,9 +78,16 @@ def _overdue_q(now: dt.datetime) -> Q:
     return handling | undispatched | rectifying
 
 
+def with_overdue(qs: QuerySet, now: dt.datetime | None = None) -> QuerySet:
+    """Each complaint with `is_overdue`: the one definition (overdue_q), computed in the same query."""
+    from django.db.models import BooleanField, Case, Value, When
+
+    return qs.annotate(is_overdue=Case(When(overdue_q(now or timezone.now()), then=Value(True)), default=Value(False), output_field=BooleanField()))
+
+
 def complaint_get(*, user, pk: int) -> Complaint:
     """One complaint the user may see: 404 when it does not exist, 403 when it is not theirs."""
-    complaint = Complaint.objects.select_related("category", "department", "merged_into", "split_from", "not_accepted_reason").filter(pk=pk).first()
+    complaint = with_overdue(Complaint.objects).select_related("category", "department", "merged_into", "split_from", "not_accepted_reason").filter(pk=pk).first()
     if complaint is None:
         raise Http404
     decision = permissions.can_view(user, complaint)

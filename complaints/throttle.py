@@ -3,7 +3,8 @@ rating links, per client address, in Django's cache (Redis in production,
 so that every worker counts together).
 
 Only failures count: a citizen who looks up their own case is never slowed
-down. After COMPLAINT_LOOKUP_MAX_FAILURES failures within
+down. A success does not clear the count either: otherwise one valid code
+would let anyone reset the counter before every wrong guess. After COMPLAINT_LOOKUP_MAX_FAILURES failures within
 COMPLAINT_LOOKUP_WINDOW_SECONDS the address is refused (HTTP 429 with
 Retry-After) until the window has passed.
 """

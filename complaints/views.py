@@ -31,16 +31,7 @@ from workflow.selectors import require_role, user_has_role, user_roles
 from workflow.web import apply_service_errors, keyed_form, label_map, querystring_without_page
 
 from . import forms, permissions, routing, selectors, services
-from .models import (
-    Appeal,
-    Attachment,
-    Complaint,
-    ComplaintExtension,
-    ComplaintRating,
-    ComplaintReply,
-    Dispatch,
-    Suspension,
-)
+from .models import Appeal, Attachment, Complaint, ComplaintExtension, ComplaintRating, ComplaintReply, Dispatch, Suspension
 from .roles import STAFF_ROLES, Role
 from .selectors import mask_name
 
@@ -115,18 +106,6 @@ def _run(request, complaint: Complaint, action: dict, call, success: str, *, una
 def _bound(request):
     return request.POST if request.method == "POST" else None
 
-
-def _is_overdue(c: Complaint, now) -> bool:
-    """The row's view of selectors._overdue_q (no query)."""
-    if c.status == Complaint.Status.NEW:
-        return bool(c.dispatch_due and c.dispatch_due < now)
-    if c.is_suspended:
-        return False
-    if c.status in (Complaint.Status.DISPATCHED, Complaint.Status.HANDLING, Complaint.Status.REVIEWING):
-        return bool(c.deadline and c.deadline < now)
-    if c.status == Complaint.Status.RECTIFYING:
-        return bool(c.rectify_due and c.rectify_due < now)
-    return False
 
 
 def _why(why: str) -> str:
@@ -296,10 +275,9 @@ def complaint_list(request):
     form = forms.FilterForm(request.GET or None)
     qs = selectors.complaint_list(user=user, filters=form.filters())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
     ratings = label_map(RATING_SCALE)
     for c in page.object_list:
-        c.overdue = _is_overdue(c, now)
+        c.overdue = c.is_overdue
         c.rating_label = ratings.get(c.rating, c.rating)
     return render(request, "complaints/list.html", {
         "form": form, "page": page, "querystring": querystring_without_page(request), "chips": _chips(request),
@@ -399,7 +377,7 @@ def detail(request, pk: int):
         "events": events,
         "history": history,
         "intake": intake,
-        "overdue": _is_overdue(complaint, now),
+        "overdue": complaint.is_overdue,
         "can_reveal": data["contact"]["masked"] and bool(permissions.can_reveal_contact(user, complaint)),
         "reveal_form": forms.RevealForm(auto_id="id_reveal_%s"),
         "now": now,
