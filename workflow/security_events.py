@@ -98,9 +98,25 @@ def on_token_revoked(sender, user, token_key: str, reason: str, request=None, **
     record(kind=Kind.TOKEN_REVOKED, request=request, user=user, token=token_key[:8], reason=reason)
 
 
+def update_last_login_quietly(sender, user, **kwargs):
+    """Django's update_last_login, without a row in the user's change history:
+    a login is a security event (above), not a change of the account."""
+    from django.contrib.auth.models import update_last_login
+
+    user.skip_history_when_saving = True
+    try:
+        update_last_login(sender, user, **kwargs)
+    finally:
+        del user.skip_history_when_saving
+
+
 def connect() -> None:
     from axes.models import AccessAttempt
     from axes.signals import user_locked_out
+
+    # Replaces django.contrib.auth's receiver (same dispatch_uid); auth's ready() ran first.
+    auth_signals.user_logged_in.disconnect(dispatch_uid="update_last_login")
+    auth_signals.user_logged_in.connect(update_last_login_quietly, dispatch_uid="update_last_login")
 
     auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="security_logged_in")
     auth_signals.user_logged_out.connect(on_logged_out, dispatch_uid="security_logged_out")

@@ -23,7 +23,9 @@ class User(AbstractUser):
     )
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    # Password hashes stay out of the history table (a copy per change would keep
+    # every old hash), and a login is not a change of the account (it is a security event).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("用户")
