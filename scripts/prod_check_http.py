@@ -125,6 +125,21 @@ def main(base_url: str, username: str, password: str) -> None:
     if json.loads(me).get("username") not in (username, None):
         raise Failed(f"/api/v1/me/ answers {me[:200]!r}")
 
+    print("  citizens: the public complaint pages, Open311, and the lookup throttle shared through Redis")
+    c = Browser(f"http://{b.base.netloc}")  # no account
+    c.expect("GET", "/complaint/", 200)
+    _, services = c.expect("GET", "/open311/v2/services.json", 200)
+    if not json.loads(services):
+        raise Failed("Open311 services.json lists no service")
+    _, page = c.expect("GET", "/complaint/track/", 200)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "number": "TS1999000001", "code": "WRONG234"})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"{c.origin}/complaint/track/", "Origin": c.origin}
+    statuses = [c.request("POST", "/complaint/track/", body=form, headers=headers)[0].status for _ in range(6)]
+    # Several gunicorn workers answer these; only a shared cache (Redis) counts them together.
+    if statuses[:5] != [200] * 5 or statuses[5] != 429:
+        raise Failed(f"public lookup: 5 wrong guesses then 429 expected, got {statuses}")
+
     print("  a page that does not exist is a 404 page, not a 500")
     b.expect("GET", "/no-such-page/", 404)
 
