@@ -97,8 +97,9 @@ def _complaints(users: dict, departments: dict) -> None:
         services.complaint_dispatch(actor=dispatcher, complaint=c1, department=realestate, suggested_rule="不动产登记窗口")
     with _at(_when(8, 9)):
         services.dispatch_sign(actor=re_handler, dispatch=refresh(c1).dispatches.get())
+    contacted = _when(6, 14)  # computed before travelling: _when counts back from today
     with _at(_when(6, 15)):
-        services.complaint_add_note(actor=re_handler, complaint=refresh(c1), kind="contact", text="电话联系群众，了解具体经过，约定次日现场办理。", mode="phone", contacted_at=_when(6, 14))
+        services.complaint_add_note(actor=re_handler, complaint=refresh(c1), kind="contact", text="电话联系群众，了解具体经过，约定次日现场办理。", mode="phone", contacted_at=contacted)
         services.complaint_reply(actor=re_handler, complaint=refresh(c1), body="经核实，窗口工作人员未落实一次性告知制度。已对其批评教育，并在各窗口放置材料清单；您的过户已于今日办结。",
                                  findings="窗口工作人员未一次性告知所需材料。")
     with _at(_when(5, 10)):

@@ -138,6 +138,8 @@ def complaint_add_note(*, actor: User, complaint: Complaint, kind: str, text: st
             errors["contacted_at"] = _("请填写联系时间。")
         elif contacted_at > timezone.now() + dt.timedelta(minutes=5):
             errors["contacted_at"] = _("联系时间不能晚于现在。")
+        elif contacted_at < complaint.received_at:
+            errors["contacted_at"] = _("联系时间不能早于受理时间。")
         if errors:
             raise ValidationError(errors)
     note = HandlingNote.objects.create(

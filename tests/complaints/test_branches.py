@@ -205,3 +205,11 @@ def test_leader_instruction_and_contact_reveal_are_audited(dispatcher, realestat
             services.complaint_reveal_contact(actor=handler, complaint=complaint)
     types = list(CaseEvent.objects.filter(case_id=complaint.pk).values_list("type", flat=True))
     assert "instruction" in types and "contact_revealed" in types
+
+
+def test_a_contact_cannot_predate_the_complaint(dispatcher, realestate_dept, re_handler):
+    with at(2026, 3, 2, 9):
+        complaint = f.handling(dispatcher, re_handler, realestate_dept)
+        with pytest.raises(ValidationError, match="早于受理时间"):
+            services.complaint_add_note(actor=re_handler, complaint=complaint, kind="contact", text="电话联系", mode="phone",
+                                        contacted_at=dt.datetime(2026, 2, 27, 9, tzinfo=TZ))
