@@ -134,7 +134,7 @@ class ComplaintViewSet(ComplaintAPIMixin, viewsets.GenericViewSet):
         query = s.ComplaintListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         qs = selectors.complaint_list(user=request.user, filters=_list_filters(query.validated_data))
-        page = self.paginate_queryset(qs)
+        page = selectors.redact_for(user=request.user, complaints=self.paginate_queryset(qs))
         return self.get_paginated_response(s.ComplaintSerializer(page, many=True, context={"request": request}).data)
 
     def retrieve(self, request, pk=None):

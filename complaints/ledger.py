@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from workflow.rules import label_map_for
 
 from .models import Complaint, Dispatch
-from .selectors import complaint_list
+from .selectors import complaint_list, redact_for
 
 EXPORT_MAX_ROWS = getattr(settings, "COMPLAINT_LEDGER_EXPORT_MAX_ROWS", 50000)
 
@@ -52,8 +52,9 @@ def ledger_queryset(*, user, filters: dict | None = None):
     return complaint_list(user=user, filters=filters).prefetch_related(Prefetch("dispatches", queryset=lead, to_attr="lead_dispatches"))
 
 
-def ledger_rows(complaints, *, now: dt.datetime | None = None) -> list[LedgerRow]:
+def ledger_rows(complaints, *, user, now: dt.datetime | None = None) -> list[LedgerRow]:
     now = now or timezone.now()
+    complaints = redact_for(user=user, complaints=complaints)
     ratings = label_map_for("haocha_rating")
     rows = []
     for c in complaints:
@@ -128,10 +129,10 @@ def ledger_xlsx(*, user, filters: dict | None = None) -> tuple[bytes, int, bool]
         chunk.append(complaint)
         written += 1
         if len(chunk) == 2000:
-            for row in ledger_rows(chunk, now=now):
+            for row in ledger_rows(chunk, user=user, now=now):
                 sheet.append(row_values(row))
             chunk = []
-    for row in ledger_rows(chunk, now=now):
+    for row in ledger_rows(chunk, user=user, now=now):
         sheet.append(row_values(row))
     truncated = written >= EXPORT_MAX_ROWS and qs[EXPORT_MAX_ROWS:EXPORT_MAX_ROWS + 1].exists()
     out = io.BytesIO()

@@ -215,7 +215,15 @@ class Complaint(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.number} {self.title}"
+        return f"{self.number} {self.safe_title}"
+
+    @property
+    def safe_title(self) -> str:
+        """The title with any personal data the citizen wrote into it masked: what
+        inboxes, notifications and task lists show (they do not know who reads them)."""
+        from .redaction import redact
+
+        return redact(self.title, self)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

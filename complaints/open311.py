@@ -48,8 +48,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from workflow import events as engine_events
 from workflow.models import CaseEvent, LabelChoice
-from workflow.sms import mask_phone
 
+from .redaction import redact
 from .models import Category, Complaint, ComplaintReply, Kind, Open311Key, RoutingRule
 from .services import RATING_SCALE, complaint_submit
 from .services._common import _deadline, handle_category
@@ -204,39 +204,7 @@ def endpoint(*methods):
     return wrap
 
 
-# --- personal data -----------------------------------------------------------------------------
-MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def _mask_name(name: str) -> str:
-    return name[0] + "*" * (len(name) - 1)
-
-
-def redact(text: str, complaint: Complaint | None = None) -> str:
-    """Free text made fit to publish: the citizen's own name, phone, e-mail and ID
-    number masked, and anything that looks like a phone, ID number or e-mail too."""
-    text = text or ""
-    if complaint is not None:
-        for value, mask in (
-            (complaint.citizen_id_number, "*" * 18),
-            (complaint.citizen_email, "***"),
-            (complaint.citizen_phone, mask_phone(complaint.citizen_phone or "")),
-        ):
-            if value and len(value) >= 5:
-                text = text.replace(value, mask)
-        name = (complaint.citizen_name or "").strip()
-        if len(name) >= 2:
-            text = text.replace(name, _mask_name(name))
-    text = EMAIL_RE.sub("***", text)
-    text = ID_NUMBER_RE.sub("*" * 18, text)
-    text = MOBILE_RE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())[-11:]), text)
-    text = LANDLINE_RE.sub(lambda m: m.group()[:4] + "****", text)
-    return text
-
-
+# --- personal data: complaints/redaction.py -----------------------------------------------------
 def _cut(text: str, length: int) -> str:
     text = (text or "").strip()
     return text if len(text) <= length else text[: length - 1] + "…"

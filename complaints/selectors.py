@@ -22,6 +22,7 @@ from workflow.selectors import open_tasks
 from workflow.sms import mask_phone
 
 from . import permissions
+from .redaction import mask_name, redact
 from .models import Appeal, Complaint, ComplaintExtension, ComplaintReply, ComplaintTask, Dispatch, Suspension
 from .services._common import secret_hash
 
@@ -96,10 +97,6 @@ def complaint_get(*, user, pk: int) -> Complaint:
     return complaint
 
 
-def mask_name(name: str) -> str:
-    return (name[0] + "*" * (len(name) - 1)) if name else ""
-
-
 def complaint_contact(*, user, complaint: Complaint) -> dict:
     """The citizen's details as this user may see them: whole for the hotline, masked for the others."""
     whole = {
@@ -120,16 +117,29 @@ def complaint_contact(*, user, complaint: Complaint) -> dict:
     }
 
 
+def redact_for(*, user, complaints) -> list[Complaint]:
+    """For people who see the citizen's contact masked, the citizen's free text
+    (title, description, answers) is masked too: a phone number written into the
+    description must not undo the masking. In place; returns the list."""
+    complaints = list(complaints)
+    if not permissions.sees_contact(user):
+        for c in complaints:
+            c.title = redact(c.title, c)
+            c.description = redact(c.description, c)
+            c.answers = {k: redact(str(v), c) for k, v in (c.answers or {}).items()}
+    return complaints
+
+
 def complaint_detail(*, user, pk: int) -> dict:
     """Everything the case page (and the API's detail) shows this user."""
-    complaint = complaint_get(user=user, pk=pk)
+    complaint = redact_for(user=user, complaints=[complaint_get(user=user, pk=pk)])[0]
     dispatches = list(complaint.dispatches.select_related("department", "dispatched_by").order_by("pk"))
     return {
         "complaint": complaint,
         "contact": complaint_contact(user=user, complaint=complaint),
         "dispatches": dispatches,
         "replies": list(complaint.replies.select_related("written_by", "signed_by", "reviewed_by").order_by("round", "pk")),
-        "ratings": list(complaint.ratings.select_related("recorded_by").prefetch_related("appeals").order_by("created_at", "pk")),
+        "ratings": _ratings_for(user, complaint),
         "notes": list(complaint.notes.select_related("author", "department").order_by("created_at", "pk")),
         "attachments": list(complaint.attachments.order_by("pk")),
         "extensions": list(complaint.extension_requests.select_related("requested_by", "decided_by").order_by("-requested_at")),
@@ -139,6 +149,14 @@ def complaint_detail(*, user, pk: int) -> dict:
         "my_tasks": list(open_tasks(user=user, task_model=ComplaintTask, case=complaint)),
         "timeline": events.case_timeline(case=complaint, audience=events.INTERNAL, events_only=not permissions.sees_contact(user)),
     }
+
+
+def _ratings_for(user, complaint: Complaint) -> list:
+    ratings = list(complaint.ratings.select_related("recorded_by").prefetch_related("appeals").order_by("created_at", "pk"))
+    if not permissions.sees_contact(user):
+        for rating in ratings:
+            rating.comment = redact(rating.comment, complaint)
+    return ratings
 
 
 def complaint_tasks(*, user, complaint: Complaint | None = None) -> QuerySet[ComplaintTask]:

@@ -251,7 +251,7 @@ class ComplaintTaskSerializer(ModelSerializer):
 
     complaint = serializers.IntegerField(source="complaint_id")
     complaint_number = serializers.CharField(source="complaint.number")
-    complaint_title = serializers.CharField(source="complaint.title")
+    complaint_title = serializers.CharField(source="complaint.safe_title", help_text=_("工单标题（其中的个人信息已脱敏）"))
     node = serializers.SerializerMethodField(help_text=_("流程节点的代码（如 triage、sign），不随语言变化"))
     title = serializers.SerializerMethodField(help_text=_("环节名称（当前语言），取自流程节点的标题"))
     role = serializers.ChoiceField(choices=registry.role_choices(), allow_blank=True, read_only=True, help_text=_("可办理此任务的角色（指派给个人时为空）"))

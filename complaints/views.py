@@ -33,7 +33,7 @@ from workflow.web import apply_service_errors, keyed_form, label_map, querystrin
 from . import forms, permissions, routing, selectors, services
 from .models import Appeal, Attachment, Complaint, ComplaintExtension, ComplaintRating, ComplaintReply, Dispatch, Suspension
 from .roles import STAFF_ROLES, Role
-from .selectors import mask_name
+from .redaction import mask_name
 
 PAGE_SIZE = 20
 INTAKE_SESSION_KEY = "complaints_intake_code"
@@ -42,7 +42,9 @@ RATING_SCALE = forms.RATING_SCALE
 
 # --- helpers ---------------------------------------------------------------------------------
 def _complaint(user, pk: int) -> Complaint:
-    return selectors.complaint_get(user=user, pk=pk)
+    """The case as this user may see it (the citizen's free text masked for department users).
+    Services re-read and lock the row themselves, so the masked copy is never saved."""
+    return selectors.redact_for(user=user, complaints=[selectors.complaint_get(user=user, pk=pk)])[0]
 
 
 def _dispatch(user, pk: int) -> tuple[Dispatch, Complaint]:
@@ -276,6 +278,7 @@ def complaint_list(request):
     qs = selectors.complaint_list(user=user, filters=form.filters())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     ratings = label_map(RATING_SCALE)
+    page.object_list = selectors.redact_for(user=user, complaints=page.object_list)
     for c in page.object_list:
         c.overdue = c.is_overdue
         c.rating_label = ratings.get(c.rating, c.rating)
@@ -731,7 +734,7 @@ def ledger(request):
     form = forms.LedgerFilterForm(request.GET or None)
     page = Paginator(ledger_rows.ledger_queryset(user=request.user, filters=form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/ledger.html", {
-        "form": form, "page": page, "rows": ledger_rows.ledger_rows(page.object_list),
+        "form": form, "page": page, "rows": ledger_rows.ledger_rows(page.object_list, user=request.user),
         "querystring": querystring_without_page(request), "export_max": ledger_rows.EXPORT_MAX_ROWS,
     })
 

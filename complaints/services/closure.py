@@ -107,7 +107,7 @@ def complaint_deliver(*, complaint: Complaint) -> Complaint:
     Dispatch.objects.filter(complaint=complaint, role=Dispatch.Role.LEAD, status=Dispatch.Status.SIGNED).update(status=Dispatch.Status.DONE)
     token = _issue_link(complaint, CitizenLink.Purpose.RATE, now)
     _tell_citizen(complaint, _("已答复，请凭编号和查询码查看答复，并通过此链接评价：%(url)s") % {"url": rating_url(token)})
-    _notify_users(_dispatchers(), _("工单%(number)s已答复，请回访") % {"number": complaint.number}, complaint.title, _url(complaint))
+    _notify_users(_dispatchers(), _("工单%(number)s已答复，请回访") % {"number": complaint.number}, complaint.safe_title, _url(complaint))
     return complaint
 
 

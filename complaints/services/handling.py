@@ -214,7 +214,7 @@ def complaint_reply(*, actor: User, complaint: Complaint, body: str, findings: s
         )
         _event(complaint, "reply_written", actor, round=complaint.handling_round)
     if sign_off:
-        _notify_users(_department_people(complaint.department, Role.DEPT_LEADER), _("工单%(number)s答复待签发") % {"number": complaint.number}, complaint.title, _url(complaint))
+        _notify_users(_department_people(complaint.department, Role.DEPT_LEADER), _("工单%(number)s答复待签发") % {"number": complaint.number}, complaint.safe_title, _url(complaint))
     return reply
 
 

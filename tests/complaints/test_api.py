@@ -684,7 +684,7 @@ def test_notes_and_contacts_recorded(dispatcher, realestate_dept, re_handler):
         api = as_user(re_handler)
         missing = error(api.post(url, {"kind": "contact", "text": "已电话联系"}, format="json"), 400)
         assert set(missing["errors"]) == {"mode", "contacted_at"}
-        note = ok(api.post(url, {"kind": "contact", "text": "已电话联系", "mode": "phone", "contacted_at": "2026-03-02T08:30:00+08:00"}, format="json"), 201)
+        note = ok(api.post(url, {"kind": "contact", "text": "已电话联系", "mode": "phone", "contacted_at": "2026-03-02T09:00:00+08:00"}, format="json"), 201)
         assert note["kind"] == "contact" and note["department"]["id"] == realestate_dept.pk
         ok(as_user(dispatcher).post(url, {"text": "群众再次来电催办"}, format="json"), 201)
     assert [n["kind"] for n in ok(api.get(f"{API}/complaints/{complaint.pk}/"))["notes"]] == ["contact", "note"]

@@ -17,7 +17,7 @@ def test_ledger_rows_have_every_timestamp_and_on_time_flags(dispatcher, realesta
         services.complaint_callback(actor=dispatcher, complaint=closed, rating="satisfied")
         waiting, _code = f.submit(title="自助电脑无法使用")
     with at(2026, 3, 5, 9):  # the waiting one is past its 1 WD dispatch limit
-        rows = {r.complaint.number: r for r in ledger.ledger_rows(ledger.ledger_queryset(user=dispatcher))}
+        rows = {r.complaint.number: r for r in ledger.ledger_rows(ledger.ledger_queryset(user=dispatcher), user=dispatcher)}
     done = rows[closed.number]
     assert done.dispatch_on_time and done.sign_on_time and done.reply_on_time and done.callback_on_time
     assert done.rating_label == "满意" and done.rectify_on_time is None

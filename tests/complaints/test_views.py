@@ -527,7 +527,7 @@ def test_contact_note_needs_mode_and_time(client, dispatcher, realestate_dept, r
         page = body(response)
         assert response.status_code == 200 and "请选择联系方式" in page and "请填写联系时间" in page
         assert not HandlingNote.objects.exists()
-        response = client.post(url("note", complaint.pk), {"kind": "contact", "mode": "phone", "contacted_at": "2026-03-02T08:30", "text": "电话联系群众"})
+        response = client.post(url("note", complaint.pk), {"kind": "contact", "mode": "phone", "contacted_at": "2026-03-02T09:00", "text": "电话联系群众"})
         assert response.status_code == 302
         # a plain note ignores the contact fields
         assert client.post(url("note", complaint.pk), {"kind": "note", "mode": "visit", "contacted_at": "bad", "text": "已调取监控"}).status_code == 302
@@ -678,3 +678,17 @@ def test_intake_is_refused_to_departments(client, re_handler, supervisor):
     assert as_user(client, re_handler).get(url("intake")).status_code == 403
     assert as_user(client, supervisor).post(url("intake"), INTAKE).status_code == 403
     assert not Complaint.objects.exists()
+
+
+def test_personal_data_written_into_the_text_is_masked_for_department_users(client, dispatcher, realestate_dept, re_handler):
+    """A phone number or ID number the citizen wrote into the title or description is masked
+    like the contact fields, in the list, the case page, the ledger and the API."""
+    with at(2026, 3, 2, 9):
+        complaint = f.dispatched(dispatcher, realestate_dept, title="请回电13912345678",
+                                 description="我的身份证号510802199001011234，电话13912345678，请联系。")
+        client.force_login(re_handler)
+        for url in ("/complaints/", f"/complaints/{complaint.pk}/", "/complaints/ledger/", "/api/v1/complaints/", f"/api/v1/complaints/{complaint.pk}/"):
+            body = client.get(url).content.decode()
+            assert "13912345678" not in body and "510802199001011234" not in body, url
+        client.force_login(dispatcher)
+        assert "13912345678" in client.get(f"/complaints/{complaint.pk}/").content.decode()
