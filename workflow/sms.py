@@ -6,7 +6,8 @@ phone they left. A real gateway is a class with `send_messages(messages)`
 named in SMS_BACKEND (see docs/operations.md). The defaults:
 
 - ConsoleBackend (embedded default): writes each message to the log with
-  the number masked (a phone number is personal data and never logged whole);
+  the number masked (a phone number is personal data and never logged whole)
+  and its secrets (query codes, link tokens) replaced by ***;
 - LocmemBackend (tests): keeps messages in `workflow.sms.outbox`;
 - NullBackend: drops them.
 
@@ -30,6 +31,15 @@ outbox: list["TextMessage"] = []
 class TextMessage:
     phone: str
     text: str
+    secrets: tuple = ()  # parts of the text (query codes, link tokens) never written to a log
+
+    @property
+    def loggable(self) -> str:
+        text = self.text
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
 
 
 def mask_phone(phone: str) -> str:
@@ -43,7 +53,7 @@ def mask_phone(phone: str) -> str:
 class ConsoleBackend:
     def send_messages(self, messages: list[TextMessage]) -> int:
         for message in messages:
-            logger.info("SMS to %s: %s", mask_phone(message.phone), message.text)
+            logger.info("SMS to %s: %s", mask_phone(message.phone), message.loggable)
         return len(messages)
 
 
@@ -62,16 +72,16 @@ def get_backend():
     return import_string(getattr(settings, "SMS_BACKEND", "workflow.sms.ConsoleBackend"))()
 
 
-def send(*, phone: str, text: str) -> int:
+def send(*, phone: str, text: str, secrets=()) -> int:
     if not phone:
         return 0
     try:
-        return get_backend().send_messages([TextMessage(phone=phone, text=text)])
+        return get_backend().send_messages([TextMessage(phone=phone, text=text, secrets=tuple(secrets))])
     except Exception:  # a gateway failure must not undo the case's change
         logger.exception("SMS sending failed (%s)", mask_phone(phone))
         return 0
 
 
-def send_on_commit(*, phone: str, text: str) -> None:
+def send_on_commit(*, phone: str, text: str, secrets=()) -> None:
     if phone:
-        transaction.on_commit(lambda: send(phone=phone, text=text))
+        transaction.on_commit(lambda: send(phone=phone, text=text, secrets=secrets))

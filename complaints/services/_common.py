@@ -86,11 +86,15 @@ def secret_hash(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
-def _tell_citizen(complaint: Complaint, text: str) -> None:
+def _tell_citizen(complaint: Complaint, text: str, *, own: str = "", secret: str = "", to_merged: bool = True) -> None:
     """Every state change is told to the citizen who left a phone (after commit).
-    A merged complaint's citizens hear about the case it follows."""
+    `own` is added for this complaint's citizen only (a query code, a rating
+    link: `secret` is kept out of logs); citizens of complaints merged into this
+    one hear the common `text` about the case they follow, unless `to_merged` is False."""
     prefix = _("【12345】您的诉求%(number)s") % {"number": complaint.number}
-    sms.send_on_commit(phone=complaint.citizen_phone, text=f"{prefix}{text}")
+    sms.send_on_commit(phone=complaint.citizen_phone, text=f"{prefix}{text}{own}", secrets=(secret,) if secret else ())
+    if not to_merged:
+        return
     for merged in complaint.merged.exclude(citizen_phone="").only("number", "citizen_phone"):
         sms.send_on_commit(
             phone=merged.citizen_phone,

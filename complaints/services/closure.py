@@ -106,7 +106,7 @@ def complaint_deliver(*, complaint: Complaint) -> Complaint:
     _set_status(complaint, Complaint.Status.REPLIED, None, "replied", extra_fields=["replied_at", "callback_due"], round=complaint.handling_round)
     Dispatch.objects.filter(complaint=complaint, role=Dispatch.Role.LEAD, status=Dispatch.Status.SIGNED).update(status=Dispatch.Status.DONE)
     token = _issue_link(complaint, CitizenLink.Purpose.RATE, now)
-    _tell_citizen(complaint, _("已答复，请凭编号和查询码查看答复，并通过此链接评价：%(url)s") % {"url": rating_url(token)})
+    _tell_citizen(complaint, _("已答复，请凭编号和查询码查看答复。"), own=_("请通过此链接评价：%(url)s") % {"url": rating_url(token)}, secret=token)
     _notify_users(_dispatchers(), _("工单%(number)s已答复，请回访") % {"number": complaint.number}, complaint.safe_title, _url(complaint))
     return complaint
 
@@ -147,7 +147,7 @@ def _after_rating(complaint: Complaint, rated: ComplaintRating, actor, now: dt.d
             _("工单%(number)s收到差评（%(label)s），请1个工作日内联系群众并整改") % {"number": complaint.number, "label": label},
             rated.comment, _url(complaint),
         )
-        _tell_citizen(complaint, _("收到您的评价“%(label)s”，承办单位将联系您并整改。") % {"label": label})
+        _tell_citizen(complaint, _("收到您的评价“%(label)s”，承办单位将联系您并整改。") % {"label": label}, to_merged=False)
     else:
         _event(complaint, "rated", actor, rating=rated.rating)
         complaint_close(complaint=complaint)
@@ -258,7 +258,7 @@ def _reopen(complaint: Complaint, *, actor, reason: str, on_behalf: bool) -> Com
                     round=complaint.handling_round, reason=reason.strip())
         CitizenLink.objects.filter(complaint=complaint, used_at__isnull=True).update(used_at=now)
     _notify_users(_department_people(complaint.department), _("工单%(number)s群众反馈未解决，请重新办理") % {"number": complaint.number}, reason, _url(complaint))
-    _tell_citizen(complaint, _("已收到您“未解决”的反馈，已退回承办单位重新办理。"))
+    _tell_citizen(complaint, _("已收到您“未解决”的反馈，已退回承办单位重新办理。"), to_merged=False)
     return complaint
 
 
@@ -294,7 +294,7 @@ def complaint_rectify(*, actor: User, complaint: Complaint, report: str) -> Comp
         complaint.callback_due = _deadline("callback", now)
         _set_status(complaint, Complaint.Status.REPLIED, actor, "rectified", extra_fields=["handling_round", "rectified_at", "replied_at", "callback_due"], round=complaint.handling_round)
     token = _issue_link(complaint, CitizenLink.Purpose.FOLLOWUP, now)
-    _tell_citizen(complaint, _("整改情况已反馈，请通过此链接再次评价：%(url)s") % {"url": rating_url(token)})
+    _tell_citizen(complaint, _("整改情况已反馈。"), own=_("请通过此链接再次评价：%(url)s") % {"url": rating_url(token)}, secret=token)
     _notify_users(_dispatchers(), _("工单%(number)s整改已反馈，请回访") % {"number": complaint.number}, "", _url(complaint))
     return complaint
 

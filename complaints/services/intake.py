@@ -179,7 +179,7 @@ def complaint_submit(
         _resolve_on_spot(complaint, actor, now, resolve_on_spot)
         _tell_citizen(complaint, _("已现场办结，感谢您的评价。"))
     else:
-        _tell_citizen(complaint, _("已受理，查询码%(code)s（请妥善保存），可凭编号和查询码查询办理进度。") % {"code": code})
+        _tell_citizen(complaint, _("已受理。"), own=_("查询码%(code)s（请妥善保存），可凭编号和查询码查询办理进度。") % {"code": code}, secret=code, to_merged=False)
     ComplaintFlow.start.run(complaint=complaint)
     return complaint, code
 

@@ -213,3 +213,26 @@ def test_a_contact_cannot_predate_the_complaint(dispatcher, realestate_dept, re_
         with pytest.raises(ValidationError, match="早于受理时间"):
             services.complaint_add_note(actor=re_handler, complaint=complaint, kind="contact", text="电话联系", mode="phone",
                                         contacted_at=dt.datetime(2026, 2, 27, 9, tzinfo=TZ))
+
+
+def test_merged_citizens_hear_of_the_reply_but_never_get_the_targets_rating_link(dispatcher, realestate_dept, re_handler):
+    with at(2026, 3, 2, 9):
+        target = f.handling(dispatcher, re_handler, realestate_dept)
+        duplicate, _code = f.submit(phone="13900009999")
+        services.complaint_merge(actor=dispatcher, complaint=duplicate, target=target)
+        services.complaint_reply(actor=re_handler, complaint=target, body="答复")
+        services.complaint_review_reply(actor=dispatcher, complaint=target, approve=True)
+    to_duplicate = [m.text for m in sms.outbox if m.phone == "13900009999"]
+    assert any("已答复" in t for t in to_duplicate)
+    assert not any("/rate/" in t for t in to_duplicate)
+    assert any("/rate/" in m.text for m in sms.outbox if m.phone == "13800001234")
+
+
+def test_the_console_backend_never_logs_query_codes_or_link_tokens(caplog, settings):
+    import logging
+
+    settings.SMS_BACKEND = "workflow.sms.ConsoleBackend"
+    with caplog.at_level(logging.INFO, logger="workflow.sms"):
+        sms.send(phone="13800001234", text="查询码ABCD2345，链接 http://x/complaint/rate/tok-123/", secrets=("ABCD2345", "tok-123"))
+    logged = caplog.text
+    assert "ABCD2345" not in logged and "tok-123" not in logged and "13800001234" not in logged and "138****1234" in logged

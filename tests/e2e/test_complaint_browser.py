@@ -27,7 +27,7 @@ def submit_and_wait(page, selector):
 
 
 def test_complaint_from_a_phone_to_the_rating_link(live_server, browser, dispatcher, realestate_dept, re_handler, monkeypatch):
-    monkeypatch.setattr(sms, "send_on_commit", lambda *, phone, text: sms.send(phone=phone, text=text))
+    monkeypatch.setattr(sms, "send_on_commit", lambda *, phone, text, secrets=(): sms.send(phone=phone, text=text, secrets=secrets))
     import datetime as dt
 
     from tests.e2e.test_proposal_browser import import_provisional_calendar
