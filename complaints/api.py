@@ -619,13 +619,14 @@ class PublicAPIView(APIView):
     permission_classes = [permissions.AllowAny]
 
 
-def _throttled(request, scope: str) -> None:
-    wait = throttle.retry_after(request, scope)
+def _throttled(request, scope: str, subject: str = "") -> None:
+    wait = throttle.retry_after(request, scope, subject=subject)
     if wait:
         raise exceptions.Throttled(wait=wait, detail=_("尝试次数过多，请%(seconds)d秒后再试。") % {"seconds": wait})
 
 
 THROTTLED = OpenApiResponse(ErrorSerializer, description="尝试失败次数过多，Retry-After 响应头给出可以再试的秒数")
+SUBMIT_THROTTLED = OpenApiResponse(ErrorSerializer, description="同一地址或同一电话提交过于频繁，Retry-After 响应头给出可以再试的秒数")
 
 
 class PublicSubmitView(PublicAPIView):
@@ -633,12 +634,14 @@ class PublicSubmitView(PublicAPIView):
         summary="群众提交投诉（无需登录）",
         description="与公开页面 /complaint/ 相同。JSON，或 multipart/form-data（附件放在 attachments 字段，最多5个，只接受图片和PDF，"
                     "补充问题写作 answers.<代码>）。答复中的 query_code 是查询码，只返回这一次，凭编号和查询码查询进度。",
-        request=s.PublicSubmitSerializer, responses=responses(s.PublicSubmitResultSerializer, 201),
+        request=s.PublicSubmitSerializer, responses={**responses(s.PublicSubmitResultSerializer, 201), 429: SUBMIT_THROTTLED},
     )
     def post(self, request):
+        _throttled(request, "submit", subject=str(request.data.get("citizen_phone") or ""))  # each filing sends an SMS
         serializer = s.PublicSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         complaint, code = services.complaint_submit(actor=None, channel="web", attachments=request.FILES.getlist("attachments"), **serializer.validated_data)
+        throttle.hit(request, "submit", subject=complaint.citizen_phone)
         data = {"number": complaint.number, "query_code": code, "status": complaint.status, "expected_dispatch": complaint.dispatch_due}
         return Response(s.PublicSubmitResultSerializer(data).data, status=status.HTTP_201_CREATED)
 
@@ -660,12 +663,13 @@ class PublicTrackView(PublicAPIView):
         request=s.TrackSerializer, responses={200: s.PublicProgressSerializer, 429: THROTTLED},
     )
     def post(self, request):
-        _throttled(request, "lookup")
+        number = str(request.data.get("number") or "") if hasattr(request.data, "get") else ""
+        _throttled(request, "lookup", subject=number)
         serializer = s.TrackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         progress = selectors.complaint_progress(number=serializer.validated_data["number"], code=serializer.validated_data["code"])
         if progress is None:
-            throttle.record_failure(request, "lookup")
+            throttle.record_failure(request, "lookup", subject=number)
             raise Http404
         complaint, case = progress.complaint, progress.case
         data = {

@@ -101,6 +101,13 @@ def _handle_limit_text(kind: str) -> str:
 def submit(request):
     categories = list(selectors.categories())
     if request.method == "POST":
+        # Each filing sends an SMS: a few per address and per phone in the window.
+        phone = (request.POST.get("citizen_phone") or "").strip()
+        wait = throttle.retry_after(request, "submit", subject=phone)
+        if wait > 0:
+            return _throttled(request, "complaints/public/submit.html", wait, {
+                "form": ComplaintSubmitForm(categories=categories, initial={"kind": "complaint"}),
+            })
         form = ComplaintSubmitForm(request.POST, request.FILES, categories=categories)
         form.is_valid()
         kwargs = form.service_kwargs()
@@ -112,6 +119,7 @@ def submit(request):
             except ValidationError as exc:
                 form.add_service_errors(_error_dict(exc))
             else:
+                throttle.hit(request, "submit", subject=complaint.citizen_phone)
                 request.session[RESULT_KEY] = {
                     "type": "submitted", "number": complaint.number, "code": code,
                     "dispatch_due": complaint.dispatch_due.isoformat() if complaint.dispatch_due else "",
@@ -142,6 +150,9 @@ def submitted(request):
 def similar(request):
     """HTML fragment: open complaints at the same place with similar text (number, title, status).
     The page asks by POST so that what the citizen is typing stays out of URLs and logs."""
+    if throttle.retry_after(request, "similar") > 0:
+        return render(request, "complaints/public/_similar.html", {"similar": []})
+    throttle.hit(request, "similar")
     params = request.POST if request.method == "POST" else request.GET
     text = (params.get("text") or f"{params.get('title', '')} {params.get('description', '')}").strip()[:SIMILAR_TEXT_MAX]
     found = selectors.similar_open_public(text=text, hall=(params.get("hall") or "")[:64], address=(params.get("address") or "")[:200])
@@ -156,7 +167,7 @@ def follow(request, number: str):
     if throttle.retry_after(request, "follow") > 0:
         messages.error(request, _("操作过于频繁，请稍后再试。"))
         return redirect("complaints_public:submit")
-    throttle.record_failure(request, "follow")
+    throttle.hit(request, "follow")
     complaint = selectors.public_open_complaint(number=number)
     if complaint is None:
         messages.error(request, _("没有找到该诉求，或该诉求已办结，请提交新的诉求。"))
@@ -187,7 +198,8 @@ def track(request):
     """Number + query code → progress. Posted, so that the code never lands in a URL.
     An unknown number and a wrong code get the same answer."""
     if request.method == "POST":
-        wait = throttle.retry_after(request)
+        number = (request.POST.get("number") or "").strip()
+        wait = throttle.retry_after(request, "lookup", subject=number)
         if wait > 0:
             return _throttled(request, "complaints/public/track.html", wait, {"form": TrackForm()})
         form = TrackForm(request.POST)
@@ -200,7 +212,7 @@ def track(request):
                     "has_phone": bool(complaint.citizen_phone),
                     "parts": list(complaint.parts.only("number", "status").order_by("pk")) if complaint.status == Complaint.Status.SPLIT else [],
                 })
-            throttle.record_failure(request)
+            throttle.record_failure(request, "lookup", subject=number)
             form.add_error(None, _("编号或查询码不正确，请核对后重试。"))
     else:
         form = TrackForm()

@@ -237,7 +237,7 @@ def similar_open_public(*, text: str, hall: str = "", address: str = "") -> list
     if len((text or "").strip()) < 4 or not (hall or address):
         return []
     found = similar_open(text=text, hall=hall.strip(), address=address.strip(), since=_window_start(timezone.now()))
-    return [{"pk": c.pk, "number": c.number, "title": c.title, "status": c.get_status_display(), "score": round(s)} for c, s in found]
+    return [{"pk": c.pk, "number": c.number, "title": c.safe_title, "status": c.get_status_display(), "score": round(s)} for c, s in found]
 
 
 def open_task_count_by_node(*, complaint: Complaint) -> dict[str, int]:

@@ -1,12 +1,18 @@
-"""Throttling wrong guesses at the public lookup (number + query code) and the
-rating links, per client address, in Django's cache (Redis in production,
-so that every worker counts together).
+"""Throttling the public endpoints, per client address and per subject (a case
+number, a phone), in Django's cache (Redis in production, so that every
+worker counts together).
 
-Only failures count: a citizen who looks up their own case is never slowed
-down. A success does not clear the count either: otherwise one valid code
-would let anyone reset the counter before every wrong guess. After COMPLAINT_LOOKUP_MAX_FAILURES failures within
-COMPLAINT_LOOKUP_WINDOW_SECONDS the address is refused (HTTP 429 with
-Retry-After) until the window has passed.
+- lookup / rate: wrong guesses at the lookup (number + query code) and at
+  rating links. Only failures count, and a success does not clear the count:
+  otherwise one valid code would let anyone reset the counter before every
+  wrong guess. A case number also has its own, higher, limit, so that guesses
+  spread over many addresses still stop.
+- submit / follow / similar: every public filing (per address and per phone:
+  each filing sends an SMS), follow and similar-complaints request counts.
+
+After the limit within COMPLAINT_LOOKUP_WINDOW_SECONDS the client is refused
+(HTTP 429 with Retry-After) until the window that started with its first
+counted request has passed. Counting is atomic (cache.add + cache.incr).
 """
 from __future__ import annotations
 
@@ -15,38 +21,54 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from workflow.security import client_ip
+
+# How many more hits a subject (a case number) may take than one address.
+SUBJECT_FACTOR = {"lookup": 4, "rate": 4}
+
 
 def client_address(request) -> str:
-    """REMOTE_ADDR (set by the proxy in front of gunicorn); X-Forwarded-For is not trusted here."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address as the security layer sees it (TRUSTED_PROXY_COUNT honoured)."""
+    return client_ip(request) or "unknown"
 
 
-def _key(scope: str, address: str) -> str:
-    return f"complaints:throttle:{scope}:{address}"
+def _limit(scope: str) -> int:
+    if scope in ("submit", "similar"):
+        return getattr(settings, f"COMPLAINT_{scope.upper()}_MAX_PER_WINDOW")
+    return settings.COMPLAINT_LOOKUP_MAX_FAILURES
 
 
-def retry_after(request, scope: str = "lookup") -> int:
-    """Seconds until this client may try again (0 when it may now)."""
-    entry = cache.get(_key(scope, client_address(request)))
-    if not entry:
-        return 0
-    count, first = entry
+def _keys(request, scope: str, subject: str) -> list[tuple[str, int]]:
+    limit = _limit(scope)
+    keys = [(f"complaints:throttle:{scope}:ip:{client_address(request)}", limit)]
+    if subject:
+        keys.append((f"complaints:throttle:{scope}:subject:{subject.strip().upper()[:40]}", limit * SUBJECT_FACTOR.get(scope, 1)))
+    return keys
+
+
+def retry_after(request, scope: str = "lookup", subject: str = "") -> int:
+    """Seconds until this client (or this subject) may try again (0 when it may now)."""
     window = settings.COMPLAINT_LOOKUP_WINDOW_SECONDS
-    remaining = int(first + window - time.time())
-    if count >= settings.COMPLAINT_LOOKUP_MAX_FAILURES and remaining > 0:
-        return remaining
-    return 0
+    wait = 0
+    for key, limit in _keys(request, scope, subject):
+        count = cache.get(key) or 0
+        if count >= limit:
+            started = cache.get(f"{key}:start") or time.time()
+            wait = max(wait, int(started + window - time.time()) + 1)
+    return max(wait, 0)
 
 
-def record_failure(request, scope: str = "lookup") -> None:
-    key = _key(scope, client_address(request))
+def record_failure(request, scope: str = "lookup", subject: str = "") -> None:
+    """Count one failure (or one request, for the scopes that count every request)."""
     window = settings.COMPLAINT_LOOKUP_WINDOW_SECONDS
-    now = time.time()
-    entry = cache.get(key)
-    if not entry or entry[1] + window <= now:
-        entry = (0, now)
-    cache.set(key, (entry[0] + 1, entry[1]), timeout=window)
+    for key, _limit_ in _keys(request, scope, subject):
+        if cache.add(key, 1, timeout=window):
+            cache.set(f"{key}:start", time.time(), timeout=window)
+            continue
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window)
 
 
-def reset(request, scope: str = "lookup") -> None:
-    cache.delete(_key(scope, client_address(request)))
+hit = record_failure  # the scopes that count every request read better with this name

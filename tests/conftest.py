@@ -101,6 +101,16 @@ def calendar_years(db):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request in English leaves English active in the thread: start every test in Chinese."""
     from django.conf import settings

@@ -345,6 +345,9 @@ COMPLAINT_DUPLICATE_SIMILARITY = env.int("COMPLAINT_DUPLICATE_SIMILARITY", defau
 # Public lookup by number and query code: this many wrong answers per address in the window, then 429.
 COMPLAINT_LOOKUP_MAX_FAILURES = env.int("COMPLAINT_LOOKUP_MAX_FAILURES", default=5)
 COMPLAINT_LOOKUP_WINDOW_SECONDS = env.int("COMPLAINT_LOOKUP_WINDOW_SECONDS", default=900)
+# Public filings per address (and per phone) and similar-complaint lookups per address, in the same window.
+COMPLAINT_SUBMIT_MAX_PER_WINDOW = env.int("COMPLAINT_SUBMIT_MAX_PER_WINDOW", default=10)
+COMPLAINT_SIMILAR_MAX_PER_WINDOW = env.int("COMPLAINT_SIMILAR_MAX_PER_WINDOW", default=120)
 # Address of the public site in messages sent to citizens (links to rate).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 

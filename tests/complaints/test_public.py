@@ -475,3 +475,35 @@ def test_following_is_throttled_per_address(client, settings):
         for _ in range(4):
             client.post(f"/complaint/{complaint.number}/follow/")
     assert Complaint.objects.get(pk=complaint.pk).followers_count == 2
+
+
+def test_public_filings_are_limited_per_address_and_per_phone(client, settings):
+    settings.COMPLAINT_SUBMIT_MAX_PER_WINDOW = 2
+    category = Category.objects.get(code="staff_conduct")
+    data = {"kind": "complaint", "category": category.pk, "title": "窗口无人", "description": "9点半窗口无人", "hall": "区政务服务中心",
+            "citizen_phone": "13911112222"}
+    with at(2026, 3, 2, 9):
+        statuses = [client.post("/complaint/", data).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429] and Complaint.objects.count() == 2
+
+
+def test_lookup_guesses_spread_over_addresses_stop_at_the_case_numbers_limit(client, settings):
+    settings.COMPLAINT_LOOKUP_MAX_FAILURES = 2  # per address; a case number takes 4 times as many
+    with at(2026, 3, 2, 9):
+        complaint, code = f.submit()
+        statuses = [
+            client.post(TRACK, {"number": complaint.number, "code": "WRONG234"}, REMOTE_ADDR=f"10.0.0.{i}").status_code
+            for i in range(9)
+        ]
+    assert statuses[:8] == [200] * 8 and statuses[8] == 429
+
+
+def test_similar_compares_only_the_opening_of_long_texts_and_masks_titles(client, dispatcher):
+    import time
+
+    with at(2026, 3, 2, 9):
+        complaint, _code = f.submit(title="请回电13912345678窗口不一次性告知", description="窗口不一次性告知" * 600)
+        started = time.monotonic()
+        body = client.post(reverse("complaints_public:similar"), {"text": "窗口不一次性告知" * 120, "hall": f.SEED_PROBLEM["hall"]}).content.decode()
+        assert time.monotonic() - started < 2
+    assert complaint.number in body and "13912345678" not in body
