@@ -216,10 +216,14 @@ def complaint_rate_by_link(*, token: str, rating: str, comment: str = "", indica
 
 
 def can_say_not_resolved(complaint: Complaint, now: dt.datetime | None = None) -> bool:
-    """Within the rule's window after the reply, before it is rated, once per round."""
+    """At the first call-back of a round (not after a rectification: that case
+    gets one follow-up rating and closes), within the rule's window after the
+    reply, before it is rated."""
+    from ._common import _has_open_task
+
     if complaint.status != Complaint.Status.REPLIED or complaint.replied_at is None:
         return False
-    if complaint.ratings.filter(round=complaint.handling_round).exists():
+    if complaint.ratings.filter(round=complaint.handling_round).exists() or not _has_open_task(complaint, "callback"):
         return False
     return (now or timezone.now()) <= _deadline("reopen_window", complaint.replied_at)
 
@@ -289,10 +293,10 @@ def complaint_rectify(*, actor: User, complaint: Complaint, report: str) -> Comp
             complaint=complaint, round=complaint.handling_round, body=report.strip(), status=ComplaintReply.Status.PASSED,
             written_by=actor, written_at=now, reviewed_at=now,
         )
+        # replied_at keeps the reply's time (the ledger's on-time reply); the follow-up is timed from now.
         complaint.rectified_at = now
-        complaint.replied_at = now
         complaint.callback_due = _deadline("callback", now)
-        _set_status(complaint, Complaint.Status.REPLIED, actor, "rectified", extra_fields=["handling_round", "rectified_at", "replied_at", "callback_due"], round=complaint.handling_round)
+        _set_status(complaint, Complaint.Status.REPLIED, actor, "rectified", extra_fields=["handling_round", "rectified_at", "callback_due"], round=complaint.handling_round)
     token = _issue_link(complaint, CitizenLink.Purpose.FOLLOWUP, now)
     _tell_citizen(complaint, _("整改情况已反馈。"), own=_("请通过此链接再次评价：%(url)s") % {"url": rating_url(token)}, secret=token)
     _notify_users(_dispatchers(), _("工单%(number)s整改已反馈，请回访") % {"number": complaint.number}, "", _url(complaint))

@@ -108,14 +108,20 @@ def complaint_merge(*, actor: User, complaint: Complaint, target: Complaint | No
     target = Complaint.objects.select_for_update().get(pk=target.pk)
     if target.pk == complaint.pk:
         raise ValidationError({"target": _("不能并入自身。")})
-    if target.status in (Complaint.Status.MERGED, Complaint.Status.SPLIT, Complaint.Status.NOT_ACCEPTED):
+    # Only into a case still being handled: the merged citizens are to get its reply.
+    if target.status not in (Complaint.Status.NEW, Complaint.Status.DISPATCHED, Complaint.Status.HANDLING, Complaint.Status.REVIEWING):
         raise ValidationError({"target": _("目标工单%(number)s已%(status)s，不能并入。") % {"number": target.number, "status": target.get_status_display()}})
     task = _open_task(complaint, "triage")
     with _flow_step(task, actor):
         complaint.merged_into = target
         complaint.closed_at = timezone.now()
         _set_status(complaint, Complaint.Status.MERGED, actor, "merged", extra_fields=["merged_into", "closed_at"], target=target.number, note=note)
-        target.followers_count += 1
+        # Complaints already merged into this one follow the target too (no chains).
+        followers = list(Complaint.objects.select_for_update().filter(merged_into=complaint))
+        for follower in followers:
+            follower.merged_into = target
+            follower.save(update_fields=["merged_into"])
+        target.followers_count += 1 + len(followers)
         target.save(update_fields=["followers_count"])
         _event(target, "followed", actor, payload_merged=complaint.number)
     _tell_citizen(complaint, _("与%(target)s反映的是同一问题，已合并办理，答复将一并告知您。") % {"target": target.number})
@@ -209,9 +215,12 @@ def dispatch_return_decide(*, actor: User, dispatch: Dispatch, accept: bool, dep
             # The sign task that follows is about the new dispatch (carried in task data).
             activation.task.data = {**(activation.task.data or {}), "dispatch_id": new.pk}
             if dispatch.role == Dispatch.Role.LEAD:
+                from .handling import cancel_pending_requests
+
                 complaint.department = department
                 complaint.deadline = _deadline("handle", now, category=handle_category(complaint))
                 complaint.save(update_fields=["department", "deadline"])
+                cancel_pending_requests(complaint, actor, _("已改派其他单位，申请不再适用。"))
             _event(complaint, "redispatched", actor, department=department.pk, department_name=department.short_name or department.name,
                    from_department=old_department.pk, note=note)
             result = new
@@ -219,7 +228,8 @@ def dispatch_return_decide(*, actor: User, dispatch: Dispatch, accept: bool, dep
             dispatch.status = Dispatch.Status.DISPATCHED
             dispatch.return_improper = True
             dispatch.sign_due = _deadline("sign", now)
-            dispatch.save(update_fields=["status", "return_improper", "sign_due"])
+            dispatch.return_due = now  # ruled improper: the department signs, it cannot return the case again
+            dispatch.save(update_fields=["status", "return_improper", "sign_due", "return_due"])
             _event(complaint, "return_improper", actor, department=old_department.pk, department_name=old_department.short_name or old_department.name, note=note)
             result = dispatch
     if accept and dispatch.role == Dispatch.Role.LEAD:

@@ -11,13 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflow.handling import extension_can_request, extension_check_dates, extension_record_decision
+from workflow.handling import extension_can_request, extension_cancel_pending, extension_check_dates, extension_record_decision
 from workflow.models import User
 from workflow.permissions import require
 from workflow.rules import time_limit_text
 from workflow.selectors import require_role
 from workflow.services import require_status
-from workflow.workdays import add_working_days, working_days_between
+from workflow.workdays import add_working_days
 
 from .. import permissions
 from ..models import Complaint, ComplaintExtension, ComplaintReply, Dispatch, HandlingNote, Suspension
@@ -85,6 +85,8 @@ def dispatch_return(*, actor: User, dispatch: Dispatch, reason: str) -> Dispatch
     complaint = _lock(dispatch.complaint)
     if dispatch.status != Dispatch.Status.DISPATCHED:
         raise ValidationError(_("已签收的工单不能退单。"))
+    if dispatch.return_improper:
+        raise ValidationError(_("退单已被认定不当，请签收办理。"))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("退单须说明理由。")})
     now = timezone.now()
@@ -213,6 +215,7 @@ def complaint_reply(*, actor: User, complaint: Complaint, body: str, findings: s
             status=ComplaintReply.Status.DRAFT if sign_off else ComplaintReply.Status.SIGNED, written_by=actor, written_at=now,
         )
         _event(complaint, "reply_written", actor, round=complaint.handling_round)
+        cancel_pending_requests(complaint, actor, _("已答复，申请不再需要。"))
     if sign_off:
         _notify_users(_department_people(complaint.department, Role.DEPT_LEADER), _("工单%(number)s答复待签发") % {"number": complaint.number}, complaint.safe_title, _url(complaint))
     return reply
@@ -237,6 +240,18 @@ def complaint_reply_sign_off(*, actor: User, reply: ComplaintReply, approve: boo
     if not approve:
         _notify_users(_department_people(complaint.department), _("工单%(number)s答复被领导退回") % {"number": complaint.number}, note, _url(complaint))
     return reply
+
+
+def cancel_pending_requests(complaint: Complaint, actor, note: str) -> None:
+    """The case moved on (replied, re-dispatched): pending extension and suspension
+    requests no longer apply and are refused with `note`, so none is approved late."""
+    for request in extension_cancel_pending(requests=complaint.extension_requests.all(), actor=actor, note=note):
+        _event(complaint, "extension_refused", actor, until=request.requested_until.isoformat(), note=note)
+    now = timezone.now()
+    for suspension in complaint.suspensions.select_for_update().filter(status=Suspension.Status.PENDING):
+        suspension.status, suspension.decided_by, suspension.decided_at, suspension.decision_note = Suspension.Status.REFUSED, actor, now, note
+        suspension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _event(complaint, "suspension_refused", actor, note=note)
 
 
 # --- extensions ----------------------------------------------------------------------------
@@ -298,6 +313,8 @@ def complaint_extension_decide(*, actor: User, request: ComplaintExtension, appr
     require(permissions.can_decide_requests(actor))
     request = ComplaintExtension.objects.select_for_update(of=("self",)).select_related("complaint").get(pk=request.pk)
     complaint = _lock(request.complaint)
+    if approve and complaint.status != Complaint.Status.HANDLING:
+        raise ValidationError(_("工单已不在办理中（%(status)s），不能再延期。") % {"status": complaint.get_status_display()})
     extension_record_decision(request=request, actor=actor, approve=approve, note=note)
     if approve:
         from workflow.workdays import end_of_day
@@ -358,14 +375,36 @@ def complaint_suspension_decide(*, actor: User, suspension: Suspension, approve:
     return suspension
 
 
+# Office hours: a working day counts as suspended when the suspension covers any of them.
+OFFICE_OPENS, OFFICE_CLOSES = dt.time(8, 30), dt.time(17, 30)
+
+
+def suspended_working_days(started: dt.datetime, ended: dt.datetime) -> int:
+    """The working days whose office hours the suspension overlaps (a deadline is
+    the end of a working day, so a part of a day gives the whole day back)."""
+    from workflow.models import CalendarDay
+    from workflow.workdays import _require_years
+
+    start, end = timezone.localtime(started), timezone.localtime(ended)
+    if end <= start:
+        return 0
+    _require_years(start.year, end.year)
+    days = CalendarDay.objects.filter(date__gte=start.date(), date__lte=end.date(), is_working_day=True).values_list("date", flat=True)
+    count = 0
+    for day in days:
+        opens = timezone.make_aware(dt.datetime.combine(day, OFFICE_OPENS), start.tzinfo)
+        closes = timezone.make_aware(dt.datetime.combine(day, OFFICE_CLOSES), start.tzinfo)
+        if start < closes and end > opens:
+            count += 1
+    return count
+
+
 def shift_for_suspension(deadline: dt.datetime, started: dt.datetime, ended: dt.datetime, unit_hours: bool) -> dt.datetime:
     """The deadline moves by the suspended time: wall-clock for limits in hours,
-    otherwise by the working days the suspension covered (its start day counts
-    when it started before the end of that working day)."""
+    otherwise by the working days whose office hours the suspension overlapped."""
     if unit_hours:
         return deadline + (ended - started)
-    start_day, end_day = timezone.localtime(started).date(), timezone.localtime(ended).date()
-    days = working_days_between(start_day, end_day)
+    days = suspended_working_days(started, ended)
     if days <= 0:
         return deadline
     local = timezone.localtime(deadline)
@@ -388,7 +427,8 @@ def complaint_resume(*, actor: User, complaint: Complaint, note: str = "") -> Co
     from ._common import handle_category
 
     hours = time_limit(case_kind=CASE_KIND, step="handle", category=handle_category(complaint)).unit == "hours"
-    new_deadline = shift_for_suspension(complaint.deadline, complaint.suspended_since, now, hours) if complaint.deadline else None
+    handling = complaint.status == Complaint.Status.HANDLING
+    new_deadline = shift_for_suspension(complaint.deadline, complaint.suspended_since, now, hours) if complaint.deadline and handling else None
     complaint.suspended_seconds += int((now - complaint.suspended_since).total_seconds())
     complaint.suspended_since = None
     complaint.save(update_fields=["suspended_seconds", "suspended_since"])

@@ -64,8 +64,9 @@ def test_suspension_is_excluded_from_the_deadline(dispatcher, realestate_dept, r
         services.complaint_resume(actor=re_handler, complaint=complaint)
     complaint.refresh_from_db()
     assert not complaint.is_suspended and complaint.suspended_seconds == 7 * 24 * 3600
-    assert _local_date(complaint.deadline) == dt.date(2026, 3, 30)  # 23 March + 5 WD
-    assert _local_date(ComplaintTask.objects.get(complaint=complaint, status="NEW").deadline) == dt.date(2026, 3, 30)
+    # 4 to 11 March, 10:00 to 10:00, overlaps the office hours of 6 working days: 23 March + 6 WD
+    assert _local_date(complaint.deadline) == dt.date(2026, 3, 31)
+    assert _local_date(ComplaintTask.objects.get(complaint=complaint, status="NEW").deadline) == dt.date(2026, 3, 31)
     assert Suspension.objects.get().status == Suspension.Status.ENDED
     assert any("暂停计时" in m.text for m in sms.outbox)
 
@@ -236,3 +237,79 @@ def test_the_console_backend_never_logs_query_codes_or_link_tokens(caplog, setti
         sms.send(phone="13800001234", text="查询码ABCD2345，链接 http://x/complaint/rate/tok-123/", secrets=("ABCD2345", "tok-123"))
     logged = caplog.text
     assert "ABCD2345" not in logged and "tok-123" not in logged and "13800001234" not in logged and "138****1234" in logged
+
+
+@pytest.mark.parametrize("start,end,days", [
+    ((2026, 3, 4, 9), (2026, 3, 4, 17), 1),      # part of one working day gives the day back
+    ((2026, 3, 4, 17, 45), (2026, 3, 5, 8, 15), 0),  # overnight, outside office hours
+    ((2026, 3, 6, 18), (2026, 3, 9, 8), 0),      # over a weekend
+    ((2026, 3, 6, 16), (2026, 3, 9, 9), 2),      # Friday afternoon to Monday morning
+])
+def test_suspended_working_days_count_the_office_hours_covered(db, start, end, days):
+    from complaints.services.handling import suspended_working_days
+
+    assert suspended_working_days(dt.datetime(*start, tzinfo=TZ), dt.datetime(*end, tzinfo=TZ)) == days
+
+
+def test_not_resolved_is_refused_at_the_follow_up_call_back(dispatcher, realestate_dept, re_handler):
+    with at(2026, 3, 2, 9):
+        complaint = f.replied(dispatcher, re_handler, realestate_dept)
+        services.complaint_callback(actor=dispatcher, complaint=complaint, rating="dissatisfied", comment="没解决")
+        services.complaint_rectify(actor=re_handler, complaint=complaint, report="已整改")
+        with pytest.raises(ValidationError):
+            services.complaint_callback(actor=dispatcher, complaint=complaint, not_resolved=True, comment="还是没解决")
+        assert _open_nodes(complaint) == ["followup"]
+
+
+def test_a_pending_extension_is_cancelled_by_the_reply_and_cannot_be_approved_late(dispatcher, realestate_dept, re_handler):
+    from complaints.models import ComplaintExtension
+
+    with at(2026, 3, 2, 9):
+        complaint = f.handling(dispatcher, re_handler, realestate_dept)
+        request = services.complaint_extension_request(actor=re_handler, complaint=complaint, requested_until=dt.date(2026, 3, 31), reason="需核实")
+        services.complaint_reply(actor=re_handler, complaint=complaint, body="答复")
+        assert ComplaintExtension.objects.get(pk=request.pk).status == ComplaintExtension.Status.REFUSED
+        with pytest.raises(ValidationError):
+            services.complaint_extension_decide(actor=dispatcher, request=request, approve=True)
+    complaint.refresh_from_db()
+    assert _local_date(complaint.deadline) == dt.date(2026, 3, 23)
+
+
+def test_rectification_keeps_the_reply_time_for_the_ledger(dispatcher, realestate_dept, re_handler):
+    from complaints import ledger
+
+    with at(2026, 3, 2, 9):
+        complaint = f.replied(dispatcher, re_handler, realestate_dept)
+    with at(2026, 3, 10, 9):  # rectification due 15 WD later: 31 March
+        services.complaint_callback(actor=dispatcher, complaint=complaint, rating="dissatisfied", comment="没解决")
+    with at(2026, 3, 25, 9):  # after the handling deadline (23 March), before the rectification's
+        services.complaint_rectify(actor=re_handler, complaint=complaint, report="已整改")
+        row = ledger.ledger_rows(ledger.ledger_queryset(user=dispatcher), user=dispatcher)[0]
+    assert row.reply_on_time is True and row.rectify_on_time is True
+
+
+def test_merging_follows_chains_and_refuses_answered_targets(dispatcher, realestate_dept, re_handler):
+    with at(2026, 3, 2, 9):
+        a, _ = f.submit(phone="13900000001")
+        b, _ = f.submit(phone="13900000002")
+        c = f.handling(dispatcher, re_handler, realestate_dept, phone="13900000003")
+        services.complaint_merge(actor=dispatcher, complaint=b, target=a)
+        services.complaint_merge(actor=dispatcher, complaint=a, target=c)
+        b.refresh_from_db()
+        assert b.merged_into == c
+        services.complaint_reply(actor=re_handler, complaint=c, body="答复")
+        services.complaint_review_reply(actor=dispatcher, complaint=c, approve=True)
+        assert any("已答复" in m.text for m in sms.outbox if m.phone == "13900000002")
+        late, _ = f.submit(phone="13900000004")
+        with pytest.raises(ValidationError):
+            services.complaint_merge(actor=dispatcher, complaint=late, target=c)  # already replied
+
+
+def test_an_improper_return_cannot_be_returned_again(dispatcher, realestate_dept, re_handler):
+    with at(2026, 3, 2, 9):
+        complaint = f.dispatched(dispatcher, realestate_dept)
+        dispatch = complaint.dispatches.get()
+        services.dispatch_return(actor=re_handler, dispatch=dispatch, reason="不归我们")
+        services.dispatch_return_decide(actor=dispatcher, dispatch=dispatch, accept=False, note="属本单位职责")
+        with pytest.raises(ValidationError):
+            services.dispatch_return(actor=re_handler, dispatch=dispatch, reason="还是不归我们")

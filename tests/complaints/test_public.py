@@ -426,9 +426,11 @@ def test_nav_links_for_anonymous(client):
 
 def test_track_a_merged_complaint_shows_the_case_it_follows(client, dispatcher, realestate_dept, re_handler):
     with at(2026, 3, 2, 9):
-        target = f.replied(dispatcher, re_handler, realestate_dept)
+        target = f.handling(dispatcher, re_handler, realestate_dept)
         mine, code = f.submit(phone="13900005678")
         services.complaint_merge(actor=dispatcher, complaint=mine, target=target)
+        services.complaint_reply(actor=re_handler, complaint=target, body="经核实，已对窗口工作人员批评教育，实行一次性告知制度。")
+        services.complaint_review_reply(actor=dispatcher, complaint=target, approve=True)
         body = client.post(TRACK, {"number": mine.number, "code": code}).content.decode()
         assert 'data-testid="merged"' in body and target.number in body
         assert "经核实，已对窗口工作人员批评教育" in body and "已答复待回访" in body
