@@ -153,7 +153,7 @@ def _fill(element: ET.Element, value, tag: str) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     else:
-        element.text = str(value)
+        element.text = CONTROL_CHARS.sub("", str(value))  # text from other channels may hold them; XML cannot
 
 
 def _xml(root: str, data) -> bytes:
@@ -211,12 +211,16 @@ def _cut(text: str, length: int) -> str:
 
 
 # --- parameters ------------------------------------------------------------------------------
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _param(request, name: str) -> str:
-    """A parameter from the body (POST) or the query string."""
+    """A parameter from the body (POST) or the query string; control characters
+    (NUL, which PostgreSQL refuses, and others XML cannot carry) are dropped."""
     value = request.POST.get(name) if request.method == "POST" else None
     if value is None:
         value = request.GET.get(name, "")
-    return (value or "").strip()
+    return CONTROL_CHARS.sub("", value or "").strip()
 
 
 def _list_param(request, name: str) -> list[str]:
@@ -238,8 +242,14 @@ def parse_w3c(value: str, name: str) -> dt.datetime:
         parsed = None
     if parsed is None:
         raise Open311Error(400, _("%(name)s 不是有效的 W3C 日期时间（例如 2026-03-02T09:00:00+08:00）。") % {"name": name})
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
+    try:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
+        parsed.astimezone(dt.timezone.utc)  # out of range at the edges of the calendar (year 1, year 9999)
+        if not (dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc) <= parsed <= dt.datetime(2999, 12, 31, tzinfo=dt.timezone.utc)):
+            raise OverflowError
+    except (OverflowError, ValueError):
+        raise Open311Error(400, _("%(name)s 超出可用的日期范围。") % {"name": name})
     return parsed
 
 
@@ -248,7 +258,10 @@ def _date_window(request) -> tuple[dt.datetime, dt.datetime]:
     start = _param(request, "start_date")
     end = _param(request, "end_date")
     end_at = parse_w3c(end, "end_date") if end else timezone.now()
-    start_at = parse_w3c(start, "start_date") if start else end_at - DEFAULT_WINDOW
+    try:
+        start_at = parse_w3c(start, "start_date") if start else end_at - DEFAULT_WINDOW
+    except OverflowError:
+        raise Open311Error(400, _("%(name)s 超出可用的日期范围。") % {"name": "end_date"})
     if start_at > end_at:
         raise Open311Error(400, _("start_date 不能晚于 end_date。"))
     return start_at, end_at

@@ -104,7 +104,7 @@ class ComplaintSubmitForm(StyledForm):
             value = decimal.Decimal(raw)
         except decimal.InvalidOperation:
             raise forms.ValidationError(_("请填写数字，例如 32.64。"))
-        if not value.is_finite():
+        if not value.is_finite() or abs(value) > 180:
             raise forms.ValidationError(_("请填写数字，例如 32.64。"))
         return value.quantize(decimal.Decimal("0.000001"), rounding=decimal.ROUND_HALF_UP)
 
@@ -118,6 +118,8 @@ class ComplaintSubmitForm(StyledForm):
         value = self.cleaned_data.get("occurred_at")
         if value and value > timezone.now():
             raise forms.ValidationError(_("发生时间不能晚于现在。"))
+        if value and value.year < 1900:
+            raise forms.ValidationError(_("请填写正确的发生时间。"))
         return value
 
     # --- the category's extra questions ------------------------------------------------

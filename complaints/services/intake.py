@@ -66,7 +66,7 @@ def clean_answers(category: Category, answers: dict | None) -> dict:
     return cleaned
 
 
-def _validate(*, kind, category, title, description, hall, address, latitude, longitude, citizen_phone, citizen_id_number, citizen_email, channel, values) -> None:
+def _validate(*, kind, category, title, description, hall, address, latitude, longitude, citizen_phone, citizen_id_number, citizen_email, channel, values, occurred_at=None) -> None:
     errors = {}
     if kind not in Kind.values:
         errors["kind"] = _("请选择诉求类型。")
@@ -93,6 +93,8 @@ def _validate(*, kind, category, title, description, hall, address, latitude, lo
             errors["citizen_email"] = _("电子邮箱格式不正确。")
     if channel not in Channel.values:
         errors["channel"] = _("来源渠道无效。")
+    if occurred_at is not None and (occurred_at.year < 1900 or occurred_at > timezone.now() + dt.timedelta(minutes=5)):
+        errors["occurred_at"] = _("发生时间不能早于1900年，也不能晚于现在。")
     if errors:
         raise ValidationError(errors)
     check_lengths(model=Complaint, values=values)
@@ -127,12 +129,13 @@ def complaint_submit(
     values = {
         "title": title, "description": description, "hall": hall, "window": window, "address": address,
         "citizen_name": citizen_name, "citizen_phone": citizen_phone, "citizen_address": citizen_address,
+        "citizen_email": citizen_email,
     }
     errors = {}
     for step in (
         lambda: _validate(kind=kind, category=category, title=title, description=description, hall=hall, address=address,
                           latitude=latitude, longitude=longitude, citizen_phone=citizen_phone, citizen_id_number=citizen_id_number,
-                          citizen_email=citizen_email, channel=channel, values=values),
+                          citizen_email=citizen_email, channel=channel, values=values, occurred_at=occurred_at),
         lambda: clean_answers(category, answers) if category is not None else None,
         lambda: check_uploads(attachments),
     ):

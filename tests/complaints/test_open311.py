@@ -421,3 +421,23 @@ def test_lists_cost_a_fixed_number_of_queries(client, dispatcher, realestate_dep
         make_some()
         assert (count("requests"), count("servicerequestupdates")) == few
         assert len(parse(get(client, "requests"))) == 12
+
+
+@pytest.mark.parametrize("query", [
+    "end_date=0001-01-01", "start_date=0001-01-01T00:00:00%2B14:00", "end_date=9999-12-31T23:00-11:00",
+])
+def test_dates_at_the_edges_of_the_calendar_are_400_not_500(client, query):
+    response = client.get(f"/open311/v2/requests.json?{query}")
+    assert response.status_code == 400
+    assert client.get(f"/open311/v2/servicerequestupdates.json?{query}").status_code == 400
+
+
+def test_control_characters_never_break_the_xml(client, dispatcher):
+    import xml.etree.ElementTree as ET
+
+    from tests.complaints import factories as cf
+
+    with at(2026, 3, 2, 9):
+        cf.submit(title="窗口\x0b无人", description="说明\x01内容")
+        body = client.get("/open311/v2/requests.xml").content
+    ET.fromstring(body)  # parses

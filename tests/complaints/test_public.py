@@ -509,3 +509,15 @@ def test_similar_compares_only_the_opening_of_long_texts_and_masks_titles(client
         body = client.post(reverse("complaints_public:similar"), {"text": "窗口不一次性告知" * 120, "hall": f.SEED_PROBLEM["hall"]}).content.decode()
         assert time.monotonic() - started < 2
     assert complaint.number in body and "13912345678" not in body
+
+
+@pytest.mark.parametrize("field,value", [
+    ("latitude", "1e30"), ("occurred_at", "0001-01-01T00:00"), ("citizen_email", "a" * 300 + "@example.org"),
+])
+def test_out_of_range_values_are_form_errors_not_server_errors(client, field, value):
+    category = Category.objects.get(code="staff_conduct")
+    data = {"kind": "complaint", "category": category.pk, "title": "窗口无人", "description": "9点半窗口无人", "hall": "区政务服务中心",
+            "longitude": "105.9" if field == "latitude" else "", field: value}
+    with at(2026, 3, 2, 9):
+        response = client.post("/complaint/", data)
+    assert response.status_code == 200 and Complaint.objects.count() == 0
