@@ -171,7 +171,7 @@ def closure_context(proposal: Proposal) -> dict:
             return _("退回修改：%(note)s") % {"note": r.return_note}
         return r.get_status_display()
 
-    rows = [
+    fields = [
         (_("提案编号"), proposal.year_number or proposal.display_number),
         (_("届次"), proposal.session.name),
         (_("案由"), proposal.title),
@@ -181,23 +181,21 @@ def closure_context(proposal: Proposal) -> dict:
         (_("承办单位"), "；".join(f"{a.department.name}（{a.get_role_display()}）" for a in assignments)),
         (_("交办日期"), chinese_date(proposal.assigned_at)),
         (_("重点提案"), _("是") if proposal.is_key else _("否")),
-        (_("督办单位"), proposal.supervising_unit.name if proposal.supervising_unit_id else ""),
+        (_("督办单位"), proposal.supervising_unit.name if proposal.supervising_unit_id else _("无")),
         (_("信息公开"), _("是") if proposal.is_public else _("否")),
     ]
     reply_rows = [
-        {
-            "department": r.assignment.department.name, "round": r.round, "doc_number": r.doc_number,
-            "reply_class": f"{r.reply_class} {classes.get(r.reply_class, '')}".strip(),
-            "signed": chinese_date(r.signed_at), "replied": chinese_date(r.replied_at), "review": review(r),
-        }
+        (
+            r.assignment.department.name, str(r.round), r.doc_number or "—",
+            f"{r.reply_class} {classes.get(r.reply_class, '')}".strip(), chinese_date(r.signed_at) or "—", review(r),
+        )
         for r in replies if r.status in (Reply.Status.PASSED, Reply.Status.RETURNED) or r.signed_at
     ]
     rating_rows = [
-        {
-            "rater": e.rater.full_name or str(e.rater), "round": e.round,
-            "process": ratings.get(e.process_rating, e.process_rating), "result": ratings.get(e.result_rating, e.result_rating),
-            "comment": e.comment or _("无"), "date": chinese_date(e.created_at),
-        }
+        (
+            e.rater.full_name or str(e.rater), str(e.round), ratings.get(e.process_rating, e.process_rating),
+            ratings.get(e.result_rating, e.result_rating), e.comment or _("无"), chinese_date(e.created_at),
+        )
         for e in evaluations
     ]
     closing = [
@@ -206,9 +204,18 @@ def closure_context(proposal: Proposal) -> dict:
         (_("办结说明"), proposal.close_note or _("无")),
     ]
     return {
-        "title": _("政协%(session)s第%(number)s号提案办理情况记录") % {"session": proposal.session.name, "number": proposal.number},
-        "subtitle": proposal.session.committee,
-        "rows": rows, "reply_rows": reply_rows, "rating_rows": rating_rows, "closing": closing,
+        "title": _("提案办理情况记录"),
+        "subtitle": _("%(committee)s%(session)s第%(number)s号提案") % {
+            "committee": proposal.session.committee, "session": proposal.session.name, "number": proposal.number,
+        },
+        "sections": [
+            {"heading": _("一、提案与交办"), "fields": fields},
+            {"heading": _("二、答复与督办审核"), "columns": [_("承办单位"), _("轮次"), _("发文字号"), _("答复类别"), _("签发日期"), _("督办审核")], "rows": reply_rows,
+             "widths": [26, 8, 20, 18, 16, 12]},
+            {"heading": _("三、委员评价"), "columns": [_("评价人"), _("轮次"), _("办理过程"), _("办理结果"), _("意见"), _("评价日期")], "rows": rating_rows, "empty": _("尚无评价"),
+             "widths": [16, 8, 14, 14, 32, 16]},
+            {"heading": _("四、办结"), "fields": closing},
+        ],
     }
 
 
@@ -256,7 +263,7 @@ def register() -> None:
     ))
     registry.register_document_kind(registry.DocumentKind(
         code="proposal_closure", label=gettext_lazy("办理情况记录（PDF）"), model="proposals.Proposal",
-        template="documents/proposal_closure.html", context=closure_context, can_download=closure_can_download,
+        template="documents/record.html", context=closure_context, can_download=closure_can_download,
         available=lambda p: p.status in (Proposal.Status.EVALUATED, Proposal.Status.CLOSED),
         version=lambda p: _history_version(p, "proposal"),
         filename=lambda p: f"提案办理情况记录-{_case_label(p)}号",

@@ -74,6 +74,30 @@ def letter_paragraphs(text: str) -> list[dict]:
     return paragraphs
 
 
+def _width_em(text: str) -> float:
+    return sum(0.55 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+def title_lines(title: str, *, size_pt: float = 22.0, width_pt: float = 440.0) -> list[str]:
+    """A title too long for one line, split into lines of balanced length
+    (GB/T 9704: 梯形或菱形, never one character alone on the last line)."""
+    per_line = width_pt / size_pt
+    total = _width_em(title)
+    if total <= per_line:
+        return [title]
+    count = int(total // per_line) + 1
+    lines, rest = [], title
+    for remaining in range(count, 1, -1):
+        target = _width_em(rest) / remaining
+        cut, width = 0, 0.0
+        while cut < len(rest) and width + _width_em(rest[cut]) <= target + 0.5:
+            width += _width_em(rest[cut])
+            cut += 1
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    return lines + [rest]
+
+
 def chinese_date(value) -> str:
     """2019年10月28日 (Arabic numerals, no leading zeros: GB/T 9704 7.3.5)."""
     if value is None:
@@ -133,6 +157,8 @@ def harfbuzz_subsetter() -> bool:
 def render_html(kind: registry.DocumentKind, case) -> str:
     context = dict(kind.context(case))
     context.setdefault("fonts", fonts.css_families())
+    if "title" in context and "title_lines" not in context:
+        context["title_lines"] = title_lines(str(context["title"]))
     return render_to_string(kind.template, context)
 
 

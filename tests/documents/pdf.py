@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
 import pdfplumber
@@ -18,7 +18,7 @@ BLOCK_RIGHT, BLOCK_BOTTOM = BLOCK_LEFT + BLOCK_WIDTH, BLOCK_TOP + BLOCK_HEIGHT
 @dataclass
 class Line:
     page: int
-    baseline: float  # mm from the top edge
+    baseline: float  # mm from the top edge: the bottom of the line's main face's character boxes
     top: float  # mm from the top edge (the characters' box)
     bottom: float
     x0: float  # mm from the left edge
@@ -34,17 +34,26 @@ def mm(points: float) -> float:
 
 
 def lines(pdf_bytes: bytes) -> list[Line]:
-    """Every line of text, page by page, top to bottom (characters sharing a baseline)."""
+    """Every line of text, page by page, top to bottom. Characters whose boxes
+    start within 3 mm of each other share a line (faces differ in ascent: a
+    KaiTi heading sits a little higher in its line than the FangSong text)."""
     out = []
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
         for page in pdf.pages:
-            rows = defaultdict(list)
-            for c in page.chars:
-                rows[round(page.height - c["matrix"][5])].append(c)  # by baseline: faces differ in ascent
-            for key in sorted(rows):
-                cs = sorted(rows[key], key=lambda c: c["x0"])
+            rows: list[list[dict]] = []
+            for c in sorted(page.chars, key=lambda c: c["top"]):
+                if rows and c["top"] - rows[-1][0]["top"] < 3 * MM:
+                    rows[-1].append(c)
+                else:
+                    rows.append([c])
+            for row in rows:
+                cs = sorted(row, key=lambda c: c["x0"])
+                # the line's position: its most common face's character box (the body text's, in a heading line)
+                main = Counter(c["fontname"] for c in cs).most_common(1)[0][0]
+                ref = [c for c in cs if c["fontname"] == main]
                 out.append(Line(
-                    page=page.page_number, baseline=mm(key), top=mm(min(c["top"] for c in cs)), bottom=mm(max(c["bottom"] for c in cs)),
+                    page=page.page_number, baseline=mm(max(c["bottom"] for c in ref)), top=mm(min(c["top"] for c in ref)),
+                    bottom=mm(max(c["bottom"] for c in cs)),
                     x0=mm(cs[0]["x0"]), x1=mm(cs[-1]["x1"]), text="".join(c["text"] for c in cs),
                     sizes={round(c["size"], 1) for c in cs}, fonts={c["fontname"] for c in cs}, chars=cs,
                 ))
@@ -87,3 +96,13 @@ def fonts(pdf_bytes: bytes) -> dict[str, dict]:
 def text(pdf_bytes: bytes) -> str:
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
         return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def table_cells(pdf_bytes: bytes) -> list[str]:
+    """The text of every table cell (lines of a cell joined), page by page."""
+    cells = []
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        for page in pdf.pages:
+            for table in page.extract_tables():
+                cells += [(cell or "").replace("\n", "").replace(" ", "") for row in table for cell in row]
+    return cells
