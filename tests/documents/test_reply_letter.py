@@ -198,3 +198,34 @@ def test_rare_characters_in_names_render_without_tofu(session, member, office_us
         covering = subprocess.run(["fc-list", f":charset={ord(ch):x}", "family"], capture_output=True, text=True).stdout
         assert family in covering.replace(",", "\n").splitlines() or family in covering, (ch, family)
     assert all(font["embedded"] for font in pdf.fonts(content).values())
+
+
+def _images_on_page_one(content: bytes) -> list:
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        return document.pages[-1].images + document.pages[0].images
+
+
+def test_no_seal_unless_the_department_uploaded_one(seed_reply, handler, approval_dept):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    # without an uploaded seal the letter shows none (never a fake)
+    plain = documents.document_read(documents.document_issue(actor=handler, case=seed_reply, kind="proposal_reply"))
+    assert _images_on_page_one(plain) == []
+    # with one (an administrator's upload under MEDIA_ROOT), it is placed over the issuer's name and date
+    buffer = io.BytesIO()
+    Image.new("RGBA", (200, 200), (230, 0, 18, 160)).save(buffer, format="PNG")
+    approval_dept.seal.save("seal.png", ContentFile(buffer.getvalue()))
+    sealed = documents.document_read(documents.document_issue(actor=handler, case=seed_reply.__class__.objects.get(pk=seed_reply.pk), kind="proposal_reply"))
+    images = _images_on_page_one(sealed)
+    assert len(images) == 1
+    date = next(line for line in pdf.lines(sealed) if line.text == "2019年10月28日")
+    seal = images[0]
+    assert abs(pdf.mm(seal["x1"] - seal["x0"]) - 42) < 0.5  # 42 mm across
+    assert pdf.mm(seal["x0"]) < date.x0 and pdf.mm(seal["x1"]) > date.x1 and pdf.mm(seal["top"]) < date.top < pdf.mm(seal["bottom"])
