@@ -8,15 +8,16 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self):
         # What complaints bring to the engine: roles and their permissions,
-        # department kind, navigation, rule defaults, event types and the
-        # task model of the inbox.
+        # department kind, navigation, rule defaults, event types, document
+        # kinds and the task model of the inbox.
         from workflow import registry
 
-        from . import defaults, events, roles
+        from . import defaults, documents, events, roles
         from . import flows  # noqa: F401  (viewflow registers the flow and its permissions)
         from .models import ComplaintTask
 
         roles.register()
         defaults.register()
         events.register()
+        documents.register()
         registry.register_task_model(ComplaintTask)

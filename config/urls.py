@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 
-from workflow import account_views
+from workflow import account_views, document_views
 from workflow import api as workflow_api
 from workflow import api_auth
 from workflow import views as workflow_views
@@ -25,6 +25,8 @@ api_v1 = [
     path("auth/logout-all/", api_auth.LogoutAllView.as_view(), name="api-logout-all"),
     path("auth/tokens/", api_auth.TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<str:prefix>/", api_auth.TokenDetailView.as_view(), name="api-token-detail"),
+    path("documents/<slug:kind>/<int:pk>/pdf/", document_views.DocumentPDFView.as_view(), name="api-document-pdf"),
+    path("proposal-replies/<int:pk>/pdf/", document_views.DocumentPDFView.as_view(kind="proposal_reply"), name="api-proposal-reply-pdf"),
     path("", include("proposals.api_urls")),
     path("", include("complaints.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -36,6 +38,7 @@ urlpatterns = [
     path("departments/", workflow_views.departments, name="departments"),
     path("notifications/", workflow_views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", workflow_views.notification_open, name="notification-open"),
+    path("documents/<slug:kind>/<int:pk>/pdf/", document_views.document_pdf, name="document-pdf"),
     path("healthz", workflow_views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

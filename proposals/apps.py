@@ -8,11 +8,11 @@ class ProposalsConfig(AppConfig):
 
     def ready(self):
         # What proposals bring to the engine: roles and their permissions,
-        # department kinds, home-page entries, rule defaults, event types and
-        # the task model of the inbox.
+        # department kinds, home-page entries, rule defaults, event types, document
+        # kinds and the task model of the inbox.
         from workflow import registry
 
-        from . import defaults, events, navigation, roles
+        from . import defaults, documents, events, navigation, roles
         from . import flows  # noqa: F401  (viewflow registers the flow and its permissions)
         from .models import ProposalTask
 
@@ -20,4 +20,5 @@ class ProposalsConfig(AppConfig):
         navigation.register()
         defaults.register()
         events.register()
+        documents.register()
         registry.register_task_model(ProposalTask)

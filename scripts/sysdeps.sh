@@ -13,11 +13,14 @@ set -euo pipefail
 
 RUN_PKGS=(
   fonts-noto-cjk fonts-wqy-zenhei                       # CJK fonts for pages and PDFs
+  fonts-arphic-ukai fonts-arphic-uming                  # free KaiTi / Song faces for official documents (workflow/fonts.py)
+  fonts-hanazono                                        # rare characters in names and places (CJK Ext B and beyond)
   libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0  # WeasyPrint (HarfBuzz subsetter: 15x faster CJK)
   gettext                                               # compilemessages
 )
 TEST_PKGS=(
   chromium     # browser tests (Playwright drives Debian's Chromium)
+  poppler-utils  # pdftoppm: the document tests look at rendered PDF pages
   postgresql   # the PostgreSQL pass (a throwaway cluster, scripts/pg_test.sh)
 )
 PROD_CHECK_PKGS=(

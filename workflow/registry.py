@@ -10,13 +10,16 @@ engine, from its AppConfig.ready(), what it brings:
 * navigation entries of the home page;
 * rule defaults (time limits, label scales), seeded after every migrate;
 * event types of its case model, with label and visibility (events.py);
-* the task model whose open tasks make up the inbox (see selectors).
+* the task model whose open tasks make up the inbox (see selectors);
+* document kinds: the official documents (PDF) made about its cases, each
+  with its template, context builder and download permission (workflow.documents).
 
 Registration is idempotent (Django may call ready() more than once in tests).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 
 class RoleScope:
@@ -82,6 +85,7 @@ _time_limits: list[tuple] = []
 _label_scales: dict[str, tuple] = {}
 _task_models: list = []
 _document_series: dict[str, tuple] = {}
+_document_kinds: dict[str, "DocumentKind"] = {}
 
 
 # --- roles ----------------------------------------------------------------------
@@ -195,3 +199,54 @@ def register_task_model(model) -> None:
 
 def task_models() -> list:
     return list(_task_models)
+
+
+# --- document kinds ---------------------------------------------------------------------
+def _always(obj) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """An official document a case app makes about one of its objects (a case
+    or one of its records, e.g. a reply), rendered by workflow.documents.
+
+    * ``model``: "app_label.ModelName" of that object;
+    * ``template``: an HTML template under templates/documents/;
+    * ``context(obj) -> dict``: the template's data (the engine adds ``fonts``);
+    * ``can_download(user, obj) -> bool``: the case's own permission (its selectors'
+      scoping; the user may be anonymous for public documents);
+    * ``available(obj) -> bool``: whether the document exists in the object's
+      current state (a reply letter only once the reply passed review);
+    * ``version(obj) -> (label, datetime | None)``: which state of the case a
+      render came from (e.g. the latest history row), stored with the file;
+    * ``filename(obj) -> str``: the download's file name;
+    * ``load(pk)``: the object with what ``context`` reads (select_related).
+    """
+
+    code: str
+    label: Any
+    model: str
+    template: str
+    context: Callable[[Any], dict]
+    can_download: Callable[[Any, Any], bool]
+    available: Callable[[Any], bool] = _always
+    version: Callable[[Any], tuple] | None = None
+    filename: Callable[[Any], str] | None = None
+    load: Callable[[int], Any] | None = None
+    app: str = ""
+    order: int = 100
+
+
+def register_document_kind(kind: DocumentKind) -> None:
+    _document_kinds[kind.code] = kind
+
+
+def document_kind(code: str) -> DocumentKind | None:
+    return _document_kinds.get(code)
+
+
+def document_kinds(model_label: str | None = None) -> list[DocumentKind]:
+    """Every registered kind (those about objects of ``model_label`` when given), in order."""
+    kinds = [k for k in _document_kinds.values() if model_label is None or k.model.lower() == model_label.lower()]
+    return sorted(kinds, key=lambda k: (k.order, k.code))

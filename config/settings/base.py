@@ -326,6 +326,7 @@ LOGGING = {
         "django.request": {"filters": ["no_refusals"]},
         "security": {"level": "INFO"},
         "axes": {"level": "WARNING"},  # its failures and locks; successes are in the security event log
+        "weasyprint.progress": {"level": "WARNING"},  # one line per PDF page otherwise; its warnings (font fallbacks) still show
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -1,5 +1,5 @@
 from .calendar import CalendarDay, CalendarYear
-from .documents import DocumentCounter, DocumentSeries
+from .documents import DocumentCounter, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Notification
@@ -17,6 +17,7 @@ __all__ = [
     "DocumentSeries",
     "EvaluationBase",
     "ExtensionRequestBase",
+    "GeneratedDocument",
     "Department",
     "LabelChoice",
     "LabelScale",

@@ -1,6 +1,10 @@
-"""Document-number series (发文字号): one counter per department, series and year."""
+"""Documents: number series (发文字号, one counter per department, series and year)
+and the generated PDFs (GeneratedDocument)."""
 import re
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -70,3 +74,52 @@ class DocumentCounter(models.Model):
 
     def __str__(self):
         return f"{self.department} {self.series} {self.year}: {self.last}"
+
+
+def generated_document_path(instance: "GeneratedDocument", filename: str) -> str:
+    """documents/<kind>/<year>/<model>-<id>-v<version>-<sha8>.pdf under MEDIA_ROOT (never in the repository)."""
+    return (
+        f"documents/{instance.kind}/{instance.generated_at:%Y}/"
+        f"{instance.content_type.model}-{instance.object_id}-v{instance.version}-{instance.sha256[:8]}.pdf"
+    )
+
+
+class GeneratedDocument(models.Model):
+    """One rendered version of an official document (a reply letter, a closure
+    record, a notice) about a case or one of its records (e.g. a reply).
+
+    A document once issued is never overwritten: a render is a new row with
+    the next version number and a file of its own. `source_sha256` is the
+    digest of the final HTML the PDF was made from, so "did the data change
+    since the last version?" is one comparison; `case_version` and
+    `case_changed_at` say which state of the case it came from (the kind's
+    registered `version` function, e.g. the reply's history row)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("对象类型"))
+    object_id = models.PositiveBigIntegerField(_("对象编号"))
+    case = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("文书种类"), max_length=48)
+    version = models.PositiveIntegerField(_("版本"))
+    file = models.FileField(_("文件"), upload_to=generated_document_path, max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    pages = models.PositiveSmallIntegerField(_("页数"), default=0)
+    source_sha256 = models.CharField(_("来源数据摘要"), max_length=64, help_text=_("生成时所用 HTML 的 SHA-256"))
+    case_version = models.CharField(_("案件版本"), max_length=64, blank=True)
+    case_changed_at = models.DateTimeField(_("案件数据时间"), null=True, blank=True)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("生成人"),
+    )
+    generated_at = models.DateTimeField(_("生成时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("已生成文书")
+        verbose_name_plural = _("已生成文书")
+        ordering = ["content_type", "object_id", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "kind", "version"], name="uniq_generated_document_version"),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id", "kind", "-version"], name="generated_document_latest")]
+
+    def __str__(self):
+        return f"{self.kind} {self.content_type.model}#{self.object_id} v{self.version}"

@@ -61,6 +61,10 @@ class Department(models.Model):
         _("发文字号前缀"), max_length=32, blank=True,
         help_text=_("例如“朝审函”，发文字号为 前缀〔年份〕序号号"),
     )
+    seal = models.ImageField(
+        _("印章图片"), upload_to="seals/", blank=True,
+        help_text=_("由管理员上传的单位印章（透明背景的 PNG），盖在答复函的署名和日期上；未上传则文书不显示印章。文件存放在 MEDIA_ROOT，不进入代码库。"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     history = HistoricalRecords()

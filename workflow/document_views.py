@@ -1,0 +1,65 @@
+"""Downloads of official documents (PDF), page and API, for every registered kind.
+
+The kind's own permission decides (the case's selectors' scoping): a user who
+may not see the case gets 403, a visitor without an account is sent to sign
+in unless the document is public. The first download generates the PDF; later
+ones serve the stored version until the data changes (workflow.documents).
+"""
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from . import documents
+
+
+def _issue(request, kind: str, pk: int) -> HttpResponse:
+    try:
+        case = documents.document_object(kind=kind, pk=pk)
+    except (LookupError, ObjectDoesNotExist):
+        raise Http404(_("没有找到该文书。"))
+    if not documents.document_can_download(user=request.user, case=case, kind=kind):
+        raise PermissionDenied(_("您无权下载该文书。"))
+    doc = documents.document_issue(actor=request.user, case=case, kind=kind)
+    response = HttpResponse(documents.document_read(doc), content_type="application/pdf")
+    download = request.GET.get("download") == "1"
+    response["Content-Disposition"] = content_disposition_header(download, documents.document_filename(case=case, kind=kind))
+    response["ETag"] = f'"{doc.sha256}"'
+    response["X-Document-Version"] = str(doc.version)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def document_pdf(request, kind: str, pk: int):
+    """GET /documents/<kind>/<pk>/pdf/ (?download=1 to save rather than view)."""
+    try:
+        return _issue(request, kind, pk)
+    except PermissionDenied:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise
+
+
+class DocumentPDFView(APIView):
+    """GET /api/v1/documents/{kind}/{id}/pdf/: the document as PDF, with the case's permission."""
+
+    permission_classes = [AllowAny]  # the kind's own permission decides (public documents need no account)
+    kind: str | None = None
+
+    @extend_schema(
+        summary="Official document (PDF)",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF (GB/T 9704 layout)."),
+            403: OpenApiResponse(description="Not allowed for this user."),
+            404: OpenApiResponse(description="No such object or kind."),
+        },
+    )
+    def get(self, request, pk: int, kind: str | None = None):
+        return _issue(request, self.kind or kind, pk)
