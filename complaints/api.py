@@ -263,14 +263,15 @@ class ComplaintViewSet(ComplaintAPIMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="记录办理情况或联系群众（承办单位、派单员）",
-        description="kind=note 办理记录，finding 核实情况，contact 联系群众（须给 mode 联系方式和 contacted_at 联系时间）。工单结束后不能再记录。",
+        description="kind=note 办理记录，finding 核实情况，contact 联系群众（须给 mode 联系方式和 contacted_at 联系时间）。"
+                    "可用 multipart/form-data 在 attachments 字段附上图片或PDF（按内容检查）。工单结束后不能再记录。",
         parameters=[ID_PARAM], request=s.NoteWriteSerializer, responses=responses(s.HandlingNoteSerializer, 201),
     )
     @action(detail=True, methods=["post"])
     def note(self, request, pk=None):
         complaint = self.get_object()
         data = self._input(s.NoteWriteSerializer)
-        note = services.complaint_add_note(actor=request.user, complaint=complaint, **data)
+        note = services.complaint_add_note(actor=request.user, complaint=complaint, attachments=request.FILES.getlist("attachments"), **data)
         note = HandlingNote.objects.select_related("author", "department").get(pk=note.pk)
         return Response(s.HandlingNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 

@@ -345,6 +345,7 @@ class NoteForm(StyledForm):
                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
                                        error_messages={"invalid": _("时间格式应为 YYYY-MM-DD HH:MM。")})
     text = _text(_("内容"), rows=3)
+    attachments = MultipleFileField(label=_("附件"), required=False, help_text=_("现场照片、材料等：图片或PDF，内容会被检查"))
 
     def clean(self):
         data = super().clean()

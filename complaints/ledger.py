@@ -42,6 +42,7 @@ class LedgerRow:
     sign_on_time: bool | None
     reply_on_time: bool | None
     callback_on_time: bool | None
+    contact_on_time: bool | None
     rectify_on_time: bool | None
     suspended_hours: float
     rating_label: str
@@ -66,6 +67,7 @@ def ledger_rows(complaints, *, user, now: dt.datetime | None = None) -> list[Led
             sign_on_time=_on_time(lead.signed_at, lead.sign_due, now) if lead else None,
             reply_on_time=None if clock_stopped and not c.replied_at else _on_time(c.replied_at, c.deadline, now),
             callback_on_time=_on_time(c.called_back_at or c.rated_at, c.callback_due, now),
+            contact_on_time=_on_time(c.contacted_after_bad_at, c.contact_due, now),
             rectify_on_time=_on_time(c.rectified_at, c.rectify_due, now),
             suspended_hours=round(c.suspended_seconds / 3600, 1),
             rating_label=ratings.get(c.rating, c.rating),
@@ -87,7 +89,7 @@ def columns() -> list[str]:
     return [
         _("编号"), _("受理时间"), _("来源渠道"), _("诉求类型"), _("类别"), _("标题"), _("地点"), _("承办单位"), _("状态"),
         _("派单时间"), _("按时派单"), _("签收时间"), _("按时签收"), _("办理期限"), _("答复时间"), _("按时答复"),
-        _("回访时间"), _("评价时间"), _("按时回访"), _("评价"), _("整改期限"), _("整改反馈时间"), _("按时整改"),
+        _("回访时间"), _("评价时间"), _("按时回访"), _("评价"), _("差评后联系群众"), _("按时联系"), _("整改期限"), _("整改反馈时间"), _("按时整改"),
         _("办结时间"), _("挂起时长（小时）"), _("现场办结"), _("办理轮次"),
     ]
 
@@ -100,6 +102,7 @@ def row_values(row: LedgerRow) -> list:
         _fmt(c.dispatched_at), _yes_no(row.dispatch_on_time), _fmt(row.lead.signed_at if row.lead else None), _yes_no(row.sign_on_time),
         _fmt(c.deadline), _fmt(c.replied_at), _yes_no(row.reply_on_time),
         _fmt(c.called_back_at), _fmt(c.rated_at), _yes_no(row.callback_on_time), row.rating_label,
+        _fmt(c.contacted_after_bad_at), _yes_no(row.contact_on_time),
         _fmt(c.rectify_due), _fmt(c.rectified_at), _yes_no(row.rectify_on_time),
         _fmt(c.closed_at), row.suspended_hours, _yes_no(c.resolved_on_spot), c.handling_round,
     ]

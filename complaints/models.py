@@ -181,6 +181,8 @@ class Complaint(models.Model):
     callback_due = models.DateTimeField(_("回访期限"), null=True, blank=True)
     called_back_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    contact_due = models.DateTimeField(_("差评后联系群众期限"), null=True, blank=True)
+    contacted_after_bad_at = models.DateTimeField(_("差评后联系群众时间"), null=True, blank=True)
     rectify_due = models.DateTimeField(_("整改期限"), null=True, blank=True)
     rectified_at = models.DateTimeField(_("整改反馈时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, db_index=True)
@@ -455,6 +457,7 @@ def attachment_path(instance, filename):
 
 class Attachment(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    note = models.ForeignKey("HandlingNote", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments", help_text=_("承办单位办理记录的附件"))
     file = models.FileField(upload_to=attachment_path)
     name = models.CharField(_("文件名"), max_length=128)
     content_type = models.CharField(max_length=64)

@@ -620,6 +620,7 @@ def note(request, pk: int):
     action = _note_action(complaint, _bound(request))
     return _run(request, complaint, action, lambda d: services.complaint_add_note(
         actor=request.user, complaint=complaint, kind=d["kind"], text=d["text"], mode=d["mode"], contacted_at=d["contacted_at"],
+        attachments=request.FILES.getlist("attachments"),
     ), _("办理记录已保存。"), unavailable=refused)
 
 

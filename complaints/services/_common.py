@@ -80,6 +80,20 @@ def _lock(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_for_update(of=("self",)).select_related("category", "department").get(pk=complaint.pk)
 
 
+def store_attachment(*, complaint: Complaint, upload, uploaded_by, now, note=None, is_public: bool = True):
+    """Save a checked upload (complaints.attachments.CheckedUpload) under its SHA-256, never its own name."""
+    from ..models import Attachment
+
+    attachment = Attachment(
+        complaint=complaint, note=note, name=upload.name, content_type=upload.content_type, extension=upload.extension,
+        size=upload.size, sha256=upload.sha256, uploaded_by=uploaded_by, is_public=is_public, created_at=now,
+    )
+    upload.file.seek(0)
+    attachment.file.save(f"{upload.sha256}{upload.extension}", upload.file, save=False)
+    attachment.save()
+    return attachment
+
+
 # --- the citizen ----------------------------------------------------------------------
 def secret_hash(value: str) -> str:
     """Query codes and link tokens are stored as keyed hashes, never in clear."""

@@ -141,7 +141,8 @@ def _after_rating(complaint: Complaint, rated: ComplaintRating, actor, now: dt.d
     label = label_for(RATING_SCALE, rated.rating)
     if rated.is_bad and not rated.is_followup:
         complaint.rectify_due = _deadline("rectify", now)
-        _set_status(complaint, Complaint.Status.RECTIFYING, actor, "rectification", extra_fields=["rectify_due"], rating=rated.rating)
+        complaint.contact_due = _deadline("bad_review_contact", now)
+        _set_status(complaint, Complaint.Status.RECTIFYING, actor, "rectification", extra_fields=["rectify_due", "contact_due"], rating=rated.rating)
         _notify_users(
             _department_people(complaint.department) + _department_people(complaint.department, Role.DEPT_LEADER),
             _("工单%(number)s收到差评（%(label)s），请1个工作日内联系群众并整改") % {"number": complaint.number, "label": label},

@@ -20,10 +20,12 @@ from workflow.services import require_status
 from workflow.workdays import add_working_days
 
 from .. import permissions
+from ..attachments import check_uploads
 from ..models import Complaint, ComplaintExtension, ComplaintReply, Dispatch, HandlingNote, Suspension
 from ..roles import Role
 from ._common import (
     CASE_KIND,
+    store_attachment,
     _deadline,
     _department_people,
     _dispatchers,
@@ -123,8 +125,10 @@ def dispatch_opinion(*, actor: User, dispatch: Dispatch, opinion: str) -> Dispat
 
 # --- handling records ----------------------------------------------------------------
 @transaction.atomic
-def complaint_add_note(*, actor: User, complaint: Complaint, kind: str, text: str, mode: str = "", contacted_at: dt.datetime | None = None) -> HandlingNote:
-    """A handling record (note, contact with the citizen with time and mode, findings)."""
+def complaint_add_note(*, actor: User, complaint: Complaint, kind: str, text: str, mode: str = "", contacted_at: dt.datetime | None = None, attachments=()) -> HandlingNote:
+    """A handling record (note, contact with the citizen with time and mode, findings),
+    with attachments (photos, documents: checked by content like the citizen's).
+    The first contact after a bad review is what the 1 WD contact rule is measured by."""
     complaint = _lock(complaint)
     department = permissions.handling_department(actor, complaint)
     require(permissions.can_add_note(actor, complaint))
@@ -144,10 +148,19 @@ def complaint_add_note(*, actor: User, complaint: Complaint, kind: str, text: st
             errors["contacted_at"] = _("联系时间不能早于受理时间。")
         if errors:
             raise ValidationError(errors)
+    if len(text) > 5000:
+        raise ValidationError({"text": _("不能超过5000个字。")})
+    checked = check_uploads(attachments)
+    now = timezone.now()
     note = HandlingNote.objects.create(
         complaint=complaint, department=department, kind=kind, mode=mode if kind == HandlingNote.Kind.CONTACT else "",
-        contacted_at=contacted_at if kind == HandlingNote.Kind.CONTACT else None, text=text.strip(), author=actor, created_at=timezone.now(),
+        contacted_at=contacted_at if kind == HandlingNote.Kind.CONTACT else None, text=text.strip(), author=actor, created_at=now,
     )
+    for upload in checked:
+        store_attachment(complaint=complaint, upload=upload, uploaded_by=actor, note=note, is_public=False, now=now)
+    if kind == HandlingNote.Kind.CONTACT and complaint.status == Complaint.Status.RECTIFYING and complaint.contacted_after_bad_at is None:
+        complaint.contacted_after_bad_at = contacted_at
+        complaint.save(update_fields=["contacted_after_bad_at"])
     _event(complaint, "contact_recorded" if kind == HandlingNote.Kind.CONTACT else "note_added", actor, kind=kind, mode=mode)
     return note
 

@@ -19,9 +19,9 @@ from workflow.selectors import user_has_role
 from workflow.services import check_lengths
 
 from ..attachments import CheckedUpload, check_uploads
-from ..models import Attachment, Category, Channel, Complaint, ComplaintCounter, ComplaintRating, Kind
+from ..models import Category, Channel, Complaint, ComplaintCounter, ComplaintRating, Kind
 from ..roles import Role
-from ._common import RATING_SCALE, _deadline, _event, _tell_citizen, secret_hash
+from ._common import RATING_SCALE, _deadline, _event, _tell_citizen, secret_hash, store_attachment
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$")
@@ -170,13 +170,7 @@ def complaint_submit(
         dispatch_due=None if resolve_on_spot else _deadline("dispatch", now), open311_token=open311_token,
     )
     for upload in checked:
-        attachment = Attachment(
-            complaint=complaint, name=upload.name, content_type=upload.content_type, extension=upload.extension,
-            size=upload.size, sha256=upload.sha256, uploaded_by=complaint.received_by, created_at=now,
-        )
-        upload.file.seek(0)
-        attachment.file.save(f"{upload.sha256}{upload.extension}", upload.file, save=False)
-        attachment.save()
+        store_attachment(complaint=complaint, upload=upload, uploaded_by=complaint.received_by, now=now)
     _event(complaint, "received", actor, to_state=Complaint.Status.NEW, channel=channel)
     if resolve_on_spot:
         _resolve_on_spot(complaint, actor, now, resolve_on_spot)

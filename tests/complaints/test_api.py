@@ -738,3 +738,13 @@ def test_odd_bodies_are_400_or_404_not_500(dispatcher, url, raw):
     response.content.decode("utf-8")
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.NEW
+
+
+def test_a_handling_record_with_attachments_through_the_api(dispatcher, realestate_dept, re_handler):
+    from tests.complaints.test_branches import _png
+
+    with at(2026, 3, 2, 9):
+        complaint = f.handling(dispatcher, re_handler, realestate_dept)
+        response = as_user(re_handler).post(f"{API}/complaints/{complaint.pk}/note/", {"kind": "finding", "text": "现场照片", "attachments": [_png()]}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert complaint.attachments.get().note_id == response.json()["id"]

@@ -313,3 +313,47 @@ def test_an_improper_return_cannot_be_returned_again(dispatcher, realestate_dept
         services.dispatch_return_decide(actor=dispatcher, dispatch=dispatch, accept=False, note="属本单位职责")
         with pytest.raises(ValidationError):
             services.dispatch_return(actor=re_handler, dispatch=dispatch, reason="还是不归我们")
+
+
+def _png(name="photo.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_handlers_attach_files_to_their_records_checked_by_content(client, dispatcher, realestate_dept, re_handler):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from complaints.models import Attachment
+
+    with at(2026, 3, 2, 9):
+        complaint = f.handling(dispatcher, re_handler, realestate_dept)
+        client.force_login(re_handler)
+        response = client.post(f"/complaints/{complaint.pk}/note/", {"kind": "finding", "text": "现场照片", "attachments": [_png()]})
+        assert response.status_code == 302
+        attachment = Attachment.objects.get()
+        assert attachment.note.kind == "finding" and not attachment.is_public and attachment.uploaded_by == re_handler
+        bad = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00" + b"\x00" * 64, content_type="image/jpeg")
+        response = client.post(f"/complaints/{complaint.pk}/note/", {"kind": "note", "text": "再附一张", "attachments": [bad]})
+        assert response.status_code == 200 and "不是允许的类型" in response.content.decode()
+        assert Attachment.objects.count() == 1 and complaint.notes.count() == 1
+
+
+def test_the_contact_after_a_bad_review_is_timed_for_the_ledger(dispatcher, realestate_dept, re_handler):
+    from complaints import ledger
+
+    with at(2026, 3, 2, 9):
+        complaint = f.replied(dispatcher, re_handler, realestate_dept)
+        services.complaint_callback(actor=dispatcher, complaint=complaint, rating="dissatisfied", comment="没解决")
+    with at(2026, 3, 4, 10):  # 1 WD after the rating was 3 March
+        services.complaint_add_note(actor=re_handler, complaint=complaint, kind="contact", text="电话致歉", mode="phone",
+                                    contacted_at=dt.datetime(2026, 3, 4, 9, 30, tzinfo=TZ))
+        row = ledger.ledger_rows(ledger.ledger_queryset(user=dispatcher), user=dispatcher)[0]
+    assert row.contact_on_time is False
+    complaint.refresh_from_db()
+    assert complaint.contacted_after_bad_at is not None
