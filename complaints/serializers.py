@@ -24,6 +24,7 @@ from workflow.api_support import (
     LabelCodeField,
     LabelSerializer,
     ModelSerializer,
+    RuleRowField,
     Serializer,
     model_max_length,
     queryable_text,
@@ -542,26 +543,11 @@ class ScopedComplaintField(IdField):
         return selectors.complaint_list(user=self.context["request"].user)
 
 
-class NotAcceptedReasonField(serializers.Field):
+class NotAcceptedReasonField(RuleRowField):
     """A reason for not accepting, by id or by code."""
 
+    model = NotAcceptedReason
     default_error_messages = {"unknown": _("不予受理理由“%(value)s”不存在。")}
-
-    def to_internal_value(self, data):
-        reasons = NotAcceptedReason.objects.filter(is_active=True)
-        reason = None
-        if isinstance(data, int) and not isinstance(data, bool) and 0 < data <= MAX_INT:
-            reason = reasons.filter(pk=data).first()
-        elif isinstance(data, str) and data.isascii() and data.isdecimal() and len(data) < 10:
-            reason = reasons.filter(pk=int(data)).first()
-        if reason is None and isinstance(data, str) and queryable_text(data):
-            reason = reasons.filter(code=data).first()
-        if reason is None:
-            raise serializers.ValidationError(self.error_messages["unknown"] % {"value": str(data)[:64]})
-        return reason
-
-    def to_representation(self, value):
-        return value.code
 
 
 extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "不予受理理由的 id 或代码（见 /complaint-options/）"})(NotAcceptedReasonField)

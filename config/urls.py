@@ -26,7 +26,7 @@ api_v1 = [
     path("auth/tokens/", api_auth.TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<str:prefix>/", api_auth.TokenDetailView.as_view(), name="api-token-detail"),
     path("documents/<slug:kind>/<int:pk>/pdf/", document_views.DocumentPDFView.as_view(), name="api-document-pdf"),
-    path("proposal-replies/<int:pk>/pdf/", document_views.DocumentPDFView.as_view(kind="proposal_reply"), name="api-proposal-reply-pdf"),
+    path("proposal-replies/<int:pk>/pdf/", document_views.ProposalReplyPDFView.as_view(), name="api-proposal-reply-pdf"),
     path("", include("proposals.api_urls")),
     path("", include("complaints.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -20,9 +20,9 @@ from workflow.api_support import (
     LabelCodeField,
     LabelSerializer,
     ModelSerializer,
+    RuleRowField,
     Serializer,
     model_max_length,
-    queryable_text,
 )
 from workflow import registry
 from workflow.models import Department, User
@@ -384,26 +384,11 @@ class UserScopedPrimaryKeyField(IdField):
         return selectors.proposal_queryset(user=self.context["request"].user)
 
 
-class RejectionReasonField(serializers.Field):
+class RejectionReasonField(RuleRowField):
     """A rejection reason by id or by code."""
 
+    model = RejectionReason
     default_error_messages = {"unknown": _("不予立案理由“%(value)s”不存在。")}
-
-    def to_internal_value(self, data):
-        reasons = RejectionReason.objects.filter(is_active=True)
-        reason = None
-        if isinstance(data, int) and not isinstance(data, bool) and 0 < data <= MAX_INT:
-            reason = reasons.filter(pk=data).first()
-        elif isinstance(data, str) and data.isascii() and data.isdecimal() and len(data) < 10:
-            reason = reasons.filter(pk=int(data)).first()
-        if reason is None and isinstance(data, str) and queryable_text(data):
-            reason = reasons.filter(code=data).first()
-        if reason is None:
-            raise serializers.ValidationError(self.error_messages["unknown"] % {"value": data})
-        return reason
-
-    def to_representation(self, value):
-        return value.code
 
 
 extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "不予立案理由的 id 或代码"})(RejectionReasonField)

@@ -227,6 +227,30 @@ class IdField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class RuleRowField(serializers.Field):
+    """A row of a rules table (a reason, a category...) given by id or by code;
+    active rows only. Subclasses name the model and the "unknown" message."""
+
+    model = None
+    default_error_messages = {"unknown": "“%(value)s”不存在。"}
+
+    def to_internal_value(self, data):
+        rows = self.model.objects.filter(is_active=True)
+        row = None
+        if isinstance(data, int) and not isinstance(data, bool) and 0 < data <= MAX_INT:
+            row = rows.filter(pk=data).first()
+        elif isinstance(data, str) and data.isascii() and data.isdecimal() and len(data) < 10:
+            row = rows.filter(pk=int(data)).first()
+        if row is None and isinstance(data, str) and queryable_text(data):
+            row = rows.filter(code=data).first()
+        if row is None:
+            raise serializers.ValidationError(self.error_messages["unknown"] % {"value": str(data)[:64]})
+        return row
+
+    def to_representation(self, value):
+        return value.code
+
+
 def queryable_text(value: str) -> bool:
     """A string the database can be asked about: no NUL (PostgreSQL refuses
     it), no lone surrogate (not encodable as UTF-8), not absurdly long."""
@@ -514,7 +538,7 @@ def user_directory(*, user: User, role: str | None = None, department: int | Non
 
 
 __all__ = [
-    "MAX_INT", "MAX_JSON_DEPTH", "NON_FIELD", "AutoSchema", "Bool", "ErrorSerializer", "IdField", "InlineEnumsMixin",
+    "MAX_INT", "MAX_JSON_DEPTH", "NON_FIELD", "RuleRowField", "AutoSchema", "Bool", "ErrorSerializer", "IdField", "InlineEnumsMixin",
     "JSONParser", "LabelCodeField", "ServiceAPIMixin", "url_pk", "LabelSerializer", "ModelSerializer", "Serializer", "choice_options",
     "directory_memberships", "error_body", "error_response", "exception_handler", "labels", "model_max_length",
     "postprocess_schema", "queryable_text", "user_directory", "validation_error_detail",

@@ -54,7 +54,7 @@ class DocumentPDFView(APIView):
     kind: str | None = None
 
     @extend_schema(
-        summary="Official document (PDF)",
+        summary="正式文书（PDF，按案件权限）",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF (GB/T 9704 layout)."),
             403: OpenApiResponse(description="Not allowed for this user."),
@@ -63,3 +63,20 @@ class DocumentPDFView(APIView):
     )
     def get(self, request, pk: int, kind: str | None = None):
         return _issue(request, self.kind or kind, pk)
+
+
+class ProposalReplyPDFView(DocumentPDFView):
+    """GET /api/v1/proposal-replies/{id}/pdf/: the reply letter of one passed reply."""
+
+    kind = "proposal_reply"
+
+    @extend_schema(
+        summary="提案答复函（PDF）",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The reply letter (GB/T 9704 letter layout)."),
+            403: OpenApiResponse(description="Not allowed for this user."),
+            404: OpenApiResponse(description="No such reply, or not passed yet."),
+        },
+    )
+    def get(self, request, pk: int, kind: str | None = None):
+        return _issue(request, self.kind, pk)
