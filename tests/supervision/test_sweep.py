@@ -183,3 +183,40 @@ def test_the_celery_task_and_its_default_schedule(proposal_sign):
     result = workflow_tasks.supervision_sweep.delay(dt.datetime(2026, 3, 6, 10, tzinfo=TZ).isoformat()).get()
     assert result[S.OVERDUE] == 1
     assert UrgingNotice.objects.filter(task_type=ContentType.objects.get_for_model(ProposalTask), task_id=proposal_sign.pk).exists()
+
+
+def test_the_warn_before_window_comes_from_the_steps_rule(proposal_sign, handler):
+    from workflow.models import TimeLimitRule
+
+    TimeLimitRule.objects.filter(case_kind="proposal", step="sign", category="").update(warn_before=2)
+    sweep(2026, 3, 3, 10)
+    proposal_sign.refresh_from_db()
+    assert proposal_sign.supervision_state == S.WARNING
+
+
+def test_the_severe_window_comes_from_the_case_kinds_rule(proposal_sign):
+    from workflow.models import TimeLimitRule
+
+    TimeLimitRule.objects.filter(case_kind="proposal", step="severe_overdue").update(amount=1)
+    sweep(2026, 3, 6, 23)
+    assert not BreachRecord.objects.exists()
+    sweep(2026, 3, 9, 9)
+    assert BreachRecord.objects.get().working_days_late == 2
+
+
+def test_the_sweeps_queries_do_not_grow_with_the_tasks(office_user, member, approval_dept, handler):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(n_proposals, day):
+        sweep(2026, 3, day + 4, 10)  # earlier tasks are where they belong at that moment
+        with at(2026, 3, day, 9):
+            for _ in range(n_proposals):
+                pf.assigned(lead=approval_dept)
+        with CaptureQueriesContext(connection) as ctx:
+            counts = sweep(2026, 3, day + 4, 10)  # every new sign task enters overdue, nothing else moves
+        assert counts[S.OVERDUE] == n_proposals and sum(counts.values()) == n_proposals
+        return len(ctx.captured_queries)
+
+    one = queries_for(1, 2)
+    assert queries_for(4, 9) == one
