@@ -10,7 +10,9 @@ engine, from its AppConfig.ready(), what it brings:
 * navigation entries of the home page;
 * rule defaults (time limits, label scales), seeded after every migrate;
 * event types of its case model, with label and visibility (events.py);
-* the task model whose open tasks make up the inbox (see selectors);
+* the task model whose open tasks make up the inbox (see selectors), and
+  how the supervision sweep treats it (register_supervision: case kind, the
+  "severe" time-limit step, which open tasks it leaves alone);
 * document kinds: the official documents (PDF) made about its cases, each
   with its template, context builder and download permission (workflow.documents).
 

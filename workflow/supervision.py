@@ -43,6 +43,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -287,7 +288,7 @@ def _entered(model, target: str, tasks: list, *, now, today, workdays: WorkdayIn
          _("“%(case)s”的“%(step)s”已于%(date)s到期，请签收催办单并尽快办理。") % {"case": t.case_title, "step": t.step_title, "date": _day(t.deadline)},
          _dedupe("urging", t, ct))
         for t in tasks for uid in owed[t.pk]
-    ], now=now, url="/supervision/urging/")
+    ], now=now, url=reverse("supervision-urging"))
     if target != State.SEVERELY_OVERDUE:
         return
     late = {t.pk: workdays.between(timezone.localtime(t.deadline).date(), today) for t in tasks}

@@ -74,7 +74,7 @@ def urging_notice_sign_view(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("已签收催办单。"))
-    return redirect("urging-notices")
+    return redirect("supervision-urging")
 
 
 @login_required
