@@ -277,7 +277,8 @@ def _entered(model, target: str, tasks: list, *, now, today, workdays: WorkdayIn
     if target not in (State.OVERDUE, State.SEVERELY_OVERDUE):
         return
     # Overdue (or straight to severely overdue): the urging notice for this deadline.
-    new_notices = _create_missing(UrgingNotice, ct, tasks, lambda t: UrgingNotice(
+    # The department signs for it: a task nobody's department owes gets the notification only.
+    new_notices = _create_missing(UrgingNotice, ct, [t for t in tasks if t.department_id], "issued_at", now, lambda t: UrgingNotice(
         task_type=ct, task_id=t.pk, case_type=case_ct, case_id=getattr(t, case_id), department_id=t.department_id,
         step=t.step_title[:128], deadline=t.deadline, issued_at=now,
     ))
@@ -292,7 +293,7 @@ def _entered(model, target: str, tasks: list, *, now, today, workdays: WorkdayIn
     if target != State.SEVERELY_OVERDUE:
         return
     late = {t.pk: workdays.between(timezone.localtime(t.deadline).date(), today) for t in tasks}
-    new_records = _create_missing(BreachRecord, ct, tasks, lambda t: BreachRecord(
+    new_records = _create_missing(BreachRecord, ct, tasks, "created_at", now, lambda t: BreachRecord(
         task_type=ct, task_id=t.pk, case_type=case_ct, case_id=getattr(t, case_id), department_id=t.department_id,
         step=t.step_title[:128], deadline=t.deadline, working_days_late=late[t.pk], created_at=now,
     ))
@@ -312,14 +313,19 @@ def _day(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d")
 
 
-def _create_missing(record_model, ct, tasks, build) -> set[int]:
-    """Create the records (unique per task and deadline) that do not exist yet; the task ids now covered."""
-    existing = set(
-        record_model.objects.filter(task_type=ct, task_id__in=[t.pk for t in tasks]).values_list("task_id", "deadline")
-    )
+def _create_missing(record_model, ct, tasks, time_field: str, now, build) -> set[int]:
+    """Create the records (unique per task and deadline) that do not exist yet; the ids of
+    the tasks whose record this sweep wrote (a concurrent sweep, with its own "now", may
+    have written some: the constraint keeps one, and only its writer records the event)."""
+    if not tasks:
+        return set()
+    ids = [t.pk for t in tasks]
+    existing = set(record_model.objects.filter(task_type=ct, task_id__in=ids).values_list("task_id", "deadline"))
     rows = [build(t) for t in tasks if (t.pk, t.deadline) not in existing]
-    record_model.objects.bulk_create(rows, ignore_conflicts=True)  # a concurrent sweep may have written some
-    return {r.task_id for r in rows}
+    if not rows:
+        return set()
+    record_model.objects.bulk_create(rows, ignore_conflicts=True)
+    return set(record_model.objects.filter(task_type=ct, task_id__in=ids, **{time_field: now}).values_list("task_id", flat=True))
 
 
 def _events(case_ct, type: str, tasks, *, now, case_id: str, late=None) -> None:
@@ -343,15 +349,18 @@ def _role_people_by_department(role: str, department_ids) -> dict[int, set[int]]
 
 
 def _owed_by(tasks) -> dict[int, set[int]]:
-    """Who owes each task: its owner, or the people holding its role in its department (one query)."""
-    pairs = {(t.role, t.department_id) for t in tasks if not t.owner_id and t.role and t.department_id}
+    """Who owes each task: its owner, or else the people holding its role in its
+    department (anywhere, for a task without a department: an office's task). One query."""
+    pairs = {(t.role, t.department_id) for t in tasks if not t.owner_id and t.role}
     holders: dict[tuple, set[int]] = {}
     if pairs:
         q = Q(pk__in=[])
         for role, dept in pairs:
-            q |= Q(role=role, department_id=dept)
+            q |= Q(role=role, department_id=dept) if dept else Q(role=role)
         for role, dept, uid in Membership.objects.filter(q, is_active=True, user__is_active=True).values_list("role", "department_id", "user_id"):
             holders.setdefault((role, dept), set()).add(uid)
+            if (role, None) in pairs:
+                holders.setdefault((role, None), set()).add(uid)
     return {t.pk: ({t.owner_id} if t.owner_id else holders.get((t.role, t.department_id), set())) for t in tasks}
 
 

@@ -220,3 +220,31 @@ def test_the_sweeps_queries_do_not_grow_with_the_tasks(office_user, member, appr
 
     one = queries_for(1, 2)
     assert queries_for(4, 9) == one
+
+
+def test_two_sweeps_at_once_write_and_send_once(proposal_sign, handler):
+    """The second sweep read the task's state before the first one stored it: it moves
+    the task again, but finds the notice, the record and the notifications written."""
+    sweep(2026, 3, 13, 10)
+    before = side_effects()
+    ProposalTask.objects.filter(pk=proposal_sign.pk).update(supervision_state=S.ON_TIME)
+    counts = supervision_sweep(now=dt.datetime(2026, 3, 13, 10, 0, 30, tzinfo=TZ))
+    assert counts[S.SEVERELY_OVERDUE] == 1
+    assert side_effects() == before
+    assert CaseEvent.objects.filter(type__in=["supervision_urged", "supervision_breach"]).count() == 2
+
+
+def test_an_office_task_reminds_the_roles_holders(office_user, member):
+    """A task routed to an office role (no department): its holders get the reminder; no
+    urging notice (no department signs for it), but the breach is recorded."""
+    with at(2026, 3, 2, 9):
+        proposal = pf.submitted(proposer=member)
+    task = ProposalTask.objects.get(proposal=proposal, status="NEW")
+    assert task.department_id is None and task.role == "proposal_office"
+    day = task.deadline.astimezone(TZ).date()
+    sweep(day.year, day.month, day.day, 9)
+    assert kinds(office_user) == ["supervision_warning"]
+    sweep(day.year, day.month + 1, 1, 9)
+    assert not UrgingNotice.objects.exists()
+    assert BreachRecord.objects.get().department is None
+    assert "urging_notice" in kinds(office_user)
