@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -54,7 +55,9 @@ from .models import (
     BreachRecord, CalendarDay, CalendarYear, CaseEvent, Membership, Notification, SupervisionState, TimeLimitRule, UrgingNotice, User,
 )
 from .roles import EngineRole
-from .workdays import add_working_days
+from .workdays import CalendarYearMissing, add_working_days
+
+logger = logging.getLogger(__name__)
 
 State = SupervisionState
 
@@ -96,7 +99,24 @@ class WorkdayIndex:
             first, last = sorted((day, result))
             if self.lo < first and last < self.hi and all(y in self.years for y in range(first.year, last.year + 1)):
                 return result
-        return add_working_days(day, n)  # beyond what is loaded (or a year missing: its clear error)
+        try:
+            return add_working_days(day, n)  # beyond what is loaded
+        except CalendarYearMissing as exc:
+            # The sweep must go on in late December before next year's calendar is
+            # imported (administrators are told: calendar_check_next_year): count
+            # Monday to Friday in the missing year, and say so in the log.
+            logger.warning("supervision: calendar year %s missing, counting Monday-Friday", exc.year)
+            return self._estimate(day, n)
+
+    def _estimate(self, day: dt.date, n: int) -> dt.date:
+        known = set(self.days)
+        step = dt.timedelta(days=1 if n > 0 else -1)
+        left = abs(n)
+        while left:
+            day += step
+            if (day in known) if day.year in self.years else day.weekday() < 5:
+                left -= 1
+        return day
 
     def between(self, a: dt.date, b: dt.date) -> int:
         """Working days after `a` up to and including `b` (b >= a), as workdays.working_days_between."""

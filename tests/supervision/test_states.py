@@ -71,7 +71,12 @@ def test_the_in_memory_working_days_agree_with_the_calendar_table():
 
 
 @pytest.mark.django_db
-def test_a_year_without_calendar_is_refused_with_its_name():
-    with pytest.raises(workdays.CalendarYearMissing) as exc:
-        Thresholds.at(now=moment(2026, 12, 30, 9), warn_before_wd=3, severe_wd=5)
-    assert exc.value.year == 2027
+def test_a_missing_calendar_year_does_not_stop_supervision(caplog):
+    """Late December, next year's calendar not imported yet: the warn-before window
+    counts Monday to Friday in the missing year, and the log says so."""
+    with pytest.raises(workdays.CalendarYearMissing):
+        workdays.add_working_days(dt.date(2026, 12, 30), 3)
+    thresholds = Thresholds.at(now=moment(2026, 12, 30, 9), warn_before_wd=3, severe_wd=5)
+    # 31 December (known), then Friday 1 and Monday 4 January 2027 (estimated).
+    assert thresholds.warn_until == moment(2027, 1, 5)
+    assert "2027" in caplog.text
