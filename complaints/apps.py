@@ -2,6 +2,13 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def suspended_tasks():
+    """The supervision sweep leaves a suspended complaint's tasks alone: its clock is stopped."""
+    from django.db.models import Q
+
+    return Q(complaint__suspended_since__isnull=False)
+
+
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("投诉与工单")
@@ -21,3 +28,4 @@ class ComplaintsConfig(AppConfig):
         events.register()
         documents.register()
         registry.register_task_model(ComplaintTask)
+        registry.register_supervision(ComplaintTask, case_kind="complaint", severe_step="reprimand", exclude=suspended_tasks)

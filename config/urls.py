@@ -14,6 +14,7 @@ router = routers.DefaultRouter()
 router.register("departments", workflow_api.DepartmentViewSet, basename="department")
 router.register("users", workflow_api.UserDirectoryViewSet, basename="user")
 router.register("notifications", workflow_api.NotificationViewSet, basename="notification")
+router.register("urging-notices", workflow_api.UrgingNoticeViewSet, basename="urging-notice")
 
 api_v1 = [
     path("", include(router.urls)),
@@ -36,6 +37,8 @@ api_v1 = [
 urlpatterns = [
     path("", workflow_views.home, name="home"),
     path("departments/", workflow_views.departments, name="departments"),
+    path("supervision/urging/", workflow_views.urging_notices, name="supervision-urging"),
+    path("supervision/urging/<int:pk>/sign/", workflow_views.urging_notice_sign_view, name="supervision-urging-sign"),
     path("notifications/", workflow_views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", workflow_views.notification_open, name="notification-open"),
     path("documents/<slug:kind>/<int:pk>/pdf/", document_views.document_pdf, name="document-pdf"),

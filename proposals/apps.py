@@ -22,3 +22,4 @@ class ProposalsConfig(AppConfig):
         events.register()
         documents.register()
         registry.register_task_model(ProposalTask)
+        registry.register_supervision(ProposalTask, case_kind="proposal", severe_step="severe_overdue")

@@ -39,6 +39,7 @@ TIME_LIMITS = [
     ("proposal", "assign", "", "交办", 5, "wd", 1, "立案后交办承办单位"),
     ("proposal", "reassign_decide", "", "调整申请审批", 3, "wd", 1, ""),
     ("proposal", "close", "", "办结", 10, "wd", 2, "评价后办结并评定落实情况"),
+    ("proposal", "severe_overdue", "", "严重逾期", 5, "wd", 0, "逾期后再超过5个工作日记录违诺并督办"),
 ]
 
 # code, name, note, [(code, label, is_negative)]

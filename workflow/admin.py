@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import security, services
 from .models import (
     CalendarDay, CalendarYear, CaseEvent, Department, DocumentSeries, LabelChoice, LabelScale, Membership, Notification, SecurityEvent,
-    TimeLimitRule, User,
+    TimeLimitRule, User, BreachRecord, UrgingNotice,
 )
 
 
@@ -273,3 +273,31 @@ def _axes_admin():
 
 
 _axes_admin()
+
+
+class _WrittenBySweep(admin.ModelAdmin):
+    """Urging notices and breach records are written by the supervision sweep (and signed
+    through the service): read-only here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UrgingNotice)
+class UrgingNoticeAdmin(_WrittenBySweep):
+    list_display = ["issued_at", "department", "step", "deadline", "case_type", "case_id", "signed_by", "signed_at"]
+    list_filter = ["department", "case_type"]
+    list_select_related = ["department", "signed_by", "case_type"]
+
+
+@admin.register(BreachRecord)
+class BreachRecordAdmin(_WrittenBySweep):
+    list_display = ["created_at", "department", "step", "deadline", "working_days_late", "case_type", "case_id"]
+    list_filter = ["department", "case_type"]
+    list_select_related = ["department", "case_type"]

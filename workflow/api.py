@@ -261,3 +261,51 @@ class DeadlineView(APIView):
         except (OverflowError, ValueError):
             raise DjangoValidationError({"start": [_("起始日期过远，无法计算期限。")]})
         return Response(DeadlineSerializer({"start": start, "amount": amount, "unit": unit, "deadline": deadline}).data)
+
+
+# --- supervision: urging notices (催办单) ---------------------------------------------------------
+class UrgingNoticeSerializer(Serializer):
+    id = serializers.IntegerField()
+    department = serializers.CharField(source="department.name", default="", help_text="承办单位")
+    step = serializers.CharField(help_text="逾期的环节")
+    deadline = serializers.DateTimeField(help_text="办理期限")
+    issued_at = serializers.DateTimeField(help_text="催办时间")
+    case_type = serializers.CharField(source="case_type.model", help_text="案件类型（模型名）")
+    case_id = serializers.IntegerField()
+    signed_by = serializers.CharField(source="signed_by.username", default=None, allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="本单位待签收的催办单", description="承办人员和单位领导看到本单位逾期未办任务的催办单。"),
+)
+class UrgingNoticeViewSet(mixins.ListModelMixin, api_support.ServiceAPIMixin, viewsets.GenericViewSet):
+    serializer_class = UrgingNoticeSerializer
+
+    @property
+    def queryset(self):  # for the schema's path parameter type; get_queryset scopes
+        from .models import UrgingNotice
+
+        return UrgingNotice.objects.none()
+
+    def get_queryset(self):
+        from .supervision import urging_notices_for
+
+        return urging_notices_for(user=self.request.user).select_related("case_type")
+
+    @extend_schema(
+        summary="签收催办单", description="只有承办单位的承办人员或单位领导可以签收（其他人 403）；已签收的再签 400。",
+        request=None, responses=UrgingNoticeSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        from django.http import Http404
+
+        from .models import UrgingNotice
+        from .supervision import urging_notice_sign
+
+        notice = UrgingNotice.objects.filter(pk=self._pk()).first()
+        if notice is None:
+            raise Http404
+        notice = urging_notice_sign(actor=request.user, notice=notice)
+        return Response(UrgingNoticeSerializer(notice).data)

@@ -19,6 +19,10 @@ __all__ = ["NavEntry", "entries_for", "register_engine_navigation"]
 def register_engine_navigation() -> None:
     registry.register_navigation(
         NavEntry("home", _("我的待办"), frozenset(), _("分派给我的任务和可以领取的任务"), order=0, all_roles=True),
+        NavEntry(
+            "supervision-urging", _("催办单"), frozenset({EngineRole.HANDLER, EngineRole.DEPT_LEADER}),
+            _("本单位逾期任务的催办单，签收后尽快办理"), order=20,
+        ),
         NavEntry("departments", _("单位通讯录"), frozenset(), _("各单位联系人和电话"), order=80, all_roles=True),
         NavEntry("api-docs", _("接口文档"), frozenset(), _("REST API（OpenAPI）"), order=90, all_roles=True),
         NavEntry("admin:index", _("系统管理"), frozenset({EngineRole.ADMIN}), _("单位、人员、角色、工作日历、办理时限"), order=99),

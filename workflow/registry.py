@@ -10,7 +10,9 @@ engine, from its AppConfig.ready(), what it brings:
 * navigation entries of the home page;
 * rule defaults (time limits, label scales), seeded after every migrate;
 * event types of its case model, with label and visibility (events.py);
-* the task model whose open tasks make up the inbox (see selectors);
+* the task model whose open tasks make up the inbox (see selectors), and
+  how the supervision sweep treats it (register_supervision: case kind, the
+  "severe" time-limit step, which open tasks it leaves alone);
 * document kinds: the official documents (PDF) made about its cases, each
   with its template, context builder and download permission (workflow.documents).
 
@@ -250,3 +252,41 @@ def document_kinds(model_label: str | None = None) -> list[DocumentKind]:
     """Every registered kind (those about objects of ``model_label`` when given), in order."""
     kinds = [k for k in _document_kinds.values() if model_label is None or k.model.lower() == model_label.lower()]
     return sorted(kinds, key=lambda k: (k.order, k.code))
+
+
+# --- supervision -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SupervisionSpec:
+    """How the deadline sweep (workflow.supervision) treats a case type's tasks.
+
+    * ``case_kind``: the time-limit rules' case kind;
+    * ``severe_step``: the time-limit step saying how many working days past
+      the deadline a task is severely overdue (e.g. complaints' "reprimand");
+    * ``exclude() -> Q``: open tasks the sweep leaves alone (e.g. a suspended
+      complaint's clock is stopped); None for none.
+    """
+
+    task_model: Any
+    case_kind: str
+    severe_step: str
+    exclude: Callable[[], Any] | None = None
+
+
+_supervision: dict[str, SupervisionSpec] = {}
+
+
+def register_supervision(task_model, *, case_kind: str, severe_step: str, exclude=None) -> None:
+    """Put a registered task model under the deadline sweep; also declares the
+    supervision event types on its case model (workflow.supervision)."""
+    _supervision[task_model._meta.label_lower] = SupervisionSpec(task_model, case_kind, severe_step, exclude)
+    from .supervision import register_supervision_events
+
+    register_supervision_events(task_model)
+
+
+def supervision_specs() -> list[SupervisionSpec]:
+    return list(_supervision.values())
+
+
+def supervision_spec(task_model) -> SupervisionSpec | None:
+    return _supervision.get(task_model._meta.label_lower)

@@ -15,6 +15,15 @@ def calendar_check_next_year(today: str | None = None) -> int | None:
     return services.calendar_check_next_year(today=day)
 
 
+@shared_task(name="workflow.supervision_sweep")
+def supervision_sweep(now: str | None = None) -> dict:
+    """`now` (ISO datetime) is for replays and tests; beat sends none. "Now" is read once."""
+    from .supervision import supervision_sweep as sweep
+
+    moment = dt.datetime.fromisoformat(now) if now else timezone.now()
+    return sweep(now=moment)
+
+
 @shared_task(name="workflow.ping", bind=True, ignore_result=False)
 def ping(self, nonce: str = "") -> dict:
     """Answer who ran it: proves a task sent through the broker reached a worker.

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import registry, selectors, services
 from .navigation import entries_for
+from .supervision import deadline_chips, urging_notice_sign, urging_notices_for
 
 INBOX_LIMIT = 50
 
@@ -17,8 +18,8 @@ def home(request):
     """Role home page: the task inbox, the queue, and what the role may do."""
     user = request.user
     roles = selectors.user_roles(user=user)
-    inbox = selectors.case_tasks(selectors.inbox_tasks(user=user)[:INBOX_LIMIT])
-    queue = selectors.case_tasks(selectors.queue_tasks(user=user)[:INBOX_LIMIT])
+    inbox = deadline_chips(selectors.case_tasks(selectors.inbox_tasks(user=user)[:INBOX_LIMIT]))
+    queue = deadline_chips(selectors.case_tasks(selectors.queue_tasks(user=user)[:INBOX_LIMIT]))
     context = {
         "inbox": inbox,
         "queue": queue,
@@ -47,6 +48,33 @@ def notification_open(request, pk: int):
     services.notification_mark_read(actor=request.user, notification_ids=[notification.pk])
     target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}) else ""
     return redirect(target or "notifications")
+
+
+@login_required
+def urging_notices(request):
+    """催办单 of the user's departments waiting to be signed for."""
+    return render(request, "workflow/urging_notices.html", {"notices": list(urging_notices_for(user=request.user)[:200])})
+
+
+@login_required
+@require_POST
+def urging_notice_sign_view(request, pk: int):
+    """Sign for one urging notice: the department's own handlers and leaders (403 for anyone else)."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404
+    from django.utils.translation import gettext as _
+
+    from .models import UrgingNotice
+
+    notice = get_object_or_404(UrgingNotice, pk=pk)
+    try:
+        urging_notice_sign(actor=request.user, notice=notice)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已签收催办单。"))
+    return redirect("supervision-urging")
 
 
 @login_required

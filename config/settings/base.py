@@ -335,6 +335,11 @@ LOGGING = {
 # None = every year the library knows (the test settings narrow it).
 CALENDAR_SEED_YEARS = None
 
+# Supervision (workflow.supervision): used when a task's node has no deadline step of its own
+# (warn-before) or its case kind no "severe" time-limit row (working days past the deadline).
+SUPERVISION_DEFAULT_WARN_BEFORE_WD = 1
+SUPERVISION_DEFAULT_SEVERE_WD = 5
+
 # --- Complaints ----------------------------------------------------------------
 # Text messages to citizens (workflow/sms.py): console by default, a gateway class in production.
 SMS_BACKEND = env.str("SMS_BACKEND", default="workflow.sms.ConsoleBackend")

@@ -6,7 +6,8 @@ from .notifications import Notification
 from .organisation import Department, Membership, User
 from .rules import LabelChoice, LabelScale, TimeLimitRule, TimeUnit
 from .security import PasswordHistory, SecurityEvent
-from .tasks import CaseTask
+from .supervision import BreachRecord, UrgingNotice
+from .tasks import CaseTask, SupervisionState
 
 __all__ = [
     "CalendarDay",
@@ -24,6 +25,9 @@ __all__ = [
     "Notification",
     "PasswordHistory",
     "SecurityEvent",
+    "SupervisionState",
+    "BreachRecord",
+    "UrgingNotice",
     "Membership",
     "TimeLimitRule",
     "TimeUnit",

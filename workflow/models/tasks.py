@@ -14,10 +14,24 @@ from viewflow.workflow.models import Task
 from .organisation import Department
 
 
+class SupervisionState(models.TextChoices):
+    """Where an open task stands against its deadline (set by the supervision sweep)."""
+
+    ON_TIME = "on_time", _("按时")
+    WARNING = "warning", _("即将到期")
+    OVERDUE = "overdue", _("已逾期")
+    SEVERELY_OVERDUE = "severely_overdue", _("严重逾期")
+
+
 class CaseTask(Task):
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=32, blank=True, help_text=_("可办理此任务的角色"))
     deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Kept by workflow.supervision.supervision_sweep; lists filter on it.
+    supervision_state = models.CharField(
+        _("督办状态"), max_length=20, choices=SupervisionState.choices, default=SupervisionState.ON_TIME, db_index=True
+    )
+    state_changed_at = models.DateTimeField(_("督办状态变化时间"), null=True, blank=True)
 
     case_field = ""  # the concrete model's foreign key to its case
 

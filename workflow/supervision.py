@@ -1,0 +1,432 @@
+"""Supervision of deadlines (督办): the state of every open task, the sweep
+that moves tasks between states set-wise, urging notices and breach records.
+
+States (workflow.models.SupervisionState), from a task's deadline, "now" and
+its rule (`Thresholds`):
+
+* on time;
+* warning (即将到期): the deadline falls within the next `warn_before`
+  working days (today included); `warn_before` is the time-limit rule of the
+  node's deadline step, or settings.SUPERVISION_DEFAULT_WARN_BEFORE_WD when
+  the node's deadline is computed (a case's own deadline); 0 = no warning;
+* overdue (已逾期): the deadline has passed;
+* severely overdue (严重逾期): still open after the N-th working day after
+  the deadline's day ended; N is the case kind's registered "severe" step in
+  the rules table (complaints: "reprimand", 5 WD), or
+  settings.SUPERVISION_DEFAULT_SEVERE_WD.
+
+`Thresholds.state(deadline)` is the one place that decides; the sweep turns
+the same thresholds into deadline ranges (`Thresholds.range_q`), so a page
+and the sweep never disagree.
+
+The sweep (`supervision_sweep(now=...)`) runs from Celery beat every 15
+minutes (workflow.schedules). For each supervised task model
+(workflow.registry.register_supervision) and target state it selects the open
+tasks whose deadline lies in that state's range but whose stored state
+differs, stores the new state with one UPDATE, and for the tasks *entering*
+a state: warning → a reminder to whoever owes the task; overdue → an urging
+notice (催办单) and a notification to the department; severely overdue → a
+breach record (违诺记录) and a notification to the supervisors and the
+department's leaders. Notices and records are unique per task and deadline,
+notifications carry a dedupe key with the deadline: a second run, or two at
+once, write and send nothing more. A deadline moved later (extension) puts
+the task back in the state it now belongs to in the same sweep.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import registry
+from .events import EventType, register_events
+from .models import (
+    BreachRecord, CalendarDay, CalendarYear, CaseEvent, Membership, Notification, SupervisionState, TimeLimitRule, UrgingNotice, User,
+)
+from .roles import EngineRole
+from .workdays import CalendarYearMissing, add_working_days
+
+logger = logging.getLogger(__name__)
+
+State = SupervisionState
+
+EVENT_URGED, EVENT_BREACH, EVENT_URGING_SIGNED = "supervision_urged", "supervision_breach", "urging_signed"
+
+
+def register_supervision_events(task_model) -> None:
+    """The supervision events, declared on the supervised task model's case model."""
+    case_model = task_model._meta.get_field(task_model.case_field).related_model
+    register_events(case_model, [
+        EventType(EVENT_URGED, gettext_lazy("逾期催办")),
+        EventType(EVENT_BREACH, gettext_lazy("严重逾期，记录违诺")),
+        EventType(EVENT_URGING_SIGNED, gettext_lazy("签收催办单")),
+    ])
+
+
+# --- working days in memory ----------------------------------------------------------
+class WorkdayIndex:
+    """The working days around a date, loaded once (one query), counted with bisect.
+    Falls back to the calendar table beyond the loaded span."""
+
+    SPAN = 400  # natural days each side
+
+    def __init__(self, around: dt.date):
+        self.lo, self.hi = around - dt.timedelta(days=self.SPAN), around + dt.timedelta(days=self.SPAN)
+        self.days = list(
+            CalendarDay.objects.filter(date__gte=self.lo, date__lte=self.hi, is_working_day=True)
+            .order_by("date").values_list("date", flat=True)
+        )
+        self.years = set(CalendarYear.objects.values_list("year", flat=True))
+
+    def add(self, day: dt.date, n: int) -> dt.date:
+        """workflow.workdays.add_working_days, in memory."""
+        if n == 0:
+            return day
+        i = bisect.bisect_right(self.days, day) + n - 1 if n > 0 else bisect.bisect_left(self.days, day) + n
+        if 0 <= i < len(self.days):
+            result = self.days[i]
+            first, last = sorted((day, result))
+            if self.lo < first and last < self.hi and all(y in self.years for y in range(first.year, last.year + 1)):
+                return result
+        try:
+            return add_working_days(day, n)  # beyond what is loaded
+        except CalendarYearMissing as exc:
+            # The sweep must go on in late December before next year's calendar is
+            # imported (administrators are told: calendar_check_next_year): count
+            # Monday to Friday in the missing year, and say so in the log.
+            logger.warning("supervision: calendar year %s missing, counting Monday-Friday", exc.year)
+            return self._estimate(day, n)
+
+    def _estimate(self, day: dt.date, n: int) -> dt.date:
+        known = set(self.days)
+        step = dt.timedelta(days=1 if n > 0 else -1)
+        left = abs(n)
+        while left:
+            day += step
+            if (day in known) if day.year in self.years else day.weekday() < 5:
+                left -= 1
+        return day
+
+    def between(self, a: dt.date, b: dt.date) -> int:
+        """Working days after `a` up to and including `b` (b >= a), as workdays.working_days_between."""
+        if b <= a:
+            return 0
+        return bisect.bisect_right(self.days, b) - bisect.bisect_right(self.days, a)
+
+
+def _start_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Deadline boundaries of the states at one moment, for one (warn, severe) rule."""
+
+    now: dt.datetime
+    warn_until: dt.datetime | None  # deadline before this (and not past) → warning
+    severe_before: dt.datetime  # deadline before this → severely overdue
+
+    @classmethod
+    def at(cls, *, now: dt.datetime, warn_before_wd: int, severe_wd: int, workdays: WorkdayIndex | None = None) -> Thresholds:
+        today = timezone.localtime(now).date()
+        workdays = workdays or WorkdayIndex(today)
+        warn_until = None
+        if warn_before_wd > 0:
+            warn_until = _start_of_day(workdays.add(today, warn_before_wd) + dt.timedelta(days=1))
+        return cls(now=now, warn_until=warn_until, severe_before=_start_of_day(workdays.add(today, -severe_wd)))
+
+    def state(self, deadline: dt.datetime | None) -> str:
+        """The one rule deciding a task's state (the sweep's ranges follow it)."""
+        if deadline is None:
+            return State.ON_TIME
+        if deadline < self.severe_before:
+            return State.SEVERELY_OVERDUE
+        if deadline < self.now:
+            return State.OVERDUE
+        if self.warn_until is not None and deadline < self.warn_until:
+            return State.WARNING
+        return State.ON_TIME
+
+    def range_q(self, state: str) -> Q:
+        """The deadlines in `state`, as a filter (the same boundaries as `state()`)."""
+        if state == State.SEVERELY_OVERDUE:
+            return Q(deadline__lt=self.severe_before)
+        if state == State.OVERDUE:
+            return Q(deadline__gte=self.severe_before, deadline__lt=self.now)
+        if state == State.WARNING:
+            if self.warn_until is None:
+                return Q(pk__in=[])
+            return Q(deadline__gte=self.now, deadline__lt=self.warn_until)
+        q = Q(deadline__gte=self.now)
+        if self.warn_until is not None:
+            q &= Q(deadline__gte=self.warn_until)
+        return q | Q(deadline__isnull=True)
+
+
+# --- rules --------------------------------------------------------------------------------
+class Rules:
+    """The warn-before and severe windows of every node, from the rules table (one query)."""
+
+    def __init__(self):
+        self.rows = {
+            (r.case_kind, r.step): r
+            for r in TimeLimitRule.objects.filter(is_active=True, category="")
+        }
+
+    def warn_before(self, node) -> int:
+        step = getattr(node, "step", None)
+        deadline = getattr(step, "deadline", None)
+        if isinstance(deadline, str):
+            rule = self.rows.get((node.flow_class.case_kind, deadline))
+            if rule is not None:
+                return rule.warn_before
+        return settings.SUPERVISION_DEFAULT_WARN_BEFORE_WD
+
+    def severe_wd(self, case_kind: str) -> int:
+        for spec in registry.supervision_specs():
+            if spec.case_kind == case_kind:
+                rule = self.rows.get((case_kind, spec.severe_step))
+                if rule is not None and rule.unit == "wd":
+                    return rule.amount
+        return settings.SUPERVISION_DEFAULT_SEVERE_WD
+
+
+def task_thresholds(task, *, now: dt.datetime, rules: Rules | None = None, workdays: WorkdayIndex | None = None) -> Thresholds:
+    rules = rules or Rules()
+    node = task.flow_task
+    kind = getattr(getattr(node, "flow_class", None), "case_kind", "")
+    return Thresholds.at(now=now, warn_before_wd=rules.warn_before(node), severe_wd=rules.severe_wd(kind), workdays=workdays)
+
+
+def deadline_chips(tasks, *, now: dt.datetime | None = None) -> list:
+    """Set `chip_state` and `wd_late` on each case task (for templates/workflow/_deadline_chip.html),
+    computed now, as the sweep would: a fixed number of queries for any number of tasks."""
+    now = now or timezone.now()
+    tasks = list(tasks)
+    if not any(getattr(t, "deadline", None) for t in tasks):
+        return tasks
+    rules, today = Rules(), timezone.localtime(now).date()
+    workdays = WorkdayIndex(today)
+    cache: dict = {}
+    for task in tasks:
+        if not hasattr(task, "supervision_state"):
+            continue
+        node = task.flow_task
+        key = (rules.warn_before(node), rules.severe_wd(getattr(getattr(node, "flow_class", None), "case_kind", "")))
+        if key not in cache:
+            cache[key] = Thresholds.at(now=now, warn_before_wd=key[0], severe_wd=key[1], workdays=workdays)
+        task.chip_state = cache[key].state(task.deadline)
+        task.wd_late = workdays.between(timezone.localtime(task.deadline).date(), today) if task.chip_state in (State.OVERDUE, State.SEVERELY_OVERDUE) else 0
+    return tasks
+
+
+# --- the sweep ---------------------------------------------------------------------------
+TARGETS = (State.SEVERELY_OVERDUE, State.OVERDUE, State.WARNING, State.ON_TIME)
+BATCH = 1000  # tasks per UPDATE and per round of side effects (SQLite limits the parameters of one statement)
+
+
+def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
+    """Move every supervised open task to the state its deadline gives at `now`,
+    set-wise, with reminders, urging notices and breach records for the tasks
+    entering a state. Safe to run twice, or twice at once. Returns counts per state entered."""
+    from .flow.runtime import OPEN_TASK
+
+    rules = Rules()
+    today = timezone.localtime(now).date()
+    workdays = WorkdayIndex(today)
+    counts = {state: 0 for state in TARGETS}
+    for spec in registry.supervision_specs():
+        model = spec.task_model
+        base = model.objects.filter(status__in=[s for s in OPEN_TASK])
+        if spec.exclude is not None:
+            base = base.exclude(spec.exclude())
+        severe = rules.severe_wd(spec.case_kind)
+        groups: dict[int, list] = {}
+        for node in base.values_list("flow_task", flat=True).distinct():
+            groups.setdefault(rules.warn_before(node), []).append(node)
+        if not groups:
+            continue
+        thresholds = {warn: Thresholds.at(now=now, warn_before_wd=warn, severe_wd=severe, workdays=workdays) for warn in groups}
+        for target in TARGETS:
+            q = Q(pk__in=[])
+            for warn, nodes in groups.items():
+                q |= Q(flow_task__in=nodes) & thresholds[warn].range_q(target)
+            entering_ids = list(base.filter(q).exclude(supervision_state=target).order_by("pk").values_list("pk", flat=True))
+            for start in range(0, len(entering_ids), BATCH):
+                with transaction.atomic():
+                    batch = list(
+                        model.objects.filter(pk__in=entering_ids[start:start + BATCH])
+                        .select_related(model.case_field, "department").order_by("pk")
+                    )
+                    model.objects.filter(pk__in=[t.pk for t in batch]).update(supervision_state=target, state_changed_at=now)
+                    counts[target] += len(batch)
+                    _entered(model, target, batch, now=now, today=today, workdays=workdays)
+    return counts
+
+
+def _dedupe(kind: str, task, ct: ContentType) -> str:
+    return f"sv:{kind}:{ct.pk}:{task.pk}:{int(task.deadline.timestamp())}"
+
+
+def _entered(model, target: str, tasks: list, *, now, today, workdays: WorkdayIndex) -> None:
+    """Side effects for the tasks entering `target` (set-wise: a few queries per call)."""
+    ct = ContentType.objects.get_for_model(model)
+    case_model = model._meta.get_field(model.case_field).related_model
+    case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)
+    case_id = f"{model.case_field}_id"
+    if target == State.WARNING:
+        owed = _owed_by(tasks)
+        _notify([
+            (uid, t, "supervision_warning", _("即将到期：%(step)s") % {"step": t.step_title},
+             _("“%(case)s”的“%(step)s”将于%(date)s到期，请及时办理。") % {"case": t.case_title, "step": t.step_title, "date": _day(t.deadline)},
+             _dedupe("warning", t, ct))
+            for t in tasks for uid in owed[t.pk]
+        ], now=now)
+        return
+    if target not in (State.OVERDUE, State.SEVERELY_OVERDUE):
+        return
+    # Overdue (or straight to severely overdue): the urging notice for this deadline.
+    # The department signs for it: a task nobody's department owes gets the notification only.
+    new_notices = _create_missing(UrgingNotice, ct, [t for t in tasks if t.department_id], "issued_at", now, lambda t: UrgingNotice(
+        task_type=ct, task_id=t.pk, case_type=case_ct, case_id=getattr(t, case_id), department_id=t.department_id,
+        step=t.step_title[:128], deadline=t.deadline, issued_at=now,
+    ))
+    _events(case_ct, EVENT_URGED, [t for t in tasks if t.pk in new_notices], now=now, case_id=case_id)
+    owed = _owed_by(tasks)
+    _notify([
+        (uid, t, "urging_notice", _("催办单：%(step)s已逾期") % {"step": t.step_title},
+         _("“%(case)s”的“%(step)s”已于%(date)s到期，请签收催办单并尽快办理。") % {"case": t.case_title, "step": t.step_title, "date": _day(t.deadline)},
+         _dedupe("urging", t, ct))
+        for t in tasks for uid in owed[t.pk]
+    ], now=now, url=reverse("supervision-urging"))
+    if target != State.SEVERELY_OVERDUE:
+        return
+    late = {t.pk: workdays.between(timezone.localtime(t.deadline).date(), today) for t in tasks}
+    new_records = _create_missing(BreachRecord, ct, tasks, "created_at", now, lambda t: BreachRecord(
+        task_type=ct, task_id=t.pk, case_type=case_ct, case_id=getattr(t, case_id), department_id=t.department_id,
+        step=t.step_title[:128], deadline=t.deadline, working_days_late=late[t.pk], created_at=now,
+    ))
+    _events(case_ct, EVENT_BREACH, [t for t in tasks if t.pk in new_records], now=now, case_id=case_id, late=late)
+    supervisors = list(Membership.objects.filter(role=EngineRole.SUPERVISOR, is_active=True, user__is_active=True).values_list("user_id", flat=True).distinct())
+    leaders = _role_people_by_department(EngineRole.DEPT_LEADER, {t.department_id for t in tasks})
+    _notify([
+        (uid, t, "supervision_breach", _("严重逾期：%(step)s") % {"step": t.step_title},
+         _("“%(case)s”的“%(step)s”（%(dept)s）已逾期%(n)d个工作日，已记录违诺。") % {
+             "case": t.case_title, "step": t.step_title, "dept": t.department or "", "n": late[t.pk]},
+         _dedupe("breach", t, ct))
+        for t in tasks for uid in {*supervisors, *leaders.get(t.department_id, ())}
+    ], now=now)
+
+
+def _day(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d")
+
+
+def _create_missing(record_model, ct, tasks, time_field: str, now, build) -> set[int]:
+    """Create the records (unique per task and deadline) that do not exist yet; the ids of
+    the tasks whose record this sweep wrote (a concurrent sweep, with its own "now", may
+    have written some: the constraint keeps one, and only its writer records the event)."""
+    if not tasks:
+        return set()
+    ids = [t.pk for t in tasks]
+    existing = set(record_model.objects.filter(task_type=ct, task_id__in=ids).values_list("task_id", "deadline"))
+    rows = [build(t) for t in tasks if (t.pk, t.deadline) not in existing]
+    if not rows:
+        return set()
+    record_model.objects.bulk_create(rows, ignore_conflicts=True)
+    return set(record_model.objects.filter(task_type=ct, task_id__in=ids, **{time_field: now}).values_list("task_id", flat=True))
+
+
+def _events(case_ct, type: str, tasks, *, now, case_id: str, late=None) -> None:
+    CaseEvent.objects.bulk_create([
+        CaseEvent(
+            case_type=case_ct, case_id=getattr(t, case_id), type=type, created_at=now,
+            payload={"department": t.department_id, "step": t.step_title, "deadline": _day(t.deadline),
+                     **({"working_days_late": late[t.pk]} if late else {})},
+        )
+        for t in tasks
+    ])
+
+
+def _role_people_by_department(role: str, department_ids) -> dict[int, set[int]]:
+    people: dict[int, set[int]] = {}
+    for dept, uid in Membership.objects.filter(
+        role=role, department_id__in=[d for d in department_ids if d], is_active=True, user__is_active=True,
+    ).values_list("department_id", "user_id"):
+        people.setdefault(dept, set()).add(uid)
+    return people
+
+
+def _owed_by(tasks) -> dict[int, set[int]]:
+    """Who owes each task: its owner, or else the people holding its role in its
+    department (anywhere, for a task without a department: an office's task). One query."""
+    pairs = {(t.role, t.department_id) for t in tasks if not t.owner_id and t.role}
+    holders: dict[tuple, set[int]] = {}
+    if pairs:
+        q = Q(pk__in=[])
+        for role, dept in pairs:
+            q |= Q(role=role, department_id=dept) if dept else Q(role=role)
+        for role, dept, uid in Membership.objects.filter(q, is_active=True, user__is_active=True).values_list("role", "department_id", "user_id"):
+            holders.setdefault((role, dept), set()).add(uid)
+            if (role, None) in pairs:
+                holders.setdefault((role, None), set()).add(uid)
+    return {t.pk: ({t.owner_id} if t.owner_id else holders.get((t.role, t.department_id), set())) for t in tasks}
+
+
+def _notify(rows, *, now, url: str | None = None) -> None:
+    Notification.objects.bulk_create([
+        Notification(recipient_id=uid, kind=kind, title=title[:255], body=body, url=url or task.get_absolute_url(), dedupe_key=key)
+        for uid, task, kind, title, body, key in rows
+    ], ignore_conflicts=True)
+
+
+# --- urging notices: who sees and signs them ---------------------------------------------
+SIGNING_ROLES = (EngineRole.HANDLER, EngineRole.DEPT_LEADER)
+
+
+def urging_notice_can_sign(*, user: User, notice: UrgingNotice) -> bool:
+    """The department's handlers and leaders sign for its urging notices."""
+    from .selectors import user_has_role
+
+    return notice.department is not None and any(
+        user_has_role(user=user, role=role, department=notice.department) for role in SIGNING_ROLES
+    )
+
+
+def urging_notices_for(*, user: User, unsigned_only: bool = True) -> models.QuerySet[UrgingNotice]:
+    """The urging notices of the departments where the user handles or leads."""
+    from .selectors import user_membership_pairs
+
+    depts = {dept for role, dept in user_membership_pairs(user=user) if role in SIGNING_ROLES}
+    qs = UrgingNotice.objects.filter(department_id__in=depts).select_related("department", "signed_by")
+    if unsigned_only:
+        qs = qs.filter(signed_at__isnull=True)
+    return qs.order_by("deadline", "pk")
+
+
+@transaction.atomic
+def urging_notice_sign(*, actor: User, notice: UrgingNotice) -> UrgingNotice:
+    """签收: the department acknowledges the urging notice (once)."""
+    notice = UrgingNotice.objects.select_for_update().select_related("department").get(pk=notice.pk)
+    if not urging_notice_can_sign(user=actor, notice=notice):
+        raise PermissionDenied(_("只有承办单位的人员可以签收本单位的催办单。"))
+    if notice.signed_at is not None:
+        raise ValidationError(_("该催办单已于%(at)s签收。") % {"at": timezone.localtime(notice.signed_at).strftime("%Y-%m-%d %H:%M")})
+    notice.signed_by, notice.signed_at = actor, timezone.now()
+    notice.save(update_fields=["signed_by", "signed_at"])
+    CaseEvent.objects.create(
+        case_type=notice.case_type, case_id=notice.case_id, type=EVENT_URGING_SIGNED, actor=actor,
+        created_at=notice.signed_at, payload={"department": notice.department_id, "step": notice.step},
+    )
+    return notice
