@@ -418,7 +418,7 @@ def urging_notices_for(*, user: User, unsigned_only: bool = True) -> models.Quer
 @transaction.atomic
 def urging_notice_sign(*, actor: User, notice: UrgingNotice) -> UrgingNotice:
     """签收: the department acknowledges the urging notice (once)."""
-    notice = UrgingNotice.objects.select_for_update().select_related("department").get(pk=notice.pk)
+    notice = UrgingNotice.objects.select_for_update(of=("self",)).select_related("department").get(pk=notice.pk)
     if not urging_notice_can_sign(user=actor, notice=notice):
         raise PermissionDenied(_("只有承办单位的人员可以签收本单位的催办单。"))
     if notice.signed_at is not None:
