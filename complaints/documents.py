@@ -19,7 +19,7 @@ from workflow.documents import chinese_date, issuer_size_pt, letter_paragraphs, 
 from workflow.rules import label_map_for
 
 from . import permissions
-from .models import Appeal, Complaint, ComplaintReply, Dispatch, HandlingNote
+from .models import Complaint, ComplaintReply, HandlingNote
 from .selectors import mask_name
 
 

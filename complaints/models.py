@@ -240,6 +240,18 @@ class Complaint(models.Model):
     def is_suspended(self) -> bool:
         return self.suspended_since is not None
 
+    def contact_details(self) -> dict:
+        """The citizen's contact details, whole (selectors mask them for whoever may not see them)."""
+        return {
+            "citizen_name": self.citizen_name, "citizen_phone": self.citizen_phone,
+            "citizen_id_number": self.citizen_id_number, "citizen_email": self.citizen_email,
+            "citizen_address": self.citizen_address,
+        }
+
+    def current_reply(self, status: str):
+        """The latest reply of the current handling round in `status`, or None."""
+        return self.replies.filter(round=self.handling_round, status=status).select_related("written_by").order_by("-pk").first()
+
     @property
     def place(self) -> str:
         return " ".join(p for p in (self.hall, self.window, self.address) if p)

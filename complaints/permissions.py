@@ -7,12 +7,14 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workflow.flow.runtime import step_deadline
 from workflow.permissions import ALLOW, Decision, not_now, role_decision
 from workflow.selectors import user_has_role, user_membership_pairs
 
 from .models import Appeal, Complaint, ComplaintExtension, ComplaintRating, Dispatch, Suspension
 from .roles import CONTACT_ROLES, Role
 
+CASE_KIND = "complaint"  # the time-limit rules' case kind (services._common.CASE_KIND)
 WORKING = (Complaint.Status.HANDLING, Complaint.Status.RECTIFYING)
 
 
@@ -128,11 +130,27 @@ def can_appeal(user, complaint: Complaint, rating: ComplaintRating) -> Decision:
         return not_now(_("只有差评可以申诉。"))
     if Appeal.objects.filter(rating=rating).exists():
         return not_now(_("该差评已申诉过。"))
-    from .services._common import _deadline
-
-    if timezone.now() > _deadline("appeal", rating.created_at):
+    if timezone.now() > step_deadline(case_kind=CASE_KIND, step="appeal", start=rating.created_at):
         return not_now(_("已超过申诉期限。"))
     return ALLOW
+
+
+def can_say_not_resolved(complaint: Complaint, now=None) -> bool:
+    """At the first call-back of a round (not after a rectification: that case
+    gets one follow-up rating and closes), within the rule's window after the
+    reply, before it is rated."""
+    from workflow.flow.runtime import OPEN_TASK
+
+    from .flows import ComplaintFlow
+    from .models import ComplaintTask
+
+    if complaint.status != Complaint.Status.REPLIED or complaint.replied_at is None:
+        return False
+    if complaint.ratings.filter(round=complaint.handling_round).exists():
+        return False
+    if not ComplaintTask.objects.filter(complaint=complaint, flow_task=ComplaintFlow.callback, status__in=OPEN_TASK).exists():
+        return False
+    return (now or timezone.now()) <= step_deadline(case_kind=CASE_KIND, step="reopen_window", start=complaint.replied_at)
 
 
 def can_decide_appeal(user) -> Decision:

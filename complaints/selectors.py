@@ -99,13 +99,8 @@ def complaint_get(*, user, pk: int) -> Complaint:
 
 def complaint_contact(*, user, complaint: Complaint) -> dict:
     """The citizen's details as this user may see them: whole for the hotline, masked for the others."""
-    whole = {
-        "citizen_name": complaint.citizen_name, "citizen_phone": complaint.citizen_phone,
-        "citizen_id_number": complaint.citizen_id_number, "citizen_email": complaint.citizen_email,
-        "citizen_address": complaint.citizen_address, "masked": False,
-    }
     if permissions.sees_contact(user):
-        return whole
+        return {**complaint.contact_details(), "masked": False}
     email = complaint.citizen_email
     return {
         "citizen_name": mask_name(complaint.citizen_name),
@@ -207,12 +202,10 @@ def complaint_progress(*, number: str, code: str) -> Progress | None:
     if case.pk != complaint.pk:
         steps = sorted(steps + events.case_timeline(case=case, audience=events.PUBLIC, events_only=True), key=lambda e: e.at)
     reply = case.replies.filter(status=ComplaintReply.Status.PASSED).order_by("-round", "-pk").first() if case.replied_at or case.status == Complaint.Status.CLOSED else None
-    from .services.closure import can_say_not_resolved
-
     return Progress(
         complaint=complaint, case=case, steps=steps, reply=reply,
         expected=case.deadline if case.status in Complaint.OPEN_STATUSES else None,
-        can_follow_up=can_say_not_resolved(case),
+        can_follow_up=permissions.can_say_not_resolved(case),
     )
 
 

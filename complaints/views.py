@@ -134,10 +134,6 @@ def _fill_template(complaint: Complaint) -> str:
     return template
 
 
-def _current_reply(complaint: Complaint, status: str) -> ComplaintReply | None:
-    return complaint.replies.filter(round=complaint.handling_round, status=status).select_related("written_by").order_by("-pk").first()
-
-
 def _co_dispatches(complaint: Complaint) -> list[Dispatch]:
     return list(complaint.dispatches.filter(role=Dispatch.Role.CO).exclude(status=Dispatch.Status.REDIRECTED).select_related("department"))
 
@@ -163,7 +159,7 @@ def _opinion_action(dispatch: Dispatch, data=None, task=None) -> dict:
 
 
 def _reply_action(complaint: Complaint, data=None, task=None) -> dict:
-    returned = _current_reply(complaint, ComplaintReply.Status.RETURNED)
+    returned = complaint.current_reply(ComplaintReply.Status.RETURNED)
     if returned is not None:
         initial = {"body": returned.body, "findings": returned.findings}
     else:
@@ -175,12 +171,12 @@ def _reply_action(complaint: Complaint, data=None, task=None) -> dict:
 
 def _sign_off_action(complaint: Complaint, data=None, task=None) -> dict:
     return _action("signoff", "sign_off", _("领导签发答复"), reverse("complaints:sign_off", args=[complaint.pk]),
-                   keyed_form(forms.SignOffForm, "signoff", data), task=task, reply=_current_reply(complaint, ComplaintReply.Status.DRAFT))
+                   keyed_form(forms.SignOffForm, "signoff", data), task=task, reply=complaint.current_reply(ComplaintReply.Status.DRAFT))
 
 
 def _review_action(complaint: Complaint, data=None, task=None) -> dict:
     return _action("review", "review", _("答复审核"), reverse("complaints:review", args=[complaint.pk]),
-                   keyed_form(forms.ReviewForm, "review", data), task=task, reply=_current_reply(complaint, ComplaintReply.Status.SIGNED),
+                   keyed_form(forms.ReviewForm, "review", data), task=task, reply=complaint.current_reply(ComplaintReply.Status.SIGNED),
                    co_dispatches=_co_dispatches(complaint))
 
 

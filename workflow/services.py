@@ -33,14 +33,15 @@ def require_status(obj, allowed, message: str) -> None:
         raise ValidationError(message + _("（当前状态：%(status)s）") % {"status": obj.get_status_display()})
 
 
-def check_lengths(*, model, values: dict) -> None:
+def check_lengths(*, model, values: dict, keys: dict | None = None) -> None:
     """Refuse text longer than its column (PostgreSQL would raise DataError, a 500;
-    SQLite would store it): one message per field, naming its limit."""
+    SQLite would store it): one message per field, naming its limit. `keys` names
+    the error key of a field when the form calls it something else (body -> report)."""
     errors = {}
     for name, value in values.items():
         field = model._meta.get_field(name)
         if value and field.max_length and len(value) > field.max_length:
-            errors[name] = _("“%(label)s”不能超过%(max)d个字（现有%(n)d个）。") % {
+            errors[(keys or {}).get(name, name)] = _("“%(label)s”不能超过%(max)d个字（现有%(n)d个）。") % {
                 "label": field.verbose_name, "max": field.max_length, "n": len(value),
             }
     if errors:

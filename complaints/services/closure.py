@@ -19,9 +19,10 @@ from workflow.models import User
 from workflow.permissions import require
 from workflow.rules import label_for
 from workflow.selectors import require_role
-from workflow.services import require_status
+from workflow.services import check_lengths, require_status
 
 from .. import permissions
+from ..permissions import can_say_not_resolved  # noqa: F401  (services.can_say_not_resolved for the pages and API)
 from ..models import Appeal, CitizenLink, Complaint, ComplaintRating, ComplaintReply, Dispatch
 from ..roles import Role
 from ._common import (
@@ -53,17 +54,13 @@ def complaint_begin_review(*, complaint: Complaint) -> Complaint:
     return complaint
 
 
-def _current_reply(complaint: Complaint) -> ComplaintReply | None:
-    return complaint.replies.filter(round=complaint.handling_round, status=ComplaintReply.Status.SIGNED).order_by("-pk").first()
-
-
 @transaction.atomic
 def complaint_review_reply(*, actor: User, complaint: Complaint, approve: bool, note: str = "") -> ComplaintReply:
     """The dispatcher passes the reply (it goes to the citizen) or returns it with reasons."""
     require_role(user=actor, role=Role.DISPATCHER)
     complaint = _lock(complaint)
     require_status(complaint, [Complaint.Status.REVIEWING], _("工单没有待审核的答复。"))
-    reply = _current_reply(complaint)
+    reply = complaint.current_reply(ComplaintReply.Status.SIGNED)
     if reply is None:
         raise ValidationError(_("工单没有待审核的答复。"))
     if not approve and not (note or "").strip():
@@ -117,8 +114,7 @@ def _record_rating(complaint: Complaint, *, rating: str, comment: str, indicator
     bad = evaluation_is_negative(scale=RATING_SCALE, codes=[rating])
     if bad and not (comment or "").strip():
         raise ValidationError({"comment": _("请说明不满意的原因，以便整改。")})
-    if comment and len(comment) > 5000:
-        raise ValidationError({"comment": _("不能超过5000个字。")})
+    check_lengths(model=ComplaintRating, values={"comment": comment})
     clean_indicators = {}
     for key, value in (indicators or {}).items():
         if value:
@@ -216,19 +212,6 @@ def complaint_rate_by_link(*, token: str, rating: str, comment: str = "", indica
     return complaint
 
 
-def can_say_not_resolved(complaint: Complaint, now: dt.datetime | None = None) -> bool:
-    """At the first call-back of a round (not after a rectification: that case
-    gets one follow-up rating and closes), within the rule's window after the
-    reply, before it is rated."""
-    from ._common import _has_open_task
-
-    if complaint.status != Complaint.Status.REPLIED or complaint.replied_at is None:
-        return False
-    if complaint.ratings.filter(round=complaint.handling_round).exists() or not _has_open_task(complaint, "callback"):
-        return False
-    return (now or timezone.now()) <= _deadline("reopen_window", complaint.replied_at)
-
-
 @transaction.atomic
 def complaint_not_resolved(*, token: str, reason: str) -> Complaint:
     """The citizen says "not resolved" through the link: the case goes back to the department."""
@@ -282,8 +265,7 @@ def complaint_rectify(*, actor: User, complaint: Complaint, report: str) -> Comp
     require_status(complaint, [Complaint.Status.RECTIFYING], _("工单不在整改中。"))
     if not (report or "").strip():
         raise ValidationError({"report": _("请填写整改情况。")})
-    if len(report) > 5000:
-        raise ValidationError({"report": _("不能超过5000个字。")})
+    check_lengths(model=ComplaintReply, values={"body": report}, keys={"body": "report"})
     if complaint.is_suspended:
         raise ValidationError(_("工单已挂起，请先恢复办理。"))
     task = _open_task(complaint, "rectify")

@@ -16,7 +16,7 @@ from workflow.models import User
 from workflow.permissions import require
 from workflow.rules import time_limit_text
 from workflow.selectors import require_role
-from workflow.services import require_status
+from workflow.services import check_lengths, require_status
 from workflow.workdays import add_working_days
 
 from .. import permissions
@@ -148,8 +148,7 @@ def complaint_add_note(*, actor: User, complaint: Complaint, kind: str, text: st
             errors["contacted_at"] = _("联系时间不能早于受理时间。")
         if errors:
             raise ValidationError(errors)
-    if len(text) > 5000:
-        raise ValidationError({"text": _("不能超过5000个字。")})
+    check_lengths(model=HandlingNote, values={"text": text})
     checked = check_uploads(attachments)
     now = timezone.now()
     note = HandlingNote.objects.create(
@@ -187,11 +186,7 @@ def complaint_reveal_contact(*, actor: User, complaint: Complaint, reason: str =
     complaint = _lock(complaint)
     require(permissions.can_reveal_contact(actor, complaint))
     _event(complaint, "contact_revealed", actor, reason=(reason or "").strip())
-    return {
-        "citizen_name": complaint.citizen_name, "citizen_phone": complaint.citizen_phone,
-        "citizen_id_number": complaint.citizen_id_number, "citizen_email": complaint.citizen_email,
-        "citizen_address": complaint.citizen_address,
-    }
+    return complaint.contact_details()
 
 
 # --- the reply ---------------------------------------------------------------------------
@@ -216,9 +211,7 @@ def complaint_reply(*, actor: User, complaint: Complaint, body: str, findings: s
         errors["body"] = _("请填写答复内容。")
     if errors:
         raise ValidationError(errors)
-    for field, value in (("body", body), ("findings", findings)):
-        if value and len(value) > 5000:
-            raise ValidationError({field: _("不能超过5000个字。")})
+    check_lengths(model=ComplaintReply, values={"body": body, "findings": findings})
     task = _open_task(complaint, HANDLE_NODES)
     sign_off = _requires_sign_off(complaint)
     now = timezone.now()
