@@ -106,7 +106,8 @@ def open311_key_issue(*, actor=None, name: str) -> tuple[Open311Key, str]:
     while True:
         key = secrets.token_urlsafe(32)
         prefix = key[:KEY_PREFIX_LENGTH]
-        if not Open311Key.objects.filter(prefix=prefix).exists():
+        # A prefix starting with "-" would read as an option to `open311_key --revoke`.
+        if not key.startswith("-") and not Open311Key.objects.filter(prefix=prefix).exists():
             break
     row = Open311Key.objects.create(name=name, prefix=prefix, key_hash=key_hash(key))
     return row, key
