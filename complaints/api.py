@@ -603,7 +603,7 @@ class ComplaintOptionsView(APIView):
             "statuses": choice_options(Complaint.Status.choices),
             "triage_outcomes": choice_options(TriageOutcome.CHOICES),
             "haocha_rating": labels(services.RATING_SCALE),
-            "indicators": choice_options(s.INDICATORS.items()),
+            "indicators": choice_options(s.indicators().items()),
             "note_kinds": choice_options(s.NoteWriteSerializer().fields["kind"].choices.items()),
             "contact_modes": choice_options(HandlingNote.Mode.choices),
             "not_accepted_reasons": NotAcceptedReason.objects.filter(is_active=True),
@@ -706,7 +706,7 @@ class PublicRateView(PublicAPIView):
         data = {
             "number": complaint.number, "title": complaint.title, "purpose": link.purpose, "department": str(complaint.department or ""),
             "reply": _public_reply(reply), "can_say_not_resolved": services.can_say_not_resolved(complaint),
-            "haocha_rating": labels(services.RATING_SCALE), "indicators": choice_options(s.INDICATORS.items()),
+            "haocha_rating": labels(services.RATING_SCALE), "indicators": choice_options(s.indicators().items()),
         }
         return Response(s.PublicRateInfoSerializer(data).data)
 

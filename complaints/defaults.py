@@ -40,6 +40,16 @@ LABEL_SCALES = [
         ("dissatisfied", "不满意", True),
         ("very_dissatisfied", "非常不满意", True),
     ]),
+    # The sub-ratings (分项评价) a rating may carry, each on the haocha_rating scale.
+    ("haocha_indicator", "好差评分项", "网上：总体、办事效率、办事指南准确性、办事便利度、平台易用性；现场：总体、办事效率、业务水平、服务态度", [
+        ("overall", "总体评价", False),
+        ("efficiency", "办事效率", False),
+        ("guide_accuracy", "办事指南准确性", False),
+        ("convenience", "办事便利度", False),
+        ("usability", "平台易用性", False),
+        ("level", "业务水平", False),
+        ("attitude", "服务态度", False),
+    ]),
 ]
 
 

@@ -17,14 +17,18 @@ from . import selectors
 from .models import Channel, Complaint, HandlingNote, Kind, NotAcceptedReason
 
 RATING_SCALE = "haocha_rating"
+INDICATOR_SCALE = "haocha_indicator"
 SPLIT_PARTS = 4
-# Indicators recorded at the call-back (RULES.md: on site: overall, efficiency, level, attitude).
-CALLBACK_INDICATORS = (
-    ("overall", _("总体评价")),
-    ("efficiency", _("办事效率")),
-    ("attitude", _("服务态度")),
-    ("level", _("业务水平")),
-)
+# The sub-ratings asked at the call-back (RULES.md, on site); their labels are rows of the haocha_indicator scale.
+CALLBACK_INDICATORS = ("overall", "efficiency", "attitude", "level")
+
+
+def indicator_choices(codes) -> list[tuple[str, str]]:
+    """(code, label) of the active indicators among `codes`, labels from the rules table."""
+    from workflow.web import label_map
+
+    labels = label_map(INDICATOR_SCALE)
+    return [(code, labels[code]) for code in codes if code in labels]
 DATE_INVALID = _("日期格式应为 YYYY-MM-DD。")
 DATETIME_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -320,16 +324,17 @@ class CallbackForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rating"] = label_field(RATING_SCALE, _("评价"), required=False, blank_label=_("请选择"), with_code=False)
-        for code, label in CALLBACK_INDICATORS:
+        self.indicator_codes = [code for code, _label in indicator_choices(CALLBACK_INDICATORS)]
+        for code, label in indicator_choices(CALLBACK_INDICATORS):
             self.fields[f"ind_{code}"] = label_field(RATING_SCALE, label, required=False, blank_label=_("未评"), with_code=False)
-        self.order_fields(["outcome", "rating", *[f"ind_{c}" for c, _l in CALLBACK_INDICATORS], "comment"])
+        self.order_fields(["outcome", "rating", *[f"ind_{c}" for c in self.indicator_codes], "comment"])
         self._style()
 
     def indicator_fields(self):
-        return [self[f"ind_{code}"] for code, _label in CALLBACK_INDICATORS]
+        return [self[f"ind_{code}"] for code in self.indicator_codes]
 
     def indicators(self) -> dict:
-        return {code: self.cleaned_data.get(f"ind_{code}") for code, _label in CALLBACK_INDICATORS if self.cleaned_data.get(f"ind_{code}")}
+        return {code: self.cleaned_data.get(f"ind_{code}") for code in self.indicator_codes if self.cleaned_data.get(f"ind_{code}")}
 
 
 class RectifyForm(StyledForm):

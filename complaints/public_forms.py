@@ -22,11 +22,8 @@ from workflow.web import StyledForm
 from .models import TEXT_MAX, TITLE_MAX, Category, Complaint, Kind
 from .services import RATING_SCALE
 
-INDICATORS = (
-    ("overall", gettext_lazy("总体")),
-    ("efficiency", gettext_lazy("办理效率")),
-    ("attitude", gettext_lazy("服务态度")),
-)
+# The sub-ratings asked on the rating page; labels are rows of the haocha_indicator scale.
+INDICATORS = ("overall", "efficiency", "attitude")
 
 
 def _max_length(field: str) -> int:
@@ -227,20 +224,23 @@ class RateForm(StyledForm):
         super().__init__(*args, **kwargs)
         choices = rating_choices()
         self.fields["rating"].choices = choices
-        for key, label in INDICATORS:
+        from .forms import indicator_choices
+
+        self.indicator_codes = [code for code, _label in indicator_choices(INDICATORS)]
+        for key, label in indicator_choices(INDICATORS):
             self.fields[f"indicator_{key}"] = forms.ChoiceField(
                 label=label, required=False, choices=[("", _("不评"))] + choices,
                 widget=forms.Select(attrs={"class": "form-select"}),
             )
 
     def indicator_fields(self):
-        return [self[f"indicator_{key}"] for key, _label in INDICATORS]
+        return [self[f"indicator_{key}"] for key in self.indicator_codes]
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
             "rating": data.get("rating") or "", "comment": data.get("comment") or "",
-            "indicators": {key: data.get(f"indicator_{key}") for key, _label in INDICATORS if data.get(f"indicator_{key}")},
+            "indicators": {key: data.get(f"indicator_{key}") for key in self.indicator_codes if data.get(f"indicator_{key}")},
         }
 
 

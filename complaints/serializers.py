@@ -49,19 +49,13 @@ from .models import (
     NotAcceptedReason,
     Suspension,
 )
-from .services import RATING_SCALE
+from .services import INDICATOR_SCALE, RATING_SCALE
 
-# The 好差评 indicators (分项评价), docs: ../shared/RULES.md (Complaints, rating).
-# Online: overall, efficiency, guide accuracy, convenience, usability; on site: overall, efficiency, level, attitude.
-INDICATORS = {
-    "overall": _("总体评价"),
-    "efficiency": _("办事效率"),
-    "guide_accuracy": _("办事指南准确性"),
-    "convenience": _("办事便利度"),
-    "usability": _("平台易用性"),
-    "level": _("业务水平"),
-    "attitude": _("服务态度"),
-}
+def indicators() -> dict[str, str]:
+    """The 好差评 indicators (分项评价): code -> label, rows of the haocha_indicator scale."""
+    from workflow.web import label_map
+
+    return label_map(INDICATOR_SCALE)
 
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.HOTLINE, Channel.WINDOW, Channel.REVIEW)]
 
@@ -554,17 +548,18 @@ extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "descri
 
 
 class IndicatorsField(serializers.DictField):
-    """{indicator: rating code}; indicators from INDICATORS, codes from the haocha_rating scale."""
+    """{indicator: rating code}; indicators from the haocha_indicator scale, codes from the haocha_rating scale."""
 
     def __init__(self, **kwargs):
         super().__init__(child=LabelCodeField(RATING_SCALE, allow_blank=True), **kwargs)
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        unknown = [k for k in value if k not in INDICATORS]
+        allowed = indicators()
+        unknown = [k for k in value if k not in allowed]
         if unknown:
             raise serializers.ValidationError(_("未知的分项评价：%(keys)s；可选：%(allowed)s。") % {
-                "keys": "、".join(str(k)[:32] for k in unknown), "allowed": "、".join(INDICATORS),
+                "keys": "、".join(str(k)[:32] for k in unknown), "allowed": "、".join(allowed),
             })
         return value
 

@@ -351,7 +351,7 @@ def detail(request, pk: int):
     data = selectors.complaint_detail(user=user, pk=pk)
     complaint = data["complaint"]
     ratings = label_map(RATING_SCALE)
-    indicator_names = dict(forms.CALLBACK_INDICATORS)
+    indicator_names = label_map(forms.INDICATOR_SCALE)
     for r in data["ratings"]:
         r.label = ratings.get(r.rating, r.rating)
         r.indicator_rows = [(indicator_names.get(k, k), ratings.get(v, v)) for k, v in (r.indicators or {}).items()]

@@ -7,7 +7,7 @@ tells the citizen, and, where a flow task is owed, completes it.
 Refusals raise ValidationError (form errors / HTTP 400) or PermissionDenied
 (HTTP 403), with messages in the user's language.
 """
-from ._common import CASE_KIND, RATING_SCALE, secret_hash, system_user
+from ._common import CASE_KIND, INDICATOR_SCALE, RATING_SCALE, secret_hash, system_user
 from .closure import (
     appeal_decide,
     appeal_file,
@@ -48,7 +48,7 @@ from .handling import (
 from .intake import clean_answers, complaint_follow, complaint_submit
 
 __all__ = [
-    "CASE_KIND", "RATING_SCALE", "secret_hash", "system_user",
+    "CASE_KIND", "INDICATOR_SCALE", "RATING_SCALE", "secret_hash", "system_user",
     "appeal_decide", "appeal_file", "can_say_not_resolved", "complaint_begin_review", "complaint_callback", "complaint_close",
     "complaint_deliver", "complaint_not_resolved", "complaint_rate_by_link", "complaint_rectify", "complaint_review_reply", "link_get",
     "complaint_dispatch", "complaint_merge", "complaint_not_accept", "complaint_split", "dispatch_return_decide", "flow_dispatch_items",

@@ -19,6 +19,7 @@ from ..roles import Role
 
 CASE_KIND = "complaint"  # the time-limit rules' case kind
 RATING_SCALE = "haocha_rating"  # the 好差评 five-level scale
+INDICATOR_SCALE = "haocha_indicator"  # its sub-ratings (分项评价): codes and labels are rows of this scale
 
 
 def _deadline(step: str, start: dt.datetime, category: str = "") -> dt.datetime:

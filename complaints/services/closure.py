@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from workflow.handling import evaluation_check_codes, evaluation_is_negative
 from workflow.models import User
 from workflow.permissions import require
-from workflow.rules import label_for
+from workflow.rules import label_codes, label_for
 from workflow.selectors import require_role
 from workflow.services import check_lengths, require_status
 
@@ -26,6 +26,7 @@ from ..permissions import can_say_not_resolved  # noqa: F401  (services.can_say_
 from ..models import Appeal, CitizenLink, Complaint, ComplaintRating, ComplaintReply, Dispatch
 from ..roles import Role
 from ._common import (
+    INDICATOR_SCALE,
     RATING_SCALE,
     _deadline,
     _department_people,
@@ -115,6 +116,9 @@ def _record_rating(complaint: Complaint, *, rating: str, comment: str, indicator
     if bad and not (comment or "").strip():
         raise ValidationError({"comment": _("请说明不满意的原因，以便整改。")})
     check_lengths(model=ComplaintRating, values={"comment": comment})
+    unknown = set(indicators or {}) - label_codes(INDICATOR_SCALE)
+    if unknown:
+        raise ValidationError({"indicators": _("未知的分项评价：%(keys)s。") % {"keys": "、".join(sorted(str(k)[:32] for k in unknown))}})
     clean_indicators = {}
     for key, value in (indicators or {}).items():
         if value:
