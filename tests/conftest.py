@@ -101,6 +101,17 @@ def calendar_years(db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """The working-day calendar is held in memory per process: a test whose
+    calendar rows were rolled back must not leave them to the next test."""
+    from workflow import workdays
+
+    workdays.calendar_reset()
+    yield
+    workdays.calendar_reset()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Throttle counters live in the cache: every test starts with none."""
     from django.core.cache import cache

@@ -9,7 +9,7 @@ class WorkflowConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import navigation, roles, security_events
+        from . import navigation, roles, security_events, workdays
 
         # The engine's own roles and pages; case apps add theirs in their ready()
         # (workflow comes before them in INSTALLED_APPS).
@@ -21,3 +21,6 @@ class WorkflowConfig(AppConfig):
         post_migrate.connect(roles.sync_role_groups_after_migrate, dispatch_uid="workflow_defaults")
         # Logins, lockouts, password changes and API tokens are written to the security event log.
         security_events.connect()
+        # Each process holds the working-day calendar in memory: a change to it
+        # tells every process to reload (a cache, not business logic).
+        workdays.connect_signals()

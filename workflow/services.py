@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import registry
+from . import registry, workdays
 from .events import event_record  # one place writes events; services call engine.event_record
 from .models import CalendarDay, CalendarYear, Department, Membership, User
 from .roles import EngineRole
@@ -207,6 +207,8 @@ def calendar_import_rows(
         )
     for year in years:
         obj, _created = CalendarYear.objects.update_or_create(year=year, defaults={"source": source, "note": note})
+    # The bulk writes above send no model signals: tell every process's calendar here.
+    workdays.calendar_stamp_bump()
     return years
 
 

@@ -1,18 +1,30 @@
-"""Working-day arithmetic on the calendar table.
+"""Working-day arithmetic on the calendar, held in memory in each process.
 
-All computations read CalendarDay/CalendarYear; none guesses. Any computation
-that needs a date in a year without calendar data raises CalendarYearMissing
-naming that year.
+The calendar (CalendarDay/CalendarYear) is loaded once into a sorted array of
+working days and the set of known years, and answered with bisect: a warm call
+asks the database nothing. Every change to the calendar writes a new token
+into CalendarStamp (the model signals below, and calendar_stamp_bump for the
+bulk paths); each process compares that token at most once a second
+(monotonic clock) and reloads when it changed, and the process making the
+change drops its copy at once. See docs/decisions/0006-calendar-in-memory.md.
+
+None of it guesses: any computation that needs a date in a year without
+calendar data raises CalendarYearMissing naming that year, as the table did.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import time
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import CalendarDay, CalendarYear, TimeUnit
+from .models import CalendarDay, CalendarStamp, CalendarYear, TimeUnit
+
+CHECK_SECONDS = 1.0  # how stale another process's change may be here
+_clock = time.monotonic  # tests replace it
 
 
 class CalendarYearMissing(Exception):
@@ -26,20 +38,97 @@ class CalendarYearMissing(Exception):
         )
 
 
+# --- the calendar in memory --------------------------------------------------------
+class _Calendar:
+    """One loaded state of the calendar table; never changed once built."""
+
+    __slots__ = ("days", "working", "years", "token")
+
+    def __init__(self, days: list[dt.date], years: frozenset[int], token: str | None):
+        self.days = days  # every working day in CalendarDay, sorted (also days of years not marked known)
+        self.working = frozenset(days)
+        self.years = years  # the years with a CalendarYear row
+        self.token = token  # CalendarStamp's token when loaded
+
+
+_calendar: _Calendar | None = None
+_next_check = 0.0
+
+
+def _stamp_token() -> str | None:
+    return CalendarStamp.objects.filter(pk=1).values_list("token", flat=True).first()
+
+
+def _load() -> _Calendar:
+    global _calendar, _next_check
+    # The token first: a change committed between the two reads leaves new data
+    # under the old token, which the next check reloads (never the other way round).
+    token = _stamp_token()
+    days = list(CalendarDay.objects.filter(is_working_day=True).order_by("date").values_list("date", flat=True))
+    years = frozenset(CalendarYear.objects.values_list("year", flat=True))
+    _calendar = _Calendar(days, years, token)
+    _next_check = _clock() + CHECK_SECONDS
+    return _calendar
+
+
+def _current() -> _Calendar:
+    """The calendar, checked against the stamp at most once every CHECK_SECONDS."""
+    global _next_check
+    cal = _calendar
+    if cal is None:
+        return _load()
+    if _clock() >= _next_check:
+        _next_check = _clock() + CHECK_SECONDS
+        if _stamp_token() != cal.token:
+            return _load()
+    return cal
+
+
+def calendar_reset() -> None:
+    """Forget the calendar held in this process: the next call loads it again."""
+    global _calendar
+    _calendar = None
+
+
+def calendar_stamp_bump() -> None:
+    """Say the calendar changed: a new token for every process (inside the
+    caller's transaction, so a rollback takes it back) and a reload here."""
+    token = CalendarStamp.new_token()
+    if not CalendarStamp.objects.filter(pk=1).update(token=token, changed_at=timezone.now()):
+        CalendarStamp.objects.update_or_create(pk=1, defaults={"token": token})
+    calendar_reset()
+
+
+def _calendar_changed(sender, **kwargs) -> None:
+    calendar_stamp_bump()
+
+
+def connect_signals() -> None:
+    """Saving or deleting a day or a year (admin, shell, services) bumps the stamp.
+    Bulk writes send no signals: their services call calendar_stamp_bump."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in (CalendarDay, CalendarYear):
+        for signal in (post_save, post_delete):
+            signal.connect(_calendar_changed, sender=model, dispatch_uid=f"calendar_stamp_{signal is post_save}_{model.__name__}")
+
+
+# --- working days ----------------------------------------------------------------------
 def known_years() -> set[int]:
-    return set(CalendarYear.objects.values_list("year", flat=True))
+    return set(_current().years)
 
 
-def _require_years(first: int, last: int, years: set[int] | None = None) -> None:
-    years = known_years() if years is None else years
+def _require_years(first: int, last: int, years: set[int] | frozenset[int] | None = None) -> None:
+    years = _current().years if years is None else years
     for year in range(first, last + 1):
         if year not in years:
             raise CalendarYearMissing(year)
 
 
 def is_working_day(day: dt.date) -> bool:
-    _require_years(day.year, day.year)
-    return CalendarDay.objects.filter(date=day, is_working_day=True).exists()
+    cal = _current()
+    _require_years(day.year, day.year, cal.years)
+    return day in cal.working
 
 
 def add_working_days(start: dt.date, n: int) -> dt.date:
@@ -50,18 +139,18 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
     """
     if n == 0:
         return start
-    years = known_years()
-    _require_years(start.year, start.year, years)
-    if n > 0:
-        qs = CalendarDay.objects.filter(date__gt=start, is_working_day=True).order_by("date")
-    else:
-        qs = CalendarDay.objects.filter(date__lt=start, is_working_day=True).order_by("-date")
-    days = list(qs.values_list("date", flat=True)[: abs(n)])
-    if len(days) == abs(n):
-        result = days[-1]
+    cal = _current()
+    years = cal.years
+    if start.year not in years:
+        raise CalendarYearMissing(start.year)
+    days = cal.days
+    i = bisect.bisect_right(days, start) + n - 1 if n > 0 else bisect.bisect_left(days, start) + n
+    if 0 <= i < len(days):
+        result = days[i]
         # Every year from start to the result must be complete, not just present.
-        lo, hi = sorted((start.year, result.year))
-        _require_years(lo, hi, years)
+        if result.year != start.year:
+            lo, hi = (start.year, result.year) if n > 0 else (result.year, start.year)
+            _require_years(lo, hi, years)
         return result
     # Ran off the end of the known calendar: name the first missing year.
     step = 1 if n > 0 else -1
@@ -75,9 +164,10 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
     """Working days after `a` up to and including `b` (negative when b < a)."""
     if a == b:
         return 0
-    lo, hi = sorted((a, b))
-    _require_years(lo.year, hi.year)
-    count = CalendarDay.objects.filter(date__gt=lo, date__lte=hi, is_working_day=True).count()
+    lo, hi = (a, b) if a < b else (b, a)
+    cal = _current()
+    _require_years(lo.year, hi.year, cal.years)
+    count = bisect.bisect_right(cal.days, hi) - bisect.bisect_right(cal.days, lo)
     return count if b > a else -count
 
 

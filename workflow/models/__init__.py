@@ -1,4 +1,4 @@
-from .calendar import CalendarDay, CalendarYear
+from .calendar import CalendarDay, CalendarStamp, CalendarYear
 from .documents import DocumentCounter, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
@@ -11,6 +11,7 @@ from .tasks import CaseTask, SupervisionState
 
 __all__ = [
     "CalendarDay",
+    "CalendarStamp",
     "CalendarYear",
     "CaseEvent",
     "CaseTask",

@@ -1,4 +1,6 @@
 """Working-day calendar: one row per date, per year a row saying it is known."""
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -44,3 +46,27 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'工作日' if self.is_working_day else '休息日'}"
+
+
+class CalendarStamp(models.Model):
+    """One row whose token changes with every change to the calendar.
+
+    Each process holds the calendar in memory (workflow.workdays) with the token
+    it was loaded under, compares the token at most once a second and reloads
+    when it differs. A random token, not a counter: a change rolled back never
+    leaves a value another change could take again."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    token = models.CharField(_("版本标记"), max_length=32)
+    changed_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("日历版本")
+        verbose_name_plural = _("日历版本")
+
+    def __str__(self):
+        return self.token
+
+    @staticmethod
+    def new_token() -> str:
+        return uuid.uuid4().hex
