@@ -77,8 +77,9 @@ def _current() -> _Calendar:
     cal = _calendar
     if cal is None:
         return _load()
-    if _clock() >= _next_check:
-        _next_check = _clock() + CHECK_SECONDS
+    now = _clock()
+    if now >= _next_check:
+        _next_check = now + CHECK_SECONDS
         if _stamp_token() != cal.token:
             return _load()
     return cal
