@@ -27,10 +27,11 @@
     form.addEventListener("change", function () { update(form, rules); });
     update(form, rules);
   });
-  /* Live preview of a reply: textareas with data-preview write into [data-preview-target] of the same form. */
+  /* Live preview of a reply: textareas with data-preview write into [data-preview-target] of the same
+     action card (the preview sits after the form, in its card: complaints/action_reply.html). */
   document.querySelectorAll("textarea[data-preview]").forEach(function (area) {
-    var form = area.closest("form");
-    var out = form && form.querySelector('[data-preview-target="' + area.getAttribute("data-preview") + '"]');
+    var card = area.closest("section") || area.closest("form");
+    var out = card && card.querySelector('[data-preview-target="' + area.getAttribute("data-preview") + '"]');
     if (!out) { return; }
     var show = function () { out.textContent = area.value; };
     area.addEventListener("input", show); show();
