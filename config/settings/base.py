@@ -9,6 +9,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -85,6 +87,8 @@ CASE_APPS = ["proposals", "complaints"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer, pages, admin, API and errors alike (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Outermost of ours: sees every final answer (lockouts, CSRF, DRF) and logs refusals in one line.
     "workflow.security_middleware.RefusalLogMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -217,6 +221,26 @@ REST_KNOX = {
 # Sign-ins at /api/v1/auth/token/ per client address (DRF rate syntax; None = no throttle).
 API_TOKEN_THROTTLE_RATE = env.str("API_TOKEN_THROTTLE_RATE", default="10/minute")
 
+# Content-Security-Policy (django-csp; docs/security.md, "Content-Security-Policy"): enforced in
+# every environment, tests included, so the browser tests fail on any violation. No inline
+# script, no eval, no inline style: the pages' scripts are files in static/js/ reading their
+# data from data-* attributes or json_script; styles are classes in static/css/.
+# img-src allows data: URIs (Bootstrap's CSS draws its icons with them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # Chinese by default, English available (see docs/decisions/0002-i18n.md).
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -249,6 +273,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # DRF's browsable pages get style-src 'unsafe-inline' on their own answers only (workflow/api_renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "workflow.api_renderers.BrowsableAPIRenderer"],
     "EXCEPTION_HANDLER": "workflow.api_support.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "workflow.api_support.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -3,6 +3,12 @@
 Playwright never downloads a browser here; the setup installs Debian's
 chromium and we point Playwright at it. A missing browser fails the run
 (nothing is skipped in CI).
+
+Every browser context the tests open (the `page` fixtures and the tests' own
+`browser.new_context()`) is watched for Content-Security-Policy violations:
+the page's `securitypolicyviolation` events (reported through a binding, so
+they survive navigation) and Chromium's console errors about the policy. Any
+violation fails the test that caused it (docs/security.md).
 """
 import os
 import shutil
@@ -26,14 +32,96 @@ def chromium_path() -> str:
     return path
 
 
+# Runs in every page before its own scripts: reports each violation to the test.
+CSP_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolation({directive: e.effectiveDirective || e.violatedDirective, blocked: e.blockedURI,
+                         source: e.sourceFile, line: e.lineNumber, sample: e.sample, page: document.location.href});
+});
+"""
+
+
+class CSPWatch:
+    """The violations seen since the current test started, in every watched context."""
+
+    def __init__(self):
+        self.violations: list[str] = []
+        self.open_contexts: list = []
+
+    def watch(self, context) -> None:
+        context.expose_binding("__cspViolation", lambda source, v: self.violations.append(
+            f"{v['directive']} blocked {v['blocked'] or 'inline'} on {v['page']} ({v['source']}:{v['line']}) {v['sample'] or ''}".strip()))
+        context.add_init_script(CSP_VIOLATION_LISTENER)
+        context.on("console", self._console)
+        self.open_contexts.append(context)
+        context.on("close", lambda ctx: self.open_contexts.remove(ctx) if ctx in self.open_contexts else None)
+
+    def _console(self, message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("Refused to"):
+            self.violations.append(f"console: {text} ({message.location.get('url', '')})")
+
+    def settle(self) -> None:
+        """Let the pages still open deliver what they reported (events arrive asynchronously)."""
+        for context in list(self.open_contexts):
+            for page in context.pages:
+                try:
+                    page.evaluate("() => new Promise(resolve => setTimeout(resolve, 50))")
+                except Exception:  # a page navigating or closing: nothing more to collect there
+                    pass
+
+    def take(self) -> list[str]:
+        self.settle()
+        found, self.violations = self.violations, []
+        return found
+
+
+CSP_WATCH = CSPWatch()
+
+
+class WatchedBrowser:
+    """The browser, whose every new context is watched for CSP violations."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        CSP_WATCH.watch(context)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        yield browser
+        yield WatchedBrowser(browser)
         browser.close()
+
+
+@pytest.fixture
+def csp_watch():
+    """For a test that checks the watch itself."""
+    return CSP_WATCH
+
+
+def pytest_runtest_setup(item):
+    CSP_WATCH.violations = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test that passed fails if any page it opened broke the Content-Security-Policy."""
+    result = yield
+    violations = CSP_WATCH.take()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+    return result
 
 
 @pytest.fixture
