@@ -32,10 +32,12 @@ class Command(BaseCommand):
         except backup.BackupError as exc:
             raise CommandError(str(exc))
         manifest = result.manifest
+        for name in manifest["missing_files"]:
+            self.stderr.write(f"warning: named by a row but not under MEDIA_ROOT: {name}")
+        if options["verbosity"] < 1:
+            return
         media = sum(1 for name in manifest["files"] if name.startswith("media/"))
         size = result.path.stat().st_size
         self.stdout.write(f"{result.path}: {size} bytes, {manifest['database']['engine']} database, {media} media files")
         self.stdout.write(f"rows: {summary(manifest['row_counts'])}")
-        for name in manifest["missing_files"]:
-            self.stderr.write(f"warning: named by a row but not under MEDIA_ROOT: {name}")
         self.stdout.write(self.style.SUCCESS(f"backup written in {result.seconds:.1f}s"))
