@@ -37,6 +37,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -381,9 +382,7 @@ def backup_unpack(path: str | Path, into: Path) -> dict:
                         size += len(chunk)
                         out.write(chunk)
                 seen[name] = {"sha256": digest.hexdigest(), "size": size}
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        if isinstance(exc, BackupError):
-            raise
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise BackupError(f"{path}: not a readable backup archive ({exc})") from exc
     if manifest_bytes is None:
         raise BackupError(f"{path}: no {MANIFEST} in the archive; refused")
