@@ -254,6 +254,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Where `manage.py backup` writes its archives when --output is not given (docs/operations.md).
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
