@@ -267,3 +267,24 @@ def test_a_normal_user_is_not_asked(handler):
     assert not SecurityEvent.objects.filter(kind__startswith="otp_").exists()
     assert not SecurityEvent.objects.filter(kind=Kind.SUPERUSER_LOGIN).exists()
     assert UserFactory(username="plain").is_staff is False
+
+
+def test_the_demo_administrators_sign_in_with_the_published_secret():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("demo_data", stdout=StringIO())
+    for username in ("sysadmin1", "secadmin1", "auditadmin1", "admin"):
+        client = Client()
+        assert client.post("/accounts/login/", {"username": username, "password": "demo12345"}).status_code == 302
+        assert client.get("/admin/")["Location"].startswith("/accounts/otp/verify/")
+        out = StringIO()
+        call_command("demo_otp_code", username, stdout=out)
+        response = client.post("/accounts/otp/verify/", {"token": out.getvalue().strip(), "next": "/admin/"})
+        assert response.status_code == 302 and client.get("/admin/").status_code == 200, username
+    # the command says nothing about an account without the demo secret
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("demo_otp_code", "handler1", stdout=StringIO())
