@@ -152,3 +152,11 @@ def test_a_superuser_account_holds_no_administrator_role(admin_user, secadmin, g
     # and the security administrator cannot touch a superuser's account
     client = _admin(secadmin)
     assert client.get(f"/admin/workflow/user/{admin_user.pk}/password/").status_code == 403
+
+
+@pytest.mark.parametrize("fixture", ["sysadmin", "secadmin", "auditadmin"])
+def test_each_administrator_finds_the_admin_from_the_home_page(request, fixture):
+    client = _admin(request.getfixturevalue(fixture))
+    body = client.get("/").content.decode()
+    assert 'href="/admin/"' in body
+    assert client.get("/admin/").status_code == 200
