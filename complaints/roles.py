@@ -38,6 +38,13 @@ PERMISSIONS = {
     Role.HANDLER: [*_VIEW, "complaints.handle_complaint"],
     Role.DEPT_LEADER: [*_VIEW, "complaints.handle_complaint"],
     Role.SUPERVISOR: _VIEW,
+    # The system administrator keeps the complaints' rules tables; Open311 keys are credentials:
+    # the security administrator's.
+    Role.ADMIN: [
+        f"complaints.{action}_{model}" for model in ("category", "notacceptedreason", "routingrule", "departmentsetting")
+        for action in ("add", "change", "view")
+    ],
+    EngineRole.SECURITY_ADMIN: [f"complaints.{action}_open311key" for action in ("add", "change", "view")],
 }
 
 # Who sees the citizen's contact details unmasked (the others may reveal them, audited).

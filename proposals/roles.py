@@ -43,6 +43,10 @@ PERMISSIONS = {
     Role.HANDLER: ["proposals.view_proposal", "proposals.handle_proposal", "proposals.view_proposalprocess"],
     Role.DEPT_LEADER: ["proposals.view_proposal", "proposals.handle_proposal", "proposals.view_proposalprocess"],
     Role.SUPERVISOR: ["proposals.view_proposal", "proposals.view_proposalprocess"],
+    # The system administrator keeps the proposals' rules tables (sessions, categories, reasons).
+    Role.ADMIN: [
+        f"proposals.{action}_{model}" for model in ("session", "category", "rejectionreason") for action in ("add", "change", "view")
+    ],
     Role.KEY_LEADER: ["proposals.view_proposal", "proposals.view_proposalprocess"],
 }
 

@@ -74,7 +74,10 @@ echo "==> Celery worker + beat started (pid ${pids[0]}, log $LOG_DIR/celery.log)
 echo "==> Open http://$HOST:$PORT/   (API docs: http://$HOST:$PORT/api/v1/docs/, health: http://$HOST:$PORT/healthz)"
 echo "==> Demo accounts, password demo12345:"
 echo "    member1 member2 (委员)  office1 (提案委)  handler1 leader1 (区行政审批局)  handler2 leader2 (区人社局)"
-echo "    dispatcher1 (12345热线)  supervisor1 (督查室)  keyleader1 (牵头领导)  admin (管理员, /admin/)"
+echo "    dispatcher1 (12345热线)  supervisor1 (督查室)  keyleader1 (牵头领导)"
+echo "    sysadmin1 (系统管理员)  secadmin1 (安全管理员)  auditadmin1 (审计管理员)  admin (超级管理员, 仅供安装): /admin/"
+echo "    administrators need a second-factor code: authenticator secret DEMO DEMO DEMO DEMO DEMO DEMO DEMO DEMO,"
+echo "    or: $PY manage.py demo_otp_code sysadmin1"
 echo
 $PY manage.py runserver "$HOST:$PORT" &
 pids+=($!)

@@ -4,6 +4,9 @@
 - `DepartmentFactory`, `UserFactory(roles=[(department, Role.HANDLER)])`.
 - `role_user(Role.HANDLER, department)`: the person holding a role (the
   fixtures of tests/conftest.py create one per role).
+- `sign_in_verified(client, user)`: signed in as if the second factor had been
+  passed (administrators need it: workflow.second_factor); the `login` fixture
+  does it for whoever needs it.
 
 The proposals' own factories (a proposal in each state, driven through the
 real services) are in tests/proposals/factories.py.
@@ -75,4 +78,20 @@ def role_user(role: str, department: Department | None = None) -> User:
     return user
 
 
-__all__ = ["TZ", "at", "DepartmentFactory", "UserFactory", "user_with_role", "role_user", "Role"]
+def sign_in_verified(client, user):
+    """`client` signed in as `user` with the second factor passed: a confirmed authenticator
+    (made when missing) recorded in the session, as django-otp does after a right code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="测试", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+__all__ = ["sign_in_verified", "TZ", "at", "DepartmentFactory", "UserFactory", "user_with_role", "role_user", "Role"]

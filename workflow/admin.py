@@ -1,14 +1,15 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import security, services
+from . import second_factor, security, services
 from .models import (
     CalendarDay, CalendarYear, CaseEvent, Department, DocumentSeries, LabelChoice, LabelScale, Membership, Notification, SecurityEvent,
     TimeLimitRule, User, BreachRecord, UrgingNotice,
@@ -23,11 +24,37 @@ class DepartmentAdmin(SimpleHistoryAdmin):
     list_select_related = ["parent"]
 
 
+class MembershipInlineFormSet(BaseInlineFormSet):
+    """The roles a person's page would leave them with pass the membership service's check
+    (三权分立, not one's own): services.membership_check."""
+
+    actor = None
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or not self.has_changed():
+            return
+        roles = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or (self.can_delete and self._should_delete_form(form)):
+                continue
+            data = form.cleaned_data
+            if data.get("role") and data.get("is_active"):
+                roles.add(data["role"])
+        services.membership_check(actor=self.actor, user=self.instance, roles=roles)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipInlineFormSet
     extra = 1
     fields = ["department", "role", "is_active"]
     autocomplete_fields = ["department"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.actor = request.user
+        return formset
 
 
 class ResetPasswordForm(AdminPasswordChangeForm):
@@ -52,10 +79,63 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
     )
     readonly_fields = ["password_changed_at"]
     change_password_form = ResetPasswordForm
+    actions = ["reset_second_factor"]
+
+    # 三权分立 (workflow.roles): the system administrator edits people (change_user), the security
+    # administrator their account's security (manage_account_security); groups, permissions and the
+    # staff and superuser flags follow memberships or belong to installation (superusers).
+    PEOPLE_FIELDS = ("username", "first_name", "last_name", "email", "full_name", "phone")
+    SECURITY_FIELDS = ("is_active", "must_change_password")
+    INSTALLATION_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions", "last_login", "date_joined")
+
+    @staticmethod
+    def _manages_security(request, obj=None) -> bool:
+        user = request.user
+        if obj is not None and obj.is_superuser and not user.is_superuser:
+            return False  # a superuser's account is installation's business
+        return user.has_perm("workflow.manage_account_security")
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj) or self._manages_security(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if request.user.is_superuser:
+            return fields
+        fields += self.INSTALLATION_FIELDS
+        if obj is not None and not request.user.has_perm("workflow.change_user"):
+            fields += self.PEOPLE_FIELDS
+        if not self._manages_security(request, obj):
+            fields += self.SECURITY_FIELDS
+        return fields
 
     def user_change_password(self, request, id, form_url=""):
+        target = self.get_object(request, id)
+        if target is not None and not (request.user.is_superuser or self._manages_security(request, target)):
+            raise PermissionDenied
         with security.acting(request.user):
             return super().user_change_password(request, id, form_url)
+
+    @admin.action(description=_("重置所选用户的双因素认证"), permissions=["reset_second_factor"])
+    def reset_second_factor(self, request, queryset):
+        done = []
+        for user in queryset:
+            try:
+                if user.is_superuser and not request.user.is_superuser:
+                    raise PermissionDenied(_("超级管理员账号的双因素认证只能由超级管理员重置。"))
+                second_factor.reset(actor=request.user, user=user, request=request)
+            except (ValidationError, PermissionDenied) as exc:
+                message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, f"{user.username}：{message}", messages.ERROR)
+            else:
+                done.append(user.username)
+        if done:
+            self.message_user(request, _("已重置双因素认证：%(names)s。他们下次访问时须重新设置。") % {"names": "、".join(done)})
+
+    def has_reset_second_factor_permission(self, request):
+        return second_factor.can_reset(request.user)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -70,6 +150,8 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
 
 
 class MembershipAdminForm(forms.ModelForm):
+    actor = None  # the administrator (MembershipAdmin.get_form)
+
     class Meta:
         model = Membership
         fields = ["user", "department", "role", "is_active"]
@@ -79,6 +161,12 @@ class MembershipAdminForm(forms.ModelForm):
         department = data.get("department")
         if department is not None and not department.is_active and data.get("is_active"):
             raise ValidationError(_("单位“%(dept)s”已停用，不能分配角色。") % {"dept": department})
+        user, role = data.get("user"), data.get("role")
+        if user is not None and role:
+            roles = set(Membership.objects.filter(user=user, is_active=True).exclude(pk=self.instance.pk).values_list("role", flat=True))
+            if data.get("is_active"):
+                roles.add(role)
+            services.membership_check(actor=self.actor, user=user, roles=roles)
         return data
 
 
@@ -90,6 +178,11 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_select_related = ["user", "department"]
     search_fields = ["user__username", "user__full_name", "department__name"]
     autocomplete_fields = ["user", "department"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
         """Granting and revoking go through the services (groups follow)."""
@@ -216,8 +309,9 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(admin.ModelAdmin):
-    """The security event log: read by superusers, written only by the receivers
-    (workflow/security_events.py), never added, edited or deleted here."""
+    """The security event log: read by those with workflow.view_securityevent (the audit
+    administrator; superusers), written only by the receivers (workflow/security_events.py) and
+    the services, never added, edited or deleted here."""
 
     list_display = ["created_at", "kind", "username", "user", "ip_address", "user_agent"]
     list_filter = ["kind"]
@@ -227,7 +321,7 @@ class SecurityEventAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "kind", "username", "user", "ip_address", "user_agent", "detail"]
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_active and request.user.has_perm("workflow.view_securityevent")
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
@@ -252,7 +346,7 @@ def _axes_admin():
     class AccessAttemptAdmin(AxesAccessAttemptAdmin):
         actions = [*AxesAccessAttemptAdmin.actions, "unlock"]
 
-        @admin.action(description=_("解除所选用户名的锁定"))
+        @admin.action(description=_("解除所选用户名的锁定"), permissions=["delete"])
         def unlock(self, request, queryset):
             usernames = sorted({a.username for a in queryset if a.username})
             for username in usernames:
@@ -273,6 +367,21 @@ def _axes_admin():
 
 
 _axes_admin()
+
+
+# The second factor's devices are managed through the account pages and the security
+# administrator's reset (workflow.second_factor), never edited here: django-otp's own admin
+# pages would show anyone with a view permission the secrets.
+def _otp_admin():
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+_otp_admin()
 
 
 class _WrittenBySweep(admin.ModelAdmin):

@@ -1,6 +1,7 @@
 """API sign-in and tokens under /api/v1/auth/ (docs/api.md, docs/security.md).
 
-* `POST auth/token/`: username and password for an expiring token
+* `POST auth/token/`: username and password (and `otp`, the second factor's
+  code, for administrators and anyone enrolled) for an expiring token
   (django-rest-knox, stored hashed). Locked-out sign-ins (django-axes) get
   429 `locked_out`; too many sign-ins from one address get 429 `throttled`;
   both with Retry-After.
@@ -53,6 +54,7 @@ class SignInThrottle(throttling.SimpleRateThrottle):
 class CredentialsSerializer(Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    otp = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
 
 class TokenSerializer(Serializer):
@@ -76,22 +78,58 @@ class TokenView(APIView):
             "之后的请求带请求头 Authorization: Token <token>。令牌在 expiry 到期（默认 10 小时），"
             "退出、修改密码时吊销。用户名或密码不对：400。连续失败 5 次（15 分钟内）账号锁定：429 locked_out，"
             "账号存在与否答复相同；同一地址登录过于频繁：429 throttled。两者都带 Retry-After。"
+            "管理员（以及自愿启用了双因素认证的用户）还须在 otp 中给出验证码：缺少为 400 otp_required，"
+            "错误为 400 otp_invalid（与密码错误一样计入锁定次数）；尚未设置双因素认证的管理员为 403 otp_enrolment_required。"
         ),
-        request=inline_serializer("Credentials", {"username": serializers.CharField(), "password": serializers.CharField()}),
-        responses={200: TokenSerializer, 429: OpenApiResponse(ErrorSerializer, description="账号锁定（code locked_out）或登录过于频繁（code throttled），Retry-After 给出秒数")},
+        request=inline_serializer("Credentials", {
+            "username": serializers.CharField(), "password": serializers.CharField(),
+            "otp": serializers.CharField(required=False, help_text="双因素认证的验证码（身份验证器上的 6 位数字或一个备用验证码）：管理员和已启用双因素认证的用户必填"),
+        }),
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="用户名或密码不对（code invalid）；缺少验证码（code otp_required）；验证码不对（code otp_invalid，计入锁定次数）"),
+            403: OpenApiResponse(ErrorSerializer, description="管理员尚未设置双因素认证（code otp_enrolment_required）：先在网页上设置"),
+            429: OpenApiResponse(ErrorSerializer, description="账号锁定（code locked_out）或登录过于频繁（code throttled），Retry-After 给出秒数"),
+        },
     )
     def post(self, request, *args, **kwargs):
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         django_request = request._request  # axes marks the Django request (AxesMiddleware reads it there)
-        user = authenticate(django_request, **credentials.validated_data)
+        data = dict(credentials.validated_data)
+        otp = data.pop("otp", "")
+        user = authenticate(django_request, **data)
         if getattr(django_request, "axes_locked_out", False):
             return security.lockout_response(django_request)
         if user is None or not user.is_active:
             raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("无法使用提供的认证信息登录。")]}, code="authorization")
+        refusal = self._second_factor(user, otp, django_request)
+        if refusal is not None:
+            return refusal
         user_logged_in.send(sender=type(user), request=django_request, user=user, via="token")
         token, key = security.api_token_create(user=user, request=django_request)
         return Response(TokenSerializer({"token": key, "expiry": token.expiry, "must_change_password": security.password_change_required(user)}).data)
+
+    @staticmethod
+    def _second_factor(user, otp: str, django_request):
+        """A token is as good as a session that passed the second factor: whoever needs the
+        code in the browser (workflow.second_factor) gives it here, in the same request."""
+        from . import second_factor
+        from .api_support import error_response
+
+        enrolled = second_factor.has_device(user)
+        if not (enrolled or second_factor.required(user)):
+            return None
+        if not enrolled:
+            return error_response(403, detail=_("管理员账号须先在网页上设置双因素认证（/accounts/otp/setup/），才能获取令牌。"), code="otp_enrolment_required")
+        if not otp.strip():
+            return error_response(400, detail=_("请在 otp 中给出身份验证器上的验证码或一个备用验证码。"), code="otp_required")
+        device = second_factor.verify(user=user, token=otp, request=django_request, via="token")
+        if getattr(django_request, "axes_locked_out", False):
+            return security.lockout_response(django_request)
+        if device is None:
+            return error_response(400, detail=_("验证码不正确。"), code="otp_invalid")
+        return None
 
 
 def _current_token(request):

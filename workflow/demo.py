@@ -5,15 +5,17 @@ Departments and offices appear in ../shared/seeds/ (朝天区 proposal record,
 
 The engine's part is the government departments and the people every case
 type routes to (handlers, leaders, the supervision office, the
-administrator). Each case app's demo.py adds its own DEPARTMENTS, PARENTS and
+administrators: one per role of 三权分立, each with the demo authenticator
+secret, and the installation superuser). Each case app's demo.py adds its own DEPARTMENTS, PARENTS and
 ACCOUNTS (same shapes as here) and its cases in load(users=, departments=).
 """
 from __future__ import annotations
 
 from django.db import transaction
 
-from . import services
+from . import second_factor, services
 from .models import Department, User
+from .roles import ADMIN_ROLES
 from .roles import EngineRole as Role
 
 DEMO_PASSWORD = "demo12345"
@@ -38,7 +40,12 @@ ACCOUNTS = [
     ("handler2", "示例人社局承办人", [("hrss", Role.HANDLER)], False),
     ("leader2", "示例人社局领导", [("hrss", Role.DEPT_LEADER)], False),
     ("supervisor1", "示例督查人员", [("supervision", Role.SUPERVISOR)], False),
-    ("admin", "示例管理员", [("gov-office", Role.ADMIN)], True),
+    # 三权分立: one person per administrator role; and the superuser, for installation only.
+    # Each signs in with the demo authenticator secret (second_factor.DEMO_SECRET_BASE32, README).
+    ("sysadmin1", "示例系统管理员", [("gov-office", Role.ADMIN)], False),
+    ("secadmin1", "示例安全管理员", [("gov-office", Role.SECURITY_ADMIN)], False),
+    ("auditadmin1", "示例审计管理员", [("gov-office", Role.AUDIT_ADMIN)], False),
+    ("admin", "安装用超级管理员", [], True),
 ]
 
 
@@ -107,5 +114,7 @@ def load_demo_data(*, actor: User | None = None) -> dict:
             user.save()
         for code, role in roles:
             services.membership_grant(actor=actor, user=user, department=depts[code], role=role)
+        if superuser or any(role in ADMIN_ROLES for _code, role in roles):
+            second_factor.demo_device_ensure(user=user)
         users[username] = user
     return {"departments": depts, "users": users}

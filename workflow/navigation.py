@@ -25,7 +25,12 @@ def register_engine_navigation() -> None:
         ),
         NavEntry("departments", _("单位通讯录"), frozenset(), _("各单位联系人和电话"), order=80, all_roles=True),
         NavEntry("api-docs", _("接口文档"), frozenset(), _("REST API（OpenAPI）"), order=90, all_roles=True),
-        NavEntry("admin:index", _("系统管理"), frozenset({EngineRole.ADMIN}), _("单位、人员、角色、工作日历、办理时限"), order=99),
+        NavEntry(
+            "admin:index", _("系统管理"),
+            frozenset({EngineRole.ADMIN, EngineRole.SECURITY_ADMIN, EngineRole.AUDIT_ADMIN}),
+            _("按职责：单位、人员、工作日历、办理时限（系统管理员）；角色、账号安全、锁定（安全管理员）；安全事件（审计管理员）"),
+            order=99,
+        ),
     )
 
 

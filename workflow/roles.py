@@ -8,6 +8,15 @@ role's group. Each registered role is a group named by its code. A person's
 groups are derived from their active memberships (services.user_sync_groups).
 The default permissions are added to a group after every migrate; permissions
 an administrator adds in the admin are kept (nothing is removed).
+
+三权分立 (separation of the three administrator duties, GB/T 22239 level 3):
+the system administrator (`admin`), the security administrator
+(`security_admin`) and the audit administrator (`audit_admin`) are
+non-superuser staff whose groups carry the model permissions of their duty
+only (ADMIN_PERMISSIONS below; case apps add their rule tables to the system
+administrator's). Nobody holds two of them (services.membership_check).
+Superusers are for installation only; their sign-ins and admin changes are
+security events.
 """
 from __future__ import annotations
 
@@ -24,6 +33,48 @@ class EngineRole(models.TextChoices):
     DEPT_LEADER = "dept_leader", _("单位领导")
     SUPERVISOR = "supervisor", _("督查人员")
     ADMIN = "admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+
+
+# The three administrator roles: staff (they reach /admin/), two factors, never two in one person.
+ADMIN_ROLES = frozenset({EngineRole.ADMIN.value, EngineRole.SECURITY_ADMIN.value, EngineRole.AUDIT_ADMIN.value})
+
+
+def _crud(app_model: str, *actions: str) -> list[str]:
+    app_label, model = app_model.split(".")
+    return [f"{app_label}.{action}_{model}" for action in actions]
+
+
+ADMIN_PERMISSIONS = {
+    # Departments, people (their names and contacts, not their security), the rules tables,
+    # the calendar, document series, beat schedules. Reads memberships, cannot change them.
+    EngineRole.ADMIN: [
+        *_crud("workflow.department", "add", "change", "view"),
+        *_crud("workflow.user", "add", "change", "view"),
+        "workflow.view_membership",
+        *_crud("workflow.calendarday", "add", "change", "delete", "view"),
+        *_crud("workflow.calendaryear", "add", "change", "view"),
+        *_crud("workflow.timelimitrule", "add", "change", "delete", "view"),
+        *_crud("workflow.labelscale", "add", "change", "delete", "view"),
+        *_crud("workflow.labelchoice", "add", "change", "delete", "view"),
+        *_crud("workflow.documentseries", "add", "change", "view"),
+        "workflow.view_urgingnotice", "workflow.view_breachrecord",
+        *_crud("django_celery_beat.periodictask", "add", "change", "view"),
+        *_crud("django_celery_beat.crontabschedule", "add", "change", "view"),
+        *_crud("django_celery_beat.intervalschedule", "add", "change", "view"),
+    ],
+    # Roles (memberships), the accounts' security (active, passwords, forced change, second
+    # factor resets: workflow.manage_account_security), lockouts (axes' records).
+    EngineRole.SECURITY_ADMIN: [
+        "workflow.view_user", "workflow.manage_account_security",
+        *_crud("workflow.membership", "add", "change", "delete", "view"),
+        "workflow.view_department", "auth.view_group",
+        "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accessfailurelog",
+    ],
+    # Reads and exports the audit trail, nothing else.
+    EngineRole.AUDIT_ADMIN: ["workflow.view_securityevent", "workflow.export_securityevent"],
+}
 
 
 def register_engine_roles() -> None:
@@ -31,10 +82,14 @@ def register_engine_roles() -> None:
     registry.register_roles(
         EngineRole,
         scopes={EngineRole.HANDLER: RoleScope.DEPARTMENT, EngineRole.DEPT_LEADER: RoleScope.DEPARTMENT},
-        directory={EngineRole.SUPERVISOR: DirectoryScope.ALL, EngineRole.ADMIN: DirectoryScope.ALL},
+        directory={
+            EngineRole.SUPERVISOR: DirectoryScope.ALL, EngineRole.ADMIN: DirectoryScope.ALL,
+            EngineRole.SECURITY_ADMIN: DirectoryScope.ALL,
+        },
         app="workflow",
     )
-    registry.grant_permissions(EngineRole.ADMIN, [])  # administrators are superusers
+    for role, permissions in ADMIN_PERMISSIONS.items():
+        registry.grant_permissions(role, permissions)
 
     from .models import Department
 

@@ -1,9 +1,11 @@
 """Receivers that write the security event log (workflow.SecurityEvent).
 
 Connected in WorkflowConfig.ready(). They record; they decide nothing:
-Django's own signals (login, logout, failed login), axes' (lockout, and the
-deletion of a live lock record, which is an unlock) and the signals of
-workflow/security.py (password changes, API tokens).
+Django's own signals (login, logout, failed login — a wrong second-factor
+code too), axes' (lockout, and the deletion of a live lock record, which is
+an unlock) and the signals of workflow/security.py (password changes, API
+tokens). The second factor's services (workflow/second_factor.py) call
+`record` themselves.
 """
 from __future__ import annotations
 
@@ -49,6 +51,13 @@ def on_logged_in(sender, request, user, via: str = "session", **kwargs):
     reason = security.password_change_reason(user)
     if reason:
         record(kind=Kind.PASSWORD_CHANGE_REQUIRED, request=request, user=user, reason=reason, via=via)
+    if user.is_superuser:
+        # Superusers are for installation only (三权分立): each sign-in stands out in the log.
+        record(kind=Kind.SUPERUSER_LOGIN, request=request, user=user, via=via)
+    if via == "session" and request is not None:
+        from . import second_factor
+
+        second_factor.remember_enrolment(request, user)
 
 
 def on_logged_out(sender, request, user, via: str = "session", reason: str = "logout", **kwargs):
@@ -60,6 +69,14 @@ def on_logged_out(sender, request, user, via: str = "session", reason: str = "lo
 def on_login_failed(sender, credentials, request=None, **kwargs):
     username = credentials.get("username") or ""
     locked = bool(getattr(getattr(request, "_request", request), "axes_locked_out", False))
+    if credentials.get("second_factor"):
+        # A wrong second-factor code (workflow.second_factor.verify): axes counted it as a failure.
+        from .models import User
+
+        user = User.objects.filter(username=username).first()
+        record(kind=Kind.OTP_FAILED, request=request, user=user, username=str(username), path=_path(request),
+               via=kwargs.get("via", "session"), locked_out=locked)
+        return
     record(kind=Kind.LOGIN_FAILED, request=request, username=str(username), path=_path(request), locked_out=locked)
 
 

@@ -7,9 +7,15 @@
 * SessionLifetimeMiddleware: a browser session ends after
   SESSION_IDLE_TIMEOUT_MINUTES without a request and SESSION_MAX_AGE_HOURS
   after signing in, whatever the activity.
+* SecondFactorMiddleware: a session that still owes its second factor
+  (workflow.second_factor.pending_step: an administrator without one is sent to
+  enrolment, anyone enrolled to the code page) can do nothing else; the API
+  answers 403 otp_required to such a session.
 * PasswordChangeRequiredMiddleware: a user who must change their password
   (set by an administrator, or expired) is sent to the password change page
   until they do.
+* SuperuserAuditMiddleware: every change (a non-GET request) a superuser makes
+  is a security event.
 """
 from __future__ import annotations
 
@@ -20,12 +26,13 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import security
+from . import second_factor, security
 from .log_filters import REFUSALS
 from .security_events import SESSION_LOGIN_AT, SESSION_SEEN_AT, Kind, record
 
@@ -118,12 +125,76 @@ class SessionLifetimeMiddleware:
         return None
 
 
+def _exempt(request, names) -> bool:
+    static = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
+    if request.path.startswith((static, "/healthz")):
+        return True
+    return request.path in {reverse(name) for name in names}
+
+
+class SecondFactorMiddleware:
+    """Pages: a session that owes its second factor sees only the enrolment or code page (and can
+    sign out or switch the language). API: such a session gets 403 otp_required; a request with
+    its own Authorization header is the token's business (a token is only issued after the code)."""
+
+    ALLOWED = ("otp_verify", "otp_setup", "logout", "set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not _exempt(request, self.ALLOWED):
+            step = second_factor.pending_step(request)
+            if step and _api(request):
+                if "HTTP_AUTHORIZATION" not in request.META:
+                    from .api_support import error_body
+
+                    response = JsonResponse(
+                        error_body(detail=_("请先在网页上完成双因素认证。"), code="otp_required"),
+                        status=403, json_dumps_params={"ensure_ascii": False},
+                    )
+                    response.refusal_reason = "otp_required"
+                    return response
+            elif step:
+                from urllib.parse import urlencode
+
+                target = reverse("otp_setup" if step == "enrol" else "otp_verify")
+                if step == "enrol":
+                    messages.warning(request, _("管理员账号须先设置双因素认证（手机身份验证器）才能继续。"))
+                return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+class SuperuserAuditMiddleware:
+    """Superusers are for installation only (三权分立): every request of theirs that may change
+    something (not GET/HEAD/OPTIONS), in the admin or anywhere else, is a security event with
+    the method, the path and the answer's status."""
+
+    SAFE = ("GET", "HEAD", "OPTIONS")
+    SIGN_IN = ("login", "admin:login", "otp_verify")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            request.method not in self.SAFE and getattr(user, "is_authenticated", False) and user.is_superuser
+            and not _exempt(request, self.SIGN_IN)  # the sign-in itself is its own event
+        ):
+            record(kind=Kind.SUPERUSER_ACTION, request=request, user=user, method=request.method, path=request.path,
+                   status=response.status_code)
+        return response
+
+
 class PasswordChangeRequiredMiddleware:
     """Pages: a user who must change their password sees only the password change page
     (and can sign out or switch the language). The API refuses them itself, with 403
     password_change_required (workflow.security.PasswordIsCurrent)."""
 
-    ALLOWED = ("password_change", "password_change_done", "logout", "set_language")
+    ALLOWED = ("password_change", "password_change_done", "logout", "set_language", "otp_verify", "otp_setup")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -141,6 +212,4 @@ class PasswordChangeRequiredMiddleware:
         return self.get_response(request)
 
     def _allowed(self, request) -> bool:
-        if request.path.startswith((settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL, "/healthz")):
-            return True
-        return request.path in {reverse(name) for name in self.ALLOWED}
+        return _exempt(request, self.ALLOWED)

@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from . import registry, workdays
 from .events import event_record  # one place writes events; services call engine.event_record
 from .models import CalendarDay, CalendarYear, Department, Membership, User
-from .roles import EngineRole
+from .roles import ADMIN_ROLES, EngineRole
 
 # --- event log and case state ----------------------------------------------------
 # event_record (imported above) is workflow.events': one place writes events.
@@ -78,7 +78,8 @@ def user_forget_roles(*, user: User) -> None:
 
 
 def user_sync_groups(*, user: User) -> None:
-    """Make the user's role groups match their active memberships."""
+    """Make the user's role groups match their active memberships, and their staff flag
+    (reaching /admin/) whether they hold an administrator role (superusers keep theirs)."""
     user_forget_roles(user=user)
     role_names = {spec.code for spec in registry.roles()}
     wanted = set(
@@ -89,6 +90,39 @@ def user_sync_groups(*, user: User) -> None:
         user.groups.add(*Group.objects.filter(name__in=wanted - current))
     if current - wanted:
         user.groups.remove(*Group.objects.filter(name__in=current - wanted))
+    staff = bool(wanted & ADMIN_ROLES)
+    if not user.is_superuser and user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
+
+
+def can_manage_memberships(user: User | None) -> bool:
+    """Granting and revoking roles is the security administrator's duty (三权分立);
+    None is the system itself (the demo loader, fixtures)."""
+    return user is None or (user.is_active and user.has_perm("workflow.change_membership"))
+
+
+def membership_check(*, actor: User | None, user: User, roles: set[str]) -> None:
+    """Refuse (ValidationError) a change of `user`'s memberships by `actor` that would leave
+    them with the active `roles`: nobody changes their own roles, and nobody holds two of the
+    three administrator roles (workflow.roles.ADMIN_ROLES). Used by the services and, with the
+    roles a form would leave, by the admin's forms."""
+    if not can_manage_memberships(actor):
+        raise ValidationError(_("只有安全管理员可以分配或撤销角色。"))
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError(_("不能修改自己的角色：请由另一位安全管理员办理。"))
+    admin_roles = sorted(set(roles) & ADMIN_ROLES)
+    if len(admin_roles) > 1:
+        raise ValidationError(
+            _("三权分立：系统管理员、安全管理员、审计管理员不能由同一人兼任（“%(user)s”将同时担任%(roles)s）。")
+            % {"user": user, "roles": "、".join(registry.role_label(r) for r in admin_roles)}
+        )
+    if admin_roles and user.is_superuser:
+        raise ValidationError(_("超级管理员账号只用于系统安装，不能担任管理员角色：请为管理员另建普通账号。"))
+
+
+def user_active_roles(*, user: User) -> set[str]:
+    return set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
 
 
 @transaction.atomic
@@ -97,6 +131,8 @@ def membership_grant(*, actor: User | None, user: User, department: Department, 
         raise ValidationError(_("未知角色：%(role)s") % {"role": role})
     if not department.is_active:
         raise ValidationError(_("单位“%(dept)s”已停用，不能分配角色。") % {"dept": department})
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one grant at a time per person
+    membership_check(actor=actor, user=user, roles=user_active_roles(user=user) | {role})
     membership, created = Membership.objects.get_or_create(user=user, department=department, role=role)
     if not membership.is_active:
         membership.is_active = True
@@ -108,6 +144,10 @@ def membership_grant(*, actor: User | None, user: User, department: Department, 
 @transaction.atomic
 def membership_revoke(*, actor: User | None, membership: Membership) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not can_manage_memberships(actor):
+        raise ValidationError(_("只有安全管理员可以分配或撤销角色。"))
+    if actor is not None and actor.pk == membership.user_id:
+        raise ValidationError(_("不能修改自己的角色：请由另一位安全管理员办理。"))
     if membership.is_active:
         membership.is_active = False
         membership.save(update_fields=["is_active"])

@@ -58,7 +58,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "workflow.admin_site.PlatformAdminConfig",  # django.contrib.admin with the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "knox",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -97,9 +100,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "workflow.security_middleware.SessionLifetimeMiddleware",
+    # Administrators (and anyone who enrolled) pass the second factor before anything else.
+    "workflow.security_middleware.SecondFactorMiddleware",
     "workflow.security_middleware.PasswordChangeRequiredMiddleware",
+    # Every change a superuser makes in the admin is a security event.
+    "workflow.security_middleware.SuperuserAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "workflow.middleware.DatabaseLockedMiddleware",
@@ -200,6 +209,16 @@ AXES_SENSITIVE_PARAMETERS = ["password", "ip_address"]
 # Client addresses: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT > 0 the address that many proxies
 # back in X-Forwarded-For (set it to the number of reverse proxies in front of gunicorn).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Two factors (django-otp; docs/security.md): TOTP (an authenticator app) with single-use backup
+# codes. Required for the administrator roles, superusers and staff; optional for everyone else.
+# OTP_REQUIRED_FOR_ADMINS=False only for a throw-away local demo: production forces it on.
+OTP_REQUIRED_FOR_ADMINS = env.bool("OTP_REQUIRED_FOR_ADMINS", default=True)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="提案与投诉办理平台")
+OTP_BACKUP_CODE_COUNT = 10
+# django-otp's own throttle: after a wrong code each device waits 1, 2, 4, ... seconds.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Sessions: signed out after SESSION_IDLE_TIMEOUT_MINUTES without a request and, whatever the
 # activity, SESSION_MAX_AGE_HOURS after signing in (workflow.security_middleware; 0 = off).

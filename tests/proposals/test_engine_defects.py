@@ -2,6 +2,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.factories import sign_in_verified
 from proposals import services
 from proposals.models import Proposal
 
@@ -95,7 +96,7 @@ def test_a_switched_off_deadline_rule_refuses_the_step_and_is_shown_to_administr
     p.refresh_from_db()
     assert p.status == "draft" and not p.tasks.exists()
     # and the administrators see which step lacks its rule; others do not
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     body = client.get("/").content.decode()
     assert 'data-testid="missing-rules"' in body and "立案审查" in body and "proposal / review" in body
     client.force_login(office_user)

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from tests.factories import at
+from tests.factories import at, sign_in_verified
 from tests.security.conftest import sign_in
 from workflow import security
 from workflow.models import SecurityEvent
@@ -121,7 +121,7 @@ def test_the_admin_unlock_action(handler, admin_user, client):
     with at(2026, 3, 2, 9, 0):
         for _ in range(5):
             sign_in(handler, "wrong-password")
-        client.force_login(admin_user)
+        sign_in_verified(client, admin_user)
         ids = list(AccessAttempt.objects.values_list("pk", flat=True))
         response = client.post("/admin/axes/accessattempt/", {"action": "unlock", "_selected_action": ids})
         assert response.status_code == 302

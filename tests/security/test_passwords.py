@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from tests.factories import UserFactory, at
+from tests.factories import UserFactory, at, sign_in_verified
 from tests.security.conftest import sign_in, token_api
 from workflow.models import SecurityEvent, User
 
@@ -92,7 +92,7 @@ def test_an_expired_password_must_be_changed(client, settings):
 
 def test_an_account_created_by_an_administrator_must_change_its_password_first(admin_user):
     admin = Client()
-    admin.force_login(admin_user)
+    sign_in_verified(admin, admin_user)
     # given an administrator creating an account with an initial password
     response = admin.post("/admin/workflow/user/add/", {
         "username": "newclerk", "usable_password": "true", "password1": "Init-Pass2026", "password2": "Init-Pass2026",
@@ -124,7 +124,7 @@ def test_an_account_created_by_an_administrator_must_change_its_password_first(a
 def test_a_password_reset_by_an_administrator_must_be_changed_and_revokes_tokens(admin_user, handler):
     key = sign_in(handler, PASSWORD).json()["token"]
     admin = Client()
-    admin.force_login(admin_user)
+    sign_in_verified(admin, admin_user)
     response = admin.post(f"/admin/workflow/user/{handler.pk}/password/", {
         "usable_password": "true", "password1": "Reset-Pass2026", "password2": "Reset-Pass2026",
     })

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.factories import sign_in_verified
 from workflow import services
 from workflow.models import CalendarDay, CalendarYear
 from workflow.workdays import (
@@ -166,7 +167,7 @@ def test_reimport_updates_changed_days_only(admin_user):
 
 
 def test_admin_import_page(client, admin_user):
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     url = "/admin/workflow/calendarday/import/"
     assert client.get(url).status_code == 200
     from django.core.files.uploadedfile import SimpleUploadedFile

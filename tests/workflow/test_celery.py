@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from tests.factories import TZ, at
+from tests.factories import TZ, at, sign_in_verified
 from workflow import services, tasks
 from workflow.models import Notification
 
@@ -134,7 +134,7 @@ def test_beat_puts_the_check_on_the_broker_and_a_real_worker_runs_it(broker_app,
 
 def test_notifications_page_lists_and_marks_read(client, admin_user, handler):
     services.calendar_check_next_year(today=dt.date(2026, 11, 22))
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     body = client.get("/").content.decode()
     assert 'badge text-bg-warning">1<' in body
     page = client.get("/notifications/").content.decode()

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from tests.factories import DepartmentFactory, UserFactory
+from tests.factories import DepartmentFactory, UserFactory, sign_in_verified
 from workflow import selectors, services
 from workflow.models import Department, Membership, User
 from proposals.roles import Role
@@ -80,7 +80,7 @@ def test_demo_data_is_idempotent():
 
 def test_admin_adds_membership_inline_and_groups_follow(client, admin_user, approval_dept):
     user = UserFactory(username="newcomer")
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     url = f"/admin/workflow/user/{user.pk}/change/"
     page = client.get(url)
     assert page.status_code == 200
@@ -102,7 +102,7 @@ def test_admin_adds_membership_inline_and_groups_follow(client, admin_user, appr
 
 def test_admin_grants_and_revokes_memberships_through_the_services(client, admin_user, approval_dept):
     user = UserFactory(username="clerk")
-    client.force_login(admin_user)
+    sign_in_verified(client, admin_user)
     response = client.post("/admin/workflow/membership/add/", {"user": user.pk, "department": approval_dept.pk, "role": "handler", "is_active": "on"})
     assert response.status_code == 302
     assert user.groups.filter(name="handler").exists()

@@ -49,7 +49,7 @@ def test_login_with_wrong_password_shows_a_clear_error(client, handler):
 )
 def test_home_fits_the_role(request, client, fixture, expected, absent):
     user = request.getfixturevalue(fixture)
-    client.force_login(user)
+    request.getfixturevalue("login")(user)  # administrators with their second factor passed
     body = client.get("/").content.decode()
     assert 'data-testid="inbox"' in body
     assert "我的待办" in body

@@ -30,6 +30,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        permissions = [
+            # The security administrator's part of an account (三权分立): active or not, passwords,
+            # the forced change, resetting the second factor. The people fields are change_user's.
+            ("manage_account_security", _("管理账号安全（启用停用、密码、强制改密、重置双因素认证）")),
+        ]
 
     def __str__(self):
         return self.full_name or self.get_full_name() or self.username
