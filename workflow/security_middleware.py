@@ -10,6 +10,8 @@
 * PasswordChangeRequiredMiddleware: a user who must change their password
   (set by an administrator, or expired) is sent to the password change page
   until they do.
+* AuditContextMiddleware: rows of the audit trail written while serving a
+  request carry its client address and browser (workflow.audit.request_context).
 """
 from __future__ import annotations
 
@@ -25,12 +27,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import security
+from . import audit, security
 from .log_filters import REFUSALS
 from .security_events import SESSION_LOGIN_AT, SESSION_SEEN_AT, Kind, record
 
 security_log = logging.getLogger("security")
 
+
+
+class AuditContextMiddleware:
+    """The request being served, for the audit rows written while serving it (workflow.audit.append:
+    the client address, the browser, and the user when the writer names no actor). The user is
+    read when a row is written, so an API token's user counts too (DRF sets it on the request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with audit.request_context(request):
+            return self.get_response(request)
 
 
 def _reason(request, response) -> str:
