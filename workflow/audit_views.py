@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import audit, selectors
-from .audit_chain import canonical_json
 from .models import SecurityEvent
 from .web import StyledForm, querystring_without_page
 
@@ -104,7 +103,7 @@ def audit_xlsx(qs) -> tuple[bytes, int, bool]:
         sheet.append([
             event.sequence, timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"), str(kinds.get(event.kind, event.kind)),
             event.username, event.ip_address or "", event.user_agent, event.object_type, event.object_id, event.object_repr,
-            canonical_json(event.detail or {}), event.prev_hash, event.hash,
+            event.detail_text, event.prev_hash, event.hash,
         ])
         written += 1
     truncated = written >= EXPORT_MAX_ROWS and qs[EXPORT_MAX_ROWS:EXPORT_MAX_ROWS + 1].exists()

@@ -237,7 +237,7 @@ def audit_event_list(*, user: User, filters: dict | None = None):
     written, or its id). Nothing for anyone else. Each filter is served by an index."""
     from .models import SecurityEvent
 
-    qs = SecurityEvent.objects.select_related(None)
+    qs = SecurityEvent.objects.all()
     if not (user.is_active and user.has_perm("workflow.view_securityevent")):
         return qs.none()
     filters = filters or {}

@@ -101,6 +101,13 @@ class SecurityEvent(models.Model):
     def __str__(self):
         return f"#{self.sequence} {self.created_at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
 
+    @property
+    def detail_text(self) -> str:
+        """The detail as canonical JSON (what the hash covers), for pages and exports."""
+        from workflow.audit_chain import canonical_json
+
+        return canonical_json(self.detail or {})
+
     def save(self, *args, **kwargs):
         if self.pk is not None or not getattr(self, "_appending", False):
             raise AppendOnlyError("audit rows are written only by workflow.audit.append and never changed")
