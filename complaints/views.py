@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from workflow.audit import audit_export
 from workflow.events import present_timeline
 from workflow.rules import time_limit_text
 from workflow.selectors import require_role, user_has_role, user_roles
@@ -743,7 +744,9 @@ def ledger_export(request):
 
     _require_staff(request.user)
     form = forms.LedgerFilterForm(request.GET or None)
-    data, count, truncated = ledger_rows.ledger_xlsx(user=request.user, filters=form.filters())
+    filters = form.filters()
+    data, count, truncated = ledger_rows.ledger_xlsx(user=request.user, filters=filters)
+    audit_export(actor=request.user, what="complaint_ledger", rows=count, filters=filters, truncated=truncated, request=request)
     filename = f"complaint-ledger-{timezone.localdate():%Y%m%d}.xlsx"
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from workflow import account_views, document_views
+from workflow import account_views, audit_views, document_views
 from workflow import api as workflow_api
 from workflow import api_auth
 from workflow import views as workflow_views
@@ -43,6 +43,8 @@ urlpatterns = [
     path("notifications/", workflow_views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", workflow_views.notification_open, name="notification-open"),
     path("documents/<slug:kind>/<int:pk>/pdf/", document_views.document_pdf, name="document-pdf"),
+    path("security/audit/", audit_views.audit_trail, name="audit-trail"),
+    path("security/audit.xlsx", audit_views.audit_trail_export, name="audit-trail-export"),
     path("healthz", workflow_views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -309,16 +309,18 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(admin.ModelAdmin):
-    """The security event log: read by those with workflow.view_securityevent (the audit
-    administrator; superusers), written only by the receivers (workflow/security_events.py) and
-    the services, never added, edited or deleted here."""
+    """The audit trail: read by those with workflow.view_securityevent (the audit administrator;
+    superusers), written only by workflow.audit.append, never added, edited or deleted here (the
+    audit administrator's search and export page is /security/audit/)."""
 
-    list_display = ["created_at", "kind", "username", "user", "ip_address", "user_agent"]
+    list_display = ["sequence", "created_at", "kind", "username", "ip_address", "object_repr"]
     list_filter = ["kind"]
-    search_fields = ["username", "ip_address"]
-    list_select_related = ["user"]
+    search_fields = ["username", "ip_address", "object_repr"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "kind", "username", "user", "ip_address", "user_agent", "detail"]
+    readonly_fields = [
+        "sequence", "created_at", "kind", "username", "user", "ip_address", "user_agent",
+        "object_type", "object_id", "object_repr", "detail", "prev_hash", "hash",
+    ]
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.has_perm("workflow.view_securityevent")

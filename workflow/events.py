@@ -93,14 +93,15 @@ def event_record(
     *, case: models.Model, type: str, actor, from_state: str = "", to_state: str = "",
     payload: dict | None = None, at: dt.datetime | None = None,
 ):
-    """Write one row of a case's event log (inside the service's transaction)."""
+    """Write one row of a case's event log (inside the service's transaction); an event that
+    changes the status writes a row of the audit trail too (workflow.audit.audit_case_status)."""
     from django.utils import timezone
 
     from .models import CaseEvent
 
     if event_type(case.__class__, type) is None:
         raise LookupError(f"event type {type!r} is not registered for {case._meta.label}")
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case_type=ContentType.objects.get_for_model(case, for_concrete_model=True),
         case_id=case.pk,
         type=type,
@@ -110,6 +111,12 @@ def event_record(
         payload=payload or {},
         created_at=at or timezone.now(),
     )
+    if to_state and to_state != from_state:
+        # A change of the case's status is also a row of the audit trail (who, which case, from → to).
+        from .audit import audit_case_status
+
+        audit_case_status(case=case, actor=actor, from_state=from_state, to_state=to_state, event_type=type)
+    return event
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -26,6 +26,10 @@ def register_engine_navigation() -> None:
         NavEntry("departments", _("单位通讯录"), frozenset(), _("各单位联系人和电话"), order=80, all_roles=True),
         NavEntry("api-docs", _("接口文档"), frozenset(), _("REST API（OpenAPI）"), order=90, all_roles=True),
         NavEntry(
+            "audit-trail", _("审计记录"), frozenset(), _("登录、权限变更、状态变更、导出和查看个人信息的记录：查询、导出"),
+            order=95, permission="workflow.view_securityevent",
+        ),
+        NavEntry(
             "admin:index", _("系统管理"),
             frozenset({EngineRole.ADMIN, EngineRole.SECURITY_ADMIN, EngineRole.AUDIT_ADMIN}),
             _("按职责：单位、人员、工作日历、办理时限（系统管理员）；角色、账号安全、锁定（安全管理员）；安全事件（审计管理员）"),
@@ -34,10 +38,14 @@ def register_engine_navigation() -> None:
     )
 
 
-def entries_for(roles: set[str]) -> list[dict]:
+def entries_for(roles: set[str], *, user=None) -> list[dict]:
+    """The entries for these roles; an entry behind a permission only for a `user` holding it."""
     result = []
     for entry in registry.navigation():
-        if not (entry.all_roles or entry.roles & roles):
+        if entry.permission:
+            if user is None or not user.has_perm(entry.permission):
+                continue
+        elif not (entry.all_roles or entry.roles & roles):
             continue
         try:
             url = reverse(entry.url_name)

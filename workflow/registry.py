@@ -78,6 +78,7 @@ class NavEntry:
     description: object = ""
     order: int = 100
     all_roles: bool = False
+    permission: str = ""  # shown to whoever holds this permission ("app.codename"), whatever their roles
 
 
 _roles: dict[str, RoleSpec] = {}

@@ -1,20 +1,22 @@
-"""Receivers that write the security event log (workflow.SecurityEvent).
+"""Receivers that write the audit trail (workflow.SecurityEvent, through workflow.audit.append).
 
 Connected in WorkflowConfig.ready(). They record; they decide nothing:
 Django's own signals (login, logout, failed login — a wrong second-factor
 code too), axes' (lockout, and the deletion of a live lock record, which is
-an unlock) and the signals of workflow/security.py (password changes, API
-tokens). The second factor's services (workflow/second_factor.py) call
-`record` themselves.
+an unlock), the signals of workflow/security.py (password changes, API
+tokens), and permission changes: groups and permissions of a user or a group
+(m2m_changed, whoever changes them: the admin, the role sync, a shell), and
+an account's is_active, is_staff and is_superuser. The second factor's
+services (workflow/second_factor.py) call `record` themselves.
 """
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import signals as auth_signals
-from django.db.models.signals import post_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
-from . import security
+from . import audit, security
 from .models import SecurityEvent
 
 Kind = SecurityEvent.Kind
@@ -25,16 +27,7 @@ SESSION_SEEN_AT = "_security_seen_at"
 
 
 def record(*, kind: str, request=None, user=None, username: str = "", **detail) -> SecurityEvent:
-    if user is not None and not getattr(user, "is_authenticated", False):
-        user = None
-    if not username and user is not None:
-        username = user.get_username()
-    return SecurityEvent.objects.create(
-        created_at=timezone.now(), kind=kind, username=(username or "")[:150], user=user,
-        ip_address=security.client_ip(request) if request is not None else None,
-        user_agent=security.client_user_agent(request) if request is not None else "",
-        detail=detail,
-    )
+    return audit.append(kind=kind, actor=user, username=username, request=request, detail=detail)
 
 
 def _path(request) -> str:
@@ -115,6 +108,94 @@ def on_token_revoked(sender, user, token_key: str, reason: str, request=None, **
     record(kind=Kind.TOKEN_REVOKED, request=request, user=user, token=token_key[:8], reason=reason)
 
 
+# --- permission changes ------------------------------------------------------------------------------
+def _names(model, pks) -> list[str]:
+    from django.contrib.auth.models import Permission
+
+    if model is Permission:
+        rows = Permission.objects.filter(pk__in=pks).values_list("content_type__app_label", "codename")
+        return sorted(f"{app}.{code}" for app, code in rows)
+    field = "username" if hasattr(model, "USERNAME_FIELD") else "name"
+    return sorted(str(v) for v in model.objects.filter(pk__in=pks).values_list(field, flat=True))
+
+
+def on_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """A user's groups or permissions, or a group's permissions, changed (either side of the relation).
+    One row per change: the object whose set changed, what was added or removed."""
+    user_model = type(instance) if hasattr(instance, "USERNAME_FIELD") else None
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if action == "pre_clear":
+        # Before the clear, to know what is removed (the clear is in the same transaction).
+        pk_set = set(_cleared(sender, instance, reverse).values_list("pk", flat=True))
+    if not pk_set:
+        return
+    change = {"post_add": "added", "post_remove": "removed", "pre_clear": "removed"}[action]
+    what = _relation_name(sender)
+    audit.append(
+        kind=SecurityEvent.Kind.PERMISSION_CHANGED, actor=audit.current_actor(), obj=instance,
+        object_repr=instance.get_username() if user_model else str(instance),
+        detail={"change": what, change: _names(model, pk_set), "via": "reverse" if reverse else "forward"},
+    )
+
+
+def _relation_name(through) -> str:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user_model = get_user_model()
+    if through is user_model.groups.through:
+        return "user_groups"
+    if through is user_model.user_permissions.through:
+        return "user_permissions"
+    if through is Group.permissions.through:
+        return "group_permissions"
+    return through._meta.label_lower
+
+
+def _cleared(through, instance, reverse):
+    """What the relation being cleared holds now (read before the clear)."""
+    from django.contrib.auth import get_user_model
+
+    if through is get_user_model().groups.through:
+        return instance.user_set.all() if reverse else instance.groups.all()
+    if through is get_user_model().user_permissions.through:
+        return instance.user_set.all() if reverse else instance.user_permissions.all()
+    return instance.group_set.all() if reverse else instance.permissions.all()  # Group.permissions
+
+
+ACCOUNT_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+def on_user_pre_save(sender, instance, update_fields=None, raw=False, **kwargs):
+    """Remember an account's flags before a save that may change them (one query, only for such saves)."""
+    if raw or (update_fields is not None and not set(update_fields) & set(ACCOUNT_FLAGS)):
+        return
+    if instance.pk is None:
+        instance._audit_flags_before = None
+        return
+    instance._audit_flags_before = sender.objects.filter(pk=instance.pk).values(*ACCOUNT_FLAGS).first()
+
+
+def on_user_post_save(sender, instance, created, raw=False, **kwargs):
+    if raw or not hasattr(instance, "_audit_flags_before"):
+        return
+    before = instance.__dict__.pop("_audit_flags_before")
+    if before is None:  # a new account: only the powers it starts with are worth a row
+        before = {"is_active": True, "is_staff": False, "is_superuser": False}
+    changes = {
+        flag: {"old": before[flag], "new": getattr(instance, flag)}
+        for flag in ACCOUNT_FLAGS if before.get(flag) != getattr(instance, flag)
+    }
+    if not changes:
+        return
+    audit.append(
+        kind=SecurityEvent.Kind.PERMISSION_CHANGED, actor=audit.current_actor(), obj=instance,
+        object_repr=instance.get_username(),
+        detail={"change": "account_flags", "flags": changes, "created": created},
+    )
+
+
 def update_last_login_quietly(sender, user, **kwargs):
     """Django's update_last_login, without a row in the user's change history:
     a login is a security event (above), not a change of the account."""
@@ -143,3 +224,12 @@ def connect() -> None:
     security.password_changed.connect(on_password_changed, dispatch_uid="security_password_changed")
     security.api_token_created.connect(on_token_created, dispatch_uid="security_token_created")
     security.api_token_revoked.connect(on_token_revoked, dispatch_uid="security_token_revoked")
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user_model = get_user_model()
+    for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(on_m2m_changed, sender=through, dispatch_uid=f"audit_m2m_{through._meta.label_lower}")
+    pre_save.connect(on_user_pre_save, sender=user_model, dispatch_uid="audit_user_flags_before")
+    post_save.connect(on_user_post_save, sender=user_model, dispatch_uid="audit_user_flags")

@@ -16,6 +16,8 @@
   until they do.
 * SuperuserAuditMiddleware: every change (a non-GET request) a superuser makes
   is a security event.
+* AuditContextMiddleware: rows of the audit trail written while serving a
+  request carry its client address and browser (workflow.audit.request_context).
 """
 from __future__ import annotations
 
@@ -32,12 +34,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import second_factor, security
+from . import audit, second_factor, security
 from .log_filters import REFUSALS
 from .security_events import SESSION_LOGIN_AT, SESSION_SEEN_AT, Kind, record
 
 security_log = logging.getLogger("security")
 
+
+
+class AuditContextMiddleware:
+    """The request being served, for the audit rows written while serving it (workflow.audit.append:
+    the client address, the browser, and the user when the writer names no actor). The user is
+    read when a row is written, so an API token's user counts too (DRF sets it on the request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with audit.request_context(request):
+            return self.get_response(request)
 
 
 def _reason(request, response) -> str:

@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import registry, workdays
+from . import audit, registry, workdays
 from .events import event_record  # one place writes events; services call engine.event_record
-from .models import CalendarDay, CalendarYear, Department, Membership, User
+from .models import CalendarDay, CalendarYear, Department, Membership, SecurityEvent, User
 from .roles import ADMIN_ROLES, EngineRole
 
 # --- event log and case state ----------------------------------------------------
@@ -137,6 +137,9 @@ def membership_grant(*, actor: User | None, user: User, department: Department, 
     if not membership.is_active:
         membership.is_active = True
         membership.save(update_fields=["is_active"])
+        created = True
+    if created:
+        _audit_membership(kind=SecurityEvent.Kind.MEMBERSHIP_GRANTED, actor=actor, membership=membership)
     user_sync_groups(user=user)
     return membership
 
@@ -151,7 +154,16 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> None:
     if membership.is_active:
         membership.is_active = False
         membership.save(update_fields=["is_active"])
+        _audit_membership(kind=SecurityEvent.Kind.MEMBERSHIP_REVOKED, actor=actor, membership=membership)
     user_sync_groups(user=membership.user)
+
+
+def _audit_membership(*, kind: str, actor: User | None, membership: Membership) -> None:
+    """A role granted or ended is a permission change: a row of the audit trail."""
+    audit.append(
+        kind=kind, actor=actor, obj=membership.user, object_repr=membership.user.get_username(),
+        detail={"role": membership.role, "department": membership.department_id, "department_name": str(membership.department), "membership": membership.pk},
+    )
 
 
 # --- calendar -----------------------------------------------------------------

@@ -24,7 +24,7 @@ def home(request):
         "inbox": inbox,
         "queue": queue,
         "memberships": selectors.user_memberships(user=user),
-        "links": entries_for(roles),
+        "links": entries_for(roles, user=user),
         "role_labels": [spec.label for spec in registry.roles() if spec.code in roles],
         "missing_rules": selectors.missing_time_limit_rules(user=user),
     }

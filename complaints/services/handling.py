@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workflow.audit import audit_reveal
 from workflow.handling import extension_can_request, extension_cancel_pending, extension_check_dates, extension_record_decision
 from workflow.models import User
 from workflow.permissions import require
@@ -186,7 +187,9 @@ def complaint_reveal_contact(*, actor: User, complaint: Complaint, reason: str =
     complaint = _lock(complaint)
     require(permissions.can_reveal_contact(actor, complaint))
     _event(complaint, "contact_revealed", actor, reason=(reason or "").strip())
-    return complaint.contact_details()
+    contact = complaint.contact_details()
+    audit_reveal(actor=actor, obj=complaint, fields=[name for name, value in contact.items() if value], reason=reason)
+    return contact
 
 
 # --- the reply ---------------------------------------------------------------------------

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "pgtrigger",  # the audit trail's append-only triggers on PostgreSQL (docs/security.md)
     "workflow",
     "proposals",
     "complaints",
@@ -94,6 +95,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Outermost of ours: sees every final answer (lockouts, CSRF, DRF) and logs refusals in one line.
     "workflow.security_middleware.RefusalLogMiddleware",
+    # Audit rows written while serving a request carry its address and browser (workflow.audit).
+    "workflow.security_middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "workflow.middleware.ChosenLanguageMiddleware",
@@ -259,6 +262,14 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# The audit trail (workflow.SecurityEvent, docs/security.md): rows younger than this many days
+# are never purged (`manage.py audit_purge`); level 3 asks for at least 180, a lower value is refused.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+if AUDIT_RETENTION_DAYS < 180:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS}: the audit trail is kept at least 180 days")
 
 # Chinese by default, English available (see docs/decisions/0002-i18n.md).
 LANGUAGE_CODE = "zh-hans"
