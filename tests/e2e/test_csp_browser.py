@@ -160,20 +160,39 @@ def test_every_role_walks_its_pages_under_the_policy(live_server, browser):
         context.close()
 
 
+def current_code(device) -> str:
+    """What the user's authenticator app shows now."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
 def test_admin_and_api_pages_work_under_the_policy(live_server, browser, admin_user):
+    # given the superuser (the one account that sees every admin page) with an authenticator:
+    # the admin needs the second factor (workflow.second_factor)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin_user, name="身份验证器", confirmed=True)
     context, page = new_page(browser)
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", admin_user.username)
     page.fill("#id_password", "pw-123456")
     with page.expect_navigation():
         page.click("input[type=submit]")
+    # the password is not enough: the code page (itself under the policy) asks for the code
+    expect(page).to_have_url(re.compile(r"/accounts/otp/verify/"))
+    page.fill("[data-testid=otp-verify] input[name=token]", current_code(device))
+    with page.expect_navigation():
+        page.click("[data-testid=otp-verify] button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/admin/$"))
     for path in ["/admin/", "/admin/workflow/user/", f"/admin/workflow/user/{admin_user.pk}/change/",
                  f"/admin/workflow/user/{admin_user.pk}/history/", "/admin/workflow/calendarday/", "/admin/workflow/securityevent/",
                  "/admin/complaints/category/", "/admin/proposals/proposal/"]:
         response = page.goto(f"{live_server.url}{path}")
-        assert response.status == 200, path
+        assert response.status == 200 and urlparse(page.url).path == path, (path, page.url)
     # django-celery-beat's periodic task form: its crontab help script (moved to a file) runs
     page.goto(f"{live_server.url}/admin/django_celery_beat/periodictask/add/")
+    assert urlparse(page.url).path == "/admin/django_celery_beat/periodictask/add/", page.url
     assert page.locator(".field-crontab_translation").is_hidden()
     crontabs = page.eval_on_selector_all("#id_crontab option", "options => options.map(o => o.value).filter(Boolean)")
     assert crontabs  # the supervision sweep's schedule (workflow.schedules)

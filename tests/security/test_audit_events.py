@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from complaints.models import Complaint
 from complaints.roles import Role as ComplaintRole
 from tests.complaints import factories as f
-from tests.factories import UserFactory, at
+from tests.factories import UserFactory, at, sign_in_verified
 from workflow import audit, services
 from workflow.models import CaseEvent, Membership, SecurityEvent
 
@@ -71,15 +71,18 @@ def test_groups_and_permissions_changes_are_audit_rows(admin_user):
 
 def test_account_flags_are_audit_rows_with_the_administrator_who_changed_them(client, admin_user):
     user = UserFactory(username="clerk")
-    # when an administrator makes the account staff and superuser in the admin
-    client.force_login(admin_user)
+    # when an administrator makes the account staff and superuser in the admin (only a superuser
+    # may change these flags, and only with the second factor passed)
+    sign_in_verified(client, admin_user)
     data = {
         "username": "clerk", "full_name": user.full_name, "phone": "", "is_active": "on", "is_staff": "on", "is_superuser": "on",
         "must_change_password": "", "date_joined_0": "2026-01-01", "date_joined_1": "09:00:00",
         "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0", "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
     }
     response = client.post(f"/admin/workflow/user/{user.pk}/change/", data)
-    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.status_code == 302 and response.url == "/admin/workflow/user/", response.content.decode()[:2000]
+    user.refresh_from_db()
+    assert user.is_staff and user.is_superuser
     # then one row says which flags changed, by whom, from where
     row = rows(Kind.PERMISSION_CHANGED, object_repr="clerk", detail__change="account_flags")[-1]
     assert row.username == admin_user.username and row.ip_address == "127.0.0.1"
