@@ -35,6 +35,11 @@ class Session(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The proposals' copy of the year (Proposal.session_year) follows a correction.
+        self.proposals.exclude(session_year=self.year).update(session_year=self.year)
+
 
 class Category(models.Model):
     name = models.CharField(_("名称"), max_length=64, unique=True)
@@ -103,6 +108,10 @@ class Proposal(models.Model):
     OPEN_STATUSES = (Status.HANDLING, Status.REVIEWING, Status.REHANDLING)
 
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("届次"))
+    # The session's year, copied here so every list's order (newest session
+    # first, then by number) is one index on this table, not a sort across a
+    # join (issue 11). Kept by save() and by Session.save().
+    session_year = models.PositiveSmallIntegerField(_("年度"), default=0, editable=False)
     between_sessions = models.BooleanField(_("闭会期间提出"), default=False)
     number = models.PositiveIntegerField(_("编号"), null=True, blank=True)
     kind = models.CharField(_("提案类型"), max_length=16, choices=Kind.choices, default=Kind.MEMBER)
@@ -127,7 +136,8 @@ class Proposal(models.Model):
         RejectionReason, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("不予立案理由")
     )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged", verbose_name=_("并入提案")
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged", verbose_name=_("并入提案"),
+        db_index=False,  # proposal_merged_into_idx below: only the few merged rows
     )
     forwarded_to = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("转交单位")
@@ -167,7 +177,23 @@ class Proposal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "number"], name="uniq_proposal_number_per_session"),
         ]
-        indexes = [models.Index(fields=["session", "status"]), models.Index(fields=["status", "reply_deadline"])]
+        indexes = [
+            models.Index(fields=["session", "status"]),
+            models.Index(fields=["status", "reply_deadline"]),
+            # The lists' order (selectors.LIST_ORDER).
+            models.Index(fields=["-session_year", "number", "-created_at"], name="proposal_list_order_idx"),
+            # Nearly every proposal has no merge target: a full index's statistics make the
+            # planner avoid it (a detail page then read every proposal); this one holds the few.
+            models.Index(fields=["merged_into"], condition=models.Q(merged_into__isnull=False), name="proposal_merged_into_idx"),
+        ]
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if self.session_id and (update_fields is None or "session" in update_fields):
+            self.session_year = self.session.year
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "session_year"}
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return self.display_number + " " + self.title if self.number else self.title

@@ -24,37 +24,54 @@ from .models import Assignment, Cosigner, Evaluation, ExtensionRequest, Proposal
 from .roles import Role
 
 
-def _scope_q(user: User) -> Q | None:
-    """None means everything (office, admin)."""
-    if not user.is_authenticated:
-        return Q(pk__in=[])
+# Every list's order: newest session first, then by number. One index on the
+# proposal table answers it (Proposal.session_year, proposal_list_order_idx).
+LIST_ORDER = ("-session_year", "number", "-created_at")
+
+def _scope_ids(user: User) -> QuerySet | None:
+    """The ids of the proposals the user may see, as one UNION of indexed
+    lookups (None means everything: office, admin).
+
+    Each branch reads one index (proposer, merged_into, co-signer, assignment
+    department, forwarded_to, supervising unit, is_key, leading official);
+    the list then looks the ids up by primary key. An OR of these conditions,
+    or a join across assignments, makes the database read every proposal to
+    decide (issue 11, at 100,000 proposals)."""
     roles = user_roles(user=user)
     if user.is_superuser or Role.ADMIN in roles or Role.PROPOSAL_OFFICE in roles:
         return None
-    q = Q(pk__in=[])
+    pairs = user_membership_pairs(user=user)
+    ids = Proposal.objects.order_by().values("pk")
+    branches = []
     if Role.MEMBER in roles:
         # A co-signer who declined is out; the proposer of a merged proposal follows the target.
-        q |= Q(proposer=user) | Q(merged__proposer=user) | Q(
-            cosigners__member=user, cosigners__status__in=[Cosigner.Status.INVITED, Cosigner.Status.CONFIRMED]
-        )
-    dept_roles = {Role.HANDLER, Role.DEPT_LEADER} & roles
-    if dept_roles:
-        depts = Membership.objects.filter(user=user, role__in=dept_roles, is_active=True, department__is_active=True).values("department_id")
-        q |= Q(assignments__department__in=depts) | Q(forwarded_to__in=depts)
+        branches += [
+            ids.filter(proposer=user),
+            Proposal.objects.order_by().filter(proposer=user, merged_into__isnull=False).values("merged_into_id"),
+            Cosigner.objects.order_by().filter(member=user, status__in=[Cosigner.Status.INVITED, Cosigner.Status.CONFIRMED]).values("proposal_id"),
+        ]
+    depts = [d for r, d in pairs if r in (Role.HANDLER, Role.DEPT_LEADER)]
+    if depts:
+        branches += [
+            Assignment.objects.order_by().filter(department_id__in=depts).values("proposal_id"),
+            ids.filter(forwarded_to_id__in=depts),
+        ]
     if Role.SUPERVISOR in roles:
-        sup = Membership.objects.filter(user=user, role=Role.SUPERVISOR, is_active=True, department__is_active=True).values("department_id")
-        q |= Q(supervising_unit__in=sup) | Q(is_key=True)
+        branches += [ids.filter(supervising_unit_id__in=[d for r, d in pairs if r == Role.SUPERVISOR]), ids.filter(is_key__in=[True])]  # `IN (1)`: SQLite searches the index; a bare `is_key` scans it
     if Role.KEY_LEADER in roles:
-        q |= Q(leading_official=user)
-    return q
+        branches.append(ids.filter(leading_official=user))
+    if not branches:
+        return Proposal.objects.none().values("pk")
+    return branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
 
 
 def proposal_queryset(*, user: User) -> QuerySet[Proposal]:
+    if not user.is_authenticated:
+        return Proposal.objects.none()
     qs = Proposal.objects.all()
-    scope = _scope_q(user)
+    scope = _scope_ids(user)
     if scope is not None:
-        # Subquery on ids keeps the outer query free of duplicate rows from the joins.
-        qs = qs.filter(pk__in=Proposal.objects.filter(scope).values("pk"))
+        qs = qs.filter(pk__in=scope)
         # Drafts are the proposer's alone (co-signers see them once invited to confirm).
         qs = qs.exclude(Q(status=Proposal.Status.DRAFT) & ~Q(proposer=user))
     else:
@@ -96,7 +113,7 @@ def proposal_list(*, user: User, filters: ProposalFilters | None = None) -> Quer
         qs.select_related("session", "category", "proposer", "leading_official", "supervising_unit")
         .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("department").order_by("role", "pk")))
         .annotate(overdue=Exists(overdue_tasks().filter(proposal=OuterRef("pk"))))
-        .order_by("-session__year", "number", "-created_at")
+        .order_by(*LIST_ORDER)
     )
 
 
@@ -106,7 +123,7 @@ def overdue_tasks() -> QuerySet[ProposalTask]:
 
 
 def _overdue_q() -> Q:
-    return Q(pk__in=overdue_tasks().values("proposal_id"))
+    return Q(pk__in=engine_overdue_tasks(task_model=ProposalTask, setwise=True).order_by().values("proposal_id"))
 
 
 def proposal_is_overdue(*, proposal: Proposal) -> bool:
@@ -174,7 +191,9 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
     case_private = private if case.pk == proposal.pk else (
         internal or supervising or own_people(case, list(case.cosigners.all()))
     )
-    evaluations = list(Evaluation.objects.filter(Q(proposal=case) | Q(proposal__merged_into=case)).select_related("rater", "proposal"))
+    merged = list(case.merged.select_related("proposer"))
+    # Two indexed lookups by proposal id, not an OR across a join (issue 11).
+    evaluations = list(Evaluation.objects.filter(proposal_id__in=[case.pk, *(m.pk for m in merged)]).select_related("rater", "proposal"))
     if not case_private:
         evaluations = [e for e in evaluations if e.rater_id == user.pk]
     return {
@@ -186,7 +205,7 @@ def proposal_detail(*, user: User, proposal: Proposal) -> dict:
         "replies": visible_replies,
         "cosigners": cosigners if private else [],
         "evaluations": evaluations,
-        "merged": list(case.merged.select_related("proposer")),
+        "merged": merged,
         "my_tasks": list(open_tasks_for(user=user, proposal=case)),
         "timeline": _proposal_timeline(
             proposal=proposal, case=case,
@@ -236,13 +255,17 @@ def public_proposals() -> QuerySet[Proposal]:
         Proposal.objects.filter(is_public=True, number__isnull=False, status=Proposal.Status.CLOSED)
         .select_related("session", "category")
         .prefetch_related(Prefetch("assignments__replies", queryset=Reply.objects.filter(status=Reply.Status.PASSED, replied_at__isnull=False).order_by("round")), "assignments__department")
-        .order_by("-session__year", "number")
+        .order_by(*LIST_ORDER)
     )
 
 
 def supervision_list(*, user: User) -> QuerySet[Proposal]:
-    """Key proposals and everything overdue in the user's scope."""
-    return proposal_list(user=user).filter(Q(is_key=True) | _overdue_q())
+    """Key proposals and everything overdue in the user's scope (one UNION of
+    two indexed lookups, not an OR that reads every proposal)."""
+    watched = Proposal.objects.order_by().filter(is_key__in=[True]).values("pk").union(
+        engine_overdue_tasks(task_model=ProposalTask, setwise=True).order_by().values("proposal_id")
+    )
+    return proposal_list(user=user).filter(pk__in=watched)
 
 
 def members_for_cosign(*, user: User) -> QuerySet[User]:

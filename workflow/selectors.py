@@ -104,53 +104,77 @@ def flow_classes() -> tuple:
 
 
 # --- tasks: the inbox and the queue ----------------------------------------------
-def task_scope_q(*, user: User) -> Q:
+def task_scope_q(*, user: User, prefix: str = "") -> Q:
     """Open case tasks the user may act on: their own, and those routed to a
     role they hold, as the role's scope says (workflow.registry.RoleScope):
     a department role acts on its department's tasks whoever took them, an
     office role on every task of that role, a personal role on the unassigned
-    tasks of its department."""
+    tasks of its department.
+
+    `prefix` names the case task from a query on viewflow's Task (e.g.
+    "proposaltask__"): the conditions then sit on the row already joined,
+    checked per candidate task, instead of an `id IN (subquery)` that reads
+    every case task ever created (issue 11)."""
     q = Q(owner=user)
     for role, department_id in sorted(user_membership_pairs(user=user)):
         spec = registry.role(role)
         scope = spec.scope if spec else registry.RoleScope.PERSONAL
         if scope == registry.RoleScope.OFFICE:
-            q |= Q(role=role)
+            q |= Q(**{f"{prefix}role": role})
         elif scope == registry.RoleScope.DEPARTMENT:
-            q |= Q(role=role, department_id=department_id)
+            q |= Q(**{f"{prefix}role": role, f"{prefix}department_id": department_id})
         else:
-            q |= Q(owner__isnull=True, role=role, department_id=department_id)
+            q |= Q(owner__isnull=True, **{f"{prefix}role": role, f"{prefix}department_id": department_id})
     return q
+
+
+def open_task_ids(statuses=None) -> models.QuerySet:
+    """Ids of viewflow's open tasks (its status index). Case task queries
+    filter `pk__in` this, so the database starts from the few open tasks
+    rather than from every task a case ever had (issue 11: with two million
+    closed tasks, a deadline or department index alone reads them all)."""
+    from viewflow.workflow.models import Task
+
+    from .flow.runtime import OPEN_TASK
+
+    return Task.objects.order_by().filter(status__in=statuses or OPEN_TASK).values("pk")
 
 
 def open_tasks(*, user: User, task_model, case=None) -> models.QuerySet:
     """Open tasks (new or assigned) of one case type the user may act on, earliest deadline first."""
     from viewflow.workflow.status import STATUS
 
-    qs = task_model.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).filter(task_scope_q(user=user))
     if case is not None:
-        qs = qs.filter(**{task_model.case_field: case})
+        # One case's tasks: its own index is the short way.
+        qs = task_model.objects.filter(**{task_model.case_field: case}, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+    else:
+        qs = task_model.objects.filter(pk__in=open_task_ids([STATUS.NEW, STATUS.ASSIGNED]))
+    qs = qs.filter(task_scope_q(user=user))
     return qs.select_related(task_model.case_field, "department", "process").order_by("deadline", "pk")
 
 
-def overdue_tasks(*, task_model, now=None) -> models.QuerySet:
-    """Open tasks of one case type past their deadline: what "overdue" means everywhere."""
+def overdue_tasks(*, task_model, now=None, setwise: bool = False) -> models.QuerySet:
+    """Open tasks of one case type past their deadline: what "overdue" means everywhere.
+
+    `setwise` for "which cases are overdue" over a whole list: it starts from
+    the open tasks (open_task_ids). Without it, the query suits one case's
+    tasks (filtered by the case, or correlated per row of a page)."""
     from django.utils import timezone
 
     from .flow.runtime import OPEN_TASK
 
-    return task_model.objects.filter(status__in=OPEN_TASK, deadline__lt=now or timezone.now())
+    qs = task_model.objects.filter(pk__in=open_task_ids()) if setwise else task_model.objects.filter(status__in=OPEN_TASK)
+    return qs.filter(deadline__lt=now or timezone.now())
 
 
 def _scope_queue(qs, user: User):
     """viewflow's queue holds every task of a permission: keep, of each case
-    type, the tasks of the user's own role and department."""
-    from .flow.runtime import OPEN_TASK
-
+    type, the tasks of the user's own role and department. The queue is
+    already restricted to new tasks; the scope is checked on each one's
+    joined case task row (no subquery over every task ever closed)."""
     for model in registry.task_models():
-        # Open tasks first: the scope's OR branches must not scan every task ever closed.
-        allowed = model.objects.filter(status__in=OPEN_TASK).filter(task_scope_q(user=user)).values("pk")
-        qs = qs.filter(Q(**{f"{model._meta.model_name}__isnull": True}) | Q(pk__in=allowed))
+        name = model._meta.model_name
+        qs = qs.filter(Q(**{f"{name}__isnull": True}) | task_scope_q(user=user, prefix=f"{name}__"))
     return qs
 
 
