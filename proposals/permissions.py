@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from workflow.handling import extension_can_request
 from workflow.permissions import ALLOW, Decision, not_now, require  # noqa: F401  (re-exported for the pages and API)
 from workflow.permissions import role_decision as _role
-from workflow.selectors import user_has_role, user_roles
+from workflow.selectors import user_roles
 
 from .roles import Role
 
