@@ -59,12 +59,14 @@ prod-check: sysdeps-prod-check setup
 	@bash scripts/prod_check.sh
 
 # Benchmarks use their own database (var/bench.sqlite3), never the demo one.
+# `make bench BENCH="scale calendar"` runs only those (their rows replace theirs in latest.json).
 BENCH_DB := sqlite:///$(CURDIR)/var/bench.sqlite3
+BENCH ?=
 bench: setup
 	@mkdir -p var && rm -f var/bench.sqlite3  # fresh each run: the sizes measured are the sizes named
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py demo_data > /dev/null
-	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py $(BENCH)
 
 check-deploy: setup
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \

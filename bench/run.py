@@ -20,17 +20,24 @@ django.setup()
 
 
 def main() -> None:
+    """All benchmarks, or only those named (`bench/run.py scale calendar`): then
+    their rows replace their previous rows in latest.json and the others stay."""
+    only = set(sys.argv[1:])
     results = []
     bench_dir = Path(__file__).parent
+    out = bench_dir / "results" / "latest.json"
     for info in sorted(pkgutil.iter_modules([str(bench_dir)]), key=lambda i: i.name):
-        if not info.name.startswith("bench_"):
+        if not info.name.startswith("bench_") or (only and info.name.removeprefix("bench_") not in only):
             continue
         module = importlib.import_module(f"bench.{info.name}")
         print(f"==> {info.name}")
         for row in module.run():
             print(f"    {row['name']}: {row['value']} {row['unit']} ({row['scale']})")
-            results.append(row)
-    out = bench_dir / "results" / "latest.json"
+            results.append({**row, "bench": info.name})
+    if only and out.exists():
+        ran = {f"bench_{name}" for name in only}
+        kept = [row for row in json.loads(out.read_text(encoding="utf-8")) if row.get("bench") not in ran]
+        results = kept + results
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
