@@ -29,9 +29,12 @@ def _whole_table_scans(sql: str) -> list[str]:
             return [m.group(0) for m in scans if m and aliases.get(m.group(1), m.group(1)) in BIG]
         # PostgreSQL chooses a sequential scan for small tables whatever the indexes:
         # with sequential scans priced out, one that remains means no usable index.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql)
-        lines = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SET enable_seqscan = off")  # the test runs in autocommit: SET LOCAL would not hold
+        try:
+            cursor.execute("EXPLAIN " + sql)
+            lines = [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.execute("RESET enable_seqscan")
         return [line for line in lines if "Seq Scan on" in line and any(f"Seq Scan on {t} " in line + " " for t in BIG)]
 
 
