@@ -165,6 +165,7 @@ manage demo_data >/dev/null
 # like every administrator, would first have to enrol a second factor (docs/security.md).
 CHECK_USER=office1
 CHECK_PASSWORD=demo12345
+CHECK_SHOWN_AS=$(manage shell --no-imports -c "from workflow.models import User; print(User.objects.get(username='$CHECK_USER'))")
 BEAT_NONCE=beat-$(python3 -c 'import secrets; print(secrets.token_hex(6))')
 manage shell --no-imports -c "
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -191,7 +192,7 @@ wait_for 60 "Celery worker ready" grep -q "ready\." "$LOGS/celery-worker.log"
 wait_for 30 "Celery beat started" grep -q "beat: Starting" "$LOGS/celery-beat.log"
 
 step "HTTP: health, login, pages, static files, API docs and schema"
-"$PY" scripts/prod_check_http.py "http://127.0.0.1:$WEB_PORT" "$CHECK_USER" "$CHECK_PASSWORD"
+"$PY" scripts/prod_check_http.py "http://127.0.0.1:$WEB_PORT" "$CHECK_USER" "$CHECK_PASSWORD" "$CHECK_SHOWN_AS"
 
 step "a task sent through Redis is run by the worker"
 NONCE=$(python3 -c 'import secrets; print(secrets.token_hex(8))')

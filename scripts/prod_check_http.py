@@ -57,7 +57,7 @@ class Browser:
         return response, data
 
 
-def main(base_url: str, username: str, password: str) -> None:
+def main(base_url: str, username: str, password: str, shown_as: str = "") -> None:
     b = Browser(base_url)
 
     print("  health check")
@@ -89,8 +89,10 @@ def main(base_url: str, username: str, password: str) -> None:
 
     print("  pages")
     _, home = b.expect("GET", "/", 200)
-    if username.encode() not in home:
-        raise Failed("home page does not name the logged-in user")
+    # The header names the user as the site shows them (full name, else username).
+    current = re.search(rb'data-testid="current-user">([^<]*)<', home)
+    if not current or unescape(current.group(1).decode()).strip() != (shown_as or username):
+        raise Failed(f"home page does not name the logged-in user ({shown_as or username!r})")
     _, proposals = b.expect("GET", "/proposals/", 200)
     rows = proposals.count(b'href="/proposals/') - proposals.count(b'href="/proposals/new')
     print(f"    /proposals/ links to {rows} proposal pages")
@@ -146,7 +148,7 @@ def main(base_url: str, username: str, password: str) -> None:
 
 if __name__ == "__main__":
     try:
-        main(*sys.argv[1:4])
+        main(*sys.argv[1:5])
     except Failed as exc:
         print(f"prod-check HTTP: {exc}", file=sys.stderr)
         sys.exit(1)
