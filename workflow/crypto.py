@@ -224,7 +224,7 @@ def blind_index(value: str, *, kind: str = "phone", keys: DerivedKeys | None = N
     if not normalised:
         return ""
     keys = keys or keyring().current
-    return _hmac_sm3(keys.index, f"{kind}:".encode() + normalised.encode("utf-8")).hex()[:INDEX_HEX]
+    return _hmac_sm3(keys.index, f"{kind}:".encode() + normalised.encode("utf-8", "surrogatepass")).hex()[:INDEX_HEX]
 
 
 def blind_index_candidates(value: str, *, kind: str = "phone") -> list[str]:
@@ -240,7 +240,7 @@ def blind_index_candidates(value: str, *, kind: str = "phone") -> list[str]:
 
 def keyed_digest(value: str, *, purpose: str) -> str:
     """A keyed hash for names that must not carry personal data (cache keys)."""
-    return _hmac_sm3(keyring().current.index, f"{purpose}:".encode() + (value or "").encode("utf-8")).hex()[:INDEX_HEX]
+    return _hmac_sm3(keyring().current.index, f"{purpose}:".encode() + (value or "").encode("utf-8", "surrogatepass")).hex()[:INDEX_HEX]
 
 
 def sm4_available() -> bool:

@@ -14,7 +14,8 @@ must name the index too. Look up with ``crypto.blind_index_candidates``.
 """
 from __future__ import annotations
 
-from django.core.exceptions import FieldError
+from django.core import checks
+from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
 from django.db.models.lookups import Exact, IsNull
 
@@ -85,3 +86,16 @@ class BlindIndexField(models.CharField):
         value = crypto.blind_index(getattr(model_instance, self.source) or "", kind=self.kind)
         setattr(model_instance, self.attname, value)
         return value
+
+
+@checks.register(checks.Tags.security)
+def personal_data_encryption_check(app_configs=None, **kwargs):
+    """At start (and `manage.py check`): SM4 and SM3 offered by this OpenSSL, and a usable key."""
+    if not crypto.sm4_available():
+        return [checks.Critical("SM4/SM3 are not available in the OpenSSL under `cryptography`: personal data cannot be encrypted",
+                                hint="Install the pinned cryptography wheel (requirements.txt).", id="workflow.E201")]
+    try:
+        crypto.keyring()
+    except ImproperlyConfigured as exc:
+        return [checks.Critical(str(exc), hint="Set FIELD_ENCRYPTION_KEY (docs/security.md, \"Personal data\").", id="workflow.E202")]
+    return []

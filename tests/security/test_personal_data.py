@@ -384,3 +384,12 @@ def test_the_migration_encrypts_the_rows_already_stored_and_drops_them_from_hist
         assert Complaint.objects.get(number="TS2025000001").citizen_phone == PHONE
     finally:
         MigrationExecutor(connection).migrate(latest)
+
+
+def test_the_system_check_refuses_a_missing_key(settings):
+    from workflow.fields import personal_data_encryption_check
+
+    assert personal_data_encryption_check() == []
+    settings.FIELD_ENCRYPTION_KEY = ""
+    [problem] = personal_data_encryption_check()
+    assert problem.id == "workflow.E202" and "FIELD_ENCRYPTION_KEY" in problem.msg
