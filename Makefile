@@ -70,6 +70,7 @@ bench: setup
 
 check-deploy: setup
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	  FIELD_ENCRYPTION_KEY=$$($(PY) -c 'import secrets;print(secrets.token_hex(16))') \
 	  DJANGO_ALLOWED_HOSTS=cases.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

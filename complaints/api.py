@@ -8,7 +8,7 @@ PermissionDenied) become 400 and 403 in the one error shape through the
 global exception handler (workflow/api_support.py).
 
 The citizen's personal data reaches an answer only through
-selectors.complaint_contact (masked for department users) or the audited
+selectors.complaint_contact (masked for every user) or the audited
 reveal-contact action.
 
 The public endpoints (no account) file a complaint, follow it with its
@@ -111,7 +111,7 @@ LIST_DESCRIPTION = (
     retrieve=extend_schema(
         summary="投诉工单详情",
         description="工单及其派单、答复、评价、办理记录、附件（元数据）、延期和挂起申请、办理过程和当前用户在本件的待办。"
-                    "群众联系方式：热线工作人员看到完整的，其他人看到遮挡后的（完整的须调用 reveal-contact，留痕）。",
+                    "群众联系方式：电话、身份证号、电子邮箱和联系地址对所有工作人员遮挡（完整的须调用 reveal-contact，留痕）；姓名仅热线工作人员看到完整的。",
         parameters=[ID_PARAM], responses=responses(s.ComplaintDetailSerializer),
     ),
     create=extend_schema(
@@ -289,8 +289,8 @@ class ComplaintViewSet(ComplaintAPIMixin, viewsets.GenericViewSet):
         return Response(s.HandlingNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="查看群众完整联系方式（承办单位、督查人员；留痕）",
-        description="返回群众的完整称呼、电话、身份证号、邮箱和地址。每次查看都记入办理过程（谁、何时、理由）。",
+        summary="查看群众完整联系方式（热线回访、承办单位、督查人员；留痕）",
+        description="返回群众的完整称呼、电话、身份证号、邮箱和地址。每次查看都记入办理过程和安全审计记录（谁、何时、理由）。",
         parameters=[ID_PARAM], request=s.RevealSerializer, responses=responses(s.RevealedContactSerializer),
     )
     @action(detail=True, methods=["post"], url_path="reveal-contact", url_name="reveal-contact")

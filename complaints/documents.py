@@ -1,9 +1,9 @@
 """The complaint's official documents (workflow.documents renders them):
 
 * 答复告知书 (complaint_reply_notice): a passed reply, in the letter format,
-  addressed to the citizen by name: it is the citizen's own notice, so only
-  the hotline roles that see contact details unmasked (and send notices) may
-  download it;
+  addressed to the citizen by name (no phone, ID number or address): it is
+  the citizen's own notice, so only the hotline roles (who send notices and
+  see the name unmasked) may download it;
 * 办理记录 (complaint_closure): channel, the dates of each step, departments,
   findings, replies, call-back ratings, rectification and appeal results,
   with the citizen's personal data masked; for every staff member who may
@@ -28,7 +28,7 @@ def _staff(user) -> bool:
 
 
 def notice_can_download(user, reply: ComplaintReply) -> bool:
-    return _staff(user) and permissions.sees_contact(user) and bool(permissions.can_view(user, reply.complaint))
+    return _staff(user) and permissions.is_hotline(user) and bool(permissions.can_view(user, reply.complaint))
 
 
 def closure_can_download(user, complaint: Complaint) -> bool:

@@ -18,9 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from viewflow.workflow.models import Process
 
+from workflow.fields import BlindIndexField, EncryptedCharField
 from workflow.models import CaseTask, Department, ExtensionRequestBase
 
 TITLE_MAX = 120
+# The citizen's details stored encrypted (Complaint): masked everywhere, revealed only when audited.
+PERSONAL_FIELDS = ("citizen_phone", "citizen_id_number", "citizen_email", "citizen_address")
 TEXT_MAX = 5000
 
 
@@ -163,12 +166,15 @@ class Complaint(models.Model):
     occurred_at = models.DateTimeField(_("发生时间"), null=True, blank=True)
     answers = models.JSONField(_("补充信息"), default=dict, blank=True)
 
-    # The citizen (personal data: masked for department users, never public).
+    # The citizen (personal data: never public; masked for every member of staff, shown whole
+    # only through the audited reveal). Phone, ID number, e-mail and contact address are stored
+    # SM4-encrypted (workflow/crypto.py); the phone is compared through its blind index.
     citizen_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    citizen_phone = models.CharField(_("电话"), max_length=32, blank=True, db_index=True)
-    citizen_id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
-    citizen_email = models.EmailField(_("电子邮箱"), blank=True)
-    citizen_address = models.CharField(_("联系地址"), max_length=200, blank=True)
+    citizen_phone = EncryptedCharField(_("电话"), max_length=32, blank=True)
+    citizen_phone_index = BlindIndexField(source="citizen_phone", kind="phone")
+    citizen_id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True)
+    citizen_email = EncryptedCharField(_("电子邮箱"), max_length=254, blank=True)
+    citizen_address = EncryptedCharField(_("联系地址"), max_length=200, blank=True)
 
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("受理人"))
     received_at = models.DateTimeField(_("受理时间"), default=timezone.now, db_index=True)
@@ -199,7 +205,8 @@ class Complaint(models.Model):
     open311_token = models.CharField(max_length=40, blank=True, db_index=True)
     followers_count = models.PositiveIntegerField(_("附议人数"), default=0)
 
-    history = HistoricalRecords(excluded_fields=["query_code_hash"])
+    # History keeps no personal data: the encrypted fields (never changed after intake) stay out of it.
+    history = HistoricalRecords(excluded_fields=["query_code_hash", *PERSONAL_FIELDS, "citizen_phone_index"])
 
     class Meta:
         verbose_name = _("投诉工单")
@@ -209,7 +216,7 @@ class Complaint(models.Model):
             models.Index(fields=["status", "-received_at"]),
             models.Index(fields=["department", "status"]),
             models.Index(fields=["category", "-received_at"]),
-            models.Index(fields=["citizen_phone", "received_at"], name="complaint_phone_recv_idx"),
+            models.Index(fields=["citizen_phone_index", "received_at"], name="complaint_phone_recv_idx"),
         ]
         permissions = [
             ("dispatch_complaint", _("可派单、审核投诉")),

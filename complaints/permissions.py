@@ -12,7 +12,7 @@ from workflow.permissions import ALLOW, Decision, not_now, role_decision
 from workflow.selectors import user_has_role, user_membership_pairs
 
 from .models import Appeal, Complaint, ComplaintExtension, ComplaintRating, Dispatch, Suspension
-from .roles import CONTACT_ROLES, Role
+from .roles import HOTLINE_ROLES, Role
 
 CASE_KIND = "complaint"  # the time-limit rules' case kind (services._common.CASE_KIND)
 WORKING = (Complaint.Status.HANDLING, Complaint.Status.RECTIFYING)
@@ -31,9 +31,11 @@ def sees_all(user) -> bool:
     return any(user_has_role(user=user, role=r) for r in (Role.DISPATCHER, Role.OPERATOR, Role.SUPERVISOR))
 
 
-def sees_contact(user) -> bool:
-    """Unmasked contact details: the hotline's own roles. Everyone else reveals (audited)."""
-    return any(user_has_role(user=user, role=r) for r in CONTACT_ROLES)
+def is_hotline(user) -> bool:
+    """The hotline's own roles (dispatchers, operators): the citizen's name, free text and
+    the case's change history unmasked, the reply notice. Their phone, ID number, e-mail
+    and contact address are masked for them too: they reveal them (audited) to call back."""
+    return any(user_has_role(user=user, role=r) for r in HOTLINE_ROLES)
 
 
 def handling_department(user, complaint: Complaint):
@@ -74,7 +76,8 @@ def can_instruct(user, complaint: Complaint) -> Decision:
 
 
 def can_reveal_contact(user, complaint: Complaint) -> Decision:
-    if sees_contact(user):
+    """The hotline (to call back), the departments handling the case and supervisors."""
+    if is_hotline(user):
         return ALLOW
     if handling_department(user, complaint) is not None or user_has_role(user=user, role=Role.SUPERVISOR):
         return ALLOW

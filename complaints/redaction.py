@@ -17,9 +17,23 @@ def mask_name(name: str) -> str:
     return (name[0] + "*" * (len(name) - 1)) if name else ""
 
 
-def redact(text: str, complaint=None) -> str:
+def mask_id_number(value: str) -> str:
+    """5101**********1234: the region and the last four, not the birth date."""
+    return (value[:4] + "*" * (len(value) - 8) + value[-4:]) if len(value) > 8 else "*" * len(value)
+
+
+def mask_email(value: str) -> str:
+    return (value[0] + "***@" + value.split("@", 1)[1]) if "@" in value else ("***" if value else "")
+
+
+def mask_address(value: str) -> str:
+    return (value[:3] + "***") if value else ""
+
+
+def redact(text: str, complaint=None, *, names: bool = True) -> str:
     """Free text made fit to publish: the citizen's own name, phone, e-mail and ID
-    number masked, and anything that looks like a phone, ID number or e-mail too."""
+    number masked, and anything that looks like a phone, ID number or e-mail too.
+    With `names=False` (the hotline) the citizen's name stays, the numbers do not."""
     text = text or ""
     if complaint is not None:
         for value, mask in (
@@ -30,7 +44,7 @@ def redact(text: str, complaint=None) -> str:
             if value and len(value) >= 5:
                 text = text.replace(value, mask)
         name = (complaint.citizen_name or "").strip()
-        if len(name) >= 2:
+        if names and len(name) >= 2:
             text = text.replace(name, mask_name(name))
     text = EMAIL_RE.sub("***", text)
     text = ID_NUMBER_RE.sub("*" * 18, text)

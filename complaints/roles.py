@@ -47,8 +47,10 @@ PERMISSIONS = {
     EngineRole.SECURITY_ADMIN: [f"complaints.{action}_open311key" for action in ("add", "change", "view")],
 }
 
-# Who sees the citizen's contact details unmasked (the others may reveal them, audited).
-CONTACT_ROLES = frozenset({Role.DISPATCHER, Role.OPERATOR})
+# The hotline's own roles: they call citizens back and send them the reply notice, see the
+# citizen's name and free text unmasked, and reveal the phone (audited) when they call.
+# Nobody sees the phone, ID number, e-mail or contact address unmasked by role (docs/security.md).
+HOTLINE_ROLES = frozenset({Role.DISPATCHER, Role.OPERATOR})
 STAFF_ROLES = frozenset({Role.DISPATCHER, Role.OPERATOR, Role.HANDLER, Role.DEPT_LEADER, Role.SUPERVISOR})
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q
 from rapidfuzz import fuzz
 
+from workflow import crypto
 from workflow.models import Department
 from workflow.rules import time_limit
 
@@ -82,8 +83,9 @@ def possible_duplicates(complaint: Complaint, limit: int = 5) -> list[tuple[Comp
     since = _window_start(complaint.received_at)
     found: dict[int, tuple[Complaint, str]] = {}
     if complaint.citizen_phone:
+        # the phone is stored encrypted: the same phone is the same blind index (any configured key)
         same_phone = (
-            Complaint.objects.filter(citizen_phone=complaint.citizen_phone, received_at__gte=since)
+            Complaint.objects.filter(citizen_phone_index__in=crypto.blind_index_candidates(complaint.citizen_phone), received_at__gte=since)
             .exclude(pk=complaint.pk).exclude(status__in=[Complaint.Status.MERGED, Complaint.Status.SPLIT])
             .order_by("-received_at")[:limit]
         )

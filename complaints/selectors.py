@@ -3,12 +3,14 @@
 The hotline (dispatchers, operators) and supervisors see every complaint;
 a department's handlers and leaders see the complaints dispatched to their
 department (a dispatch moved elsewhere after a return no longer counts).
-The citizen's contact details are masked for everyone but the hotline,
-here and not in templates; revealing them is a service (audited).
+The citizen's phone, ID number, e-mail and contact address are masked for
+everyone, here and not in templates (the name for everyone but the hotline);
+revealing them is a service (audited): complaints.services.complaint_reveal_contact.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -16,16 +18,17 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from workflow import events
+from workflow import crypto, events
 from workflow.flow.runtime import OPEN_TASK
 from workflow.selectors import open_tasks
 from workflow.sms import mask_phone
 
 from . import permissions
-from .redaction import mask_name, redact
+from .redaction import mask_address, mask_email, mask_id_number, mask_name, redact
 from .models import Appeal, Complaint, ComplaintExtension, ComplaintReply, ComplaintTask, Dispatch, Suspension
 from .services._common import secret_hash
 
+PHONE_SEARCH_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
 FILTERS = ("status", "department", "category", "channel", "kind", "overdue", "rating", "suspended", "q", "bad", "received_from", "received_to")
 
 
@@ -67,7 +70,12 @@ def complaint_list(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
         qs = qs.filter(received_at__date__lte=filters["received_to"])
     if filters.get("q"):
         q = filters["q"].strip()
-        qs = qs.filter(Q(number=q.upper()) | Q(title__icontains=q))
+        match = Q(number=q.upper()) | Q(title__icontains=q)
+        if permissions.is_hotline(user) and PHONE_SEARCH_RE.match(q):
+            # A caller's earlier complaints by their phone: its blind index, for the hotline only
+            # (a department could otherwise test a guessed number against its cases' masked ones).
+            match |= Q(citizen_phone_index__in=crypto.blind_index_candidates(q))
+        qs = qs.filter(match)
     return qs.order_by("-received_at", "-pk")
 
 
@@ -98,30 +106,30 @@ def complaint_get(*, user, pk: int) -> Complaint:
 
 
 def complaint_contact(*, user, complaint: Complaint) -> dict:
-    """The citizen's details as this user may see them: whole for the hotline, masked for the others."""
-    if permissions.sees_contact(user):
-        return {**complaint.contact_details(), "masked": False}
-    email = complaint.citizen_email
+    """The citizen's details as every member of staff sees them: phone, ID number, e-mail
+    and contact address masked for everyone (the whole values only through the audited
+    reveal); the name whole for the hotline, who address the citizen, masked for the others."""
     return {
-        "citizen_name": mask_name(complaint.citizen_name),
+        "citizen_name": complaint.citizen_name if permissions.is_hotline(user) else mask_name(complaint.citizen_name),
         "citizen_phone": mask_phone(complaint.citizen_phone) if complaint.citizen_phone else "",
-        "citizen_id_number": (complaint.citizen_id_number[:3] + "*" * 11 + complaint.citizen_id_number[-4:]) if complaint.citizen_id_number else "",
-        "citizen_email": (email[0] + "***@" + email.split("@", 1)[1]) if "@" in email else "",
-        "citizen_address": (complaint.citizen_address[:3] + "***") if complaint.citizen_address else "",
+        "citizen_id_number": mask_id_number(complaint.citizen_id_number) if complaint.citizen_id_number else "",
+        "citizen_email": mask_email(complaint.citizen_email),
+        "citizen_address": mask_address(complaint.citizen_address),
         "masked": True,
     }
 
 
 def redact_for(*, user, complaints) -> list[Complaint]:
-    """For people who see the citizen's contact masked, the citizen's free text
-    (title, description, answers) is masked too: a phone number written into the
-    description must not undo the masking. In place; returns the list."""
+    """The citizen's free text (title, description, answers) masked as the contact is:
+    a phone number written into the description must not undo the masking. Phone, ID
+    numbers and e-mails for everyone; the citizen's name too for all but the hotline.
+    In place; returns the list."""
     complaints = list(complaints)
-    if not permissions.sees_contact(user):
-        for c in complaints:
-            c.title = redact(c.title, c)
-            c.description = redact(c.description, c)
-            c.answers = {k: redact(str(v), c) for k, v in (c.answers or {}).items()}
+    names = not permissions.is_hotline(user)
+    for c in complaints:
+        c.title = redact(c.title, c, names=names)
+        c.description = redact(c.description, c, names=names)
+        c.answers = {k: redact(str(v), c, names=names) for k, v in (c.answers or {}).items()}
     return complaints
 
 
@@ -142,15 +150,15 @@ def complaint_detail(*, user, pk: int) -> dict:
         "merged": list(complaint.merged.only("pk", "number", "title")),
         "parts": list(complaint.parts.only("pk", "number", "title", "status")),
         "my_tasks": list(open_tasks(user=user, task_model=ComplaintTask, case=complaint)),
-        "timeline": events.case_timeline(case=complaint, audience=events.INTERNAL, events_only=not permissions.sees_contact(user)),
+        "timeline": events.case_timeline(case=complaint, audience=events.INTERNAL, events_only=not permissions.is_hotline(user)),
     }
 
 
 def _ratings_for(user, complaint: Complaint) -> list:
     ratings = list(complaint.ratings.select_related("recorded_by").prefetch_related("appeals").order_by("created_at", "pk"))
-    if not permissions.sees_contact(user):
-        for rating in ratings:
-            rating.comment = redact(rating.comment, complaint)
+    names = not permissions.is_hotline(user)
+    for rating in ratings:
+        rating.comment = redact(rating.comment, complaint, names=names)
     return ratings
 
 

@@ -230,7 +230,7 @@ class ContactSerializer(Serializer):
     citizen_id_number = serializers.CharField()
     citizen_email = serializers.CharField()
     citizen_address = serializers.CharField()
-    masked = serializers.BooleanField(help_text=_("true：已遮挡（承办单位等），完整信息须调用 reveal-contact（留痕）"))
+    masked = serializers.BooleanField(help_text=_("true：已遮挡（所有工作人员均如此），完整信息须调用 reveal-contact（留痕）"))
 
 
 class RevealedContactSerializer(Serializer):
@@ -317,8 +317,8 @@ class ComplaintSerializer(ModelSerializer):
     rating = LabelCodeField(RATING_SCALE, read_only=True, help_text=_("最近一次计入统计的评价（未评价为空）"))
     is_suspended = serializers.BooleanField()
     overdue = serializers.SerializerMethodField(help_text=_("已超过派单、办理或整改期限（挂起期间不计）"))
-    citizen_name = serializers.SerializerMethodField(help_text=_("群众称呼（承办单位看到的是遮挡后的）"))
-    citizen_phone = serializers.SerializerMethodField(help_text=_("群众电话（承办单位看到的是遮挡后的）"))
+    citizen_name = serializers.SerializerMethodField(help_text=_("群众称呼（热线工作人员看到完整的，其他人看到遮挡后的）"))
+    citizen_phone = serializers.SerializerMethodField(help_text=_("群众电话（已遮挡，完整号码须调用 reveal-contact，留痕）"))
 
     class Meta:
         model = Complaint

@@ -21,10 +21,13 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from workflow import crypto
 from workflow.security import client_ip
 
 # How many more hits a subject (a case number) may take than one address.
 SUBJECT_FACTOR = {"lookup": 4, "rate": 4}
+# Scopes whose subject is a phone number.
+PHONE_SCOPES = ("submit",)
 
 
 def client_address(request) -> str:
@@ -42,7 +45,13 @@ def _keys(request, scope: str, subject: str) -> list[tuple[str, int]]:
     limit = _limit(scope)
     keys = [(f"complaints:throttle:{scope}:ip:{client_address(request)}", limit)]
     if subject:
-        keys.append((f"complaints:throttle:{scope}:subject:{subject.strip().upper()[:40]}", limit * SUBJECT_FACTOR.get(scope, 1)))
+        # A keyed hash of the subject: a phone number never lands in the cache (Redis) in clear.
+        # Filings are counted per phone (their subject), by its blind index: +86 138… is 138….
+        if scope in PHONE_SCOPES:
+            digest = crypto.blind_index(subject, kind="phone") or "none"
+        else:
+            digest = crypto.keyed_digest(subject.strip().upper()[:40], purpose=f"throttle:{scope}")
+        keys.append((f"complaints:throttle:{scope}:subject:{digest}", limit * SUBJECT_FACTOR.get(scope, 1)))
     return keys
 
 

@@ -122,12 +122,13 @@ echo "Redis on 127.0.0.1:$REDIS_PORT"
 
 # --- the production environment: nothing from the caller's environment or .env -------
 for var in $(compgen -e); do
-  case $var in DJANGO_*|CELERY_*|DATABASE_URL|DB_CONN_MAX_AGE|STATIC_ROOT|MEDIA_ROOT|SQLITE_*) unset "$var" ;; esac
+  case $var in DJANGO_*|CELERY_*|FIELD_ENCRYPTION_*|DATABASE_URL|DB_CONN_MAX_AGE|STATIC_ROOT|MEDIA_ROOT|SQLITE_*) unset "$var" ;; esac
 done
 WEB_PORT=$(free_port)
 export DJANGO_SETTINGS_MODULE=config.settings.production
 export DJANGO_ENV_FILE=$WORK/no.env   # a developer's .env must not change what is checked
 export DJANGO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')
+export FIELD_ENCRYPTION_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 export DJANGO_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 export DATABASE_URL=$PG_TEST_URL

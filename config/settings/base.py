@@ -271,6 +271,15 @@ if AUDIT_RETENTION_DAYS < 180:
 
     raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS}: the audit trail is kept at least 180 days")
 
+# Field-level encryption of citizens' personal data (workflow/crypto.py, docs/security.md):
+# a 128-bit SM4 master key, 32 hex digits or base64, from the environment only. base.py has
+# no key (nothing decrypts without one); local.py and test.py use fixed development keys,
+# production.py requires one. Older keys still able to decrypt during a rotation:
+# FIELD_ENCRYPTION_OLD_KEYS=id:key,id:key (then `manage.py reencrypt_personal_data`).
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+FIELD_ENCRYPTION_KEY_ID = env.str("FIELD_ENCRYPTION_KEY_ID", default="k1")
+FIELD_ENCRYPTION_OLD_KEYS = env.list("FIELD_ENCRYPTION_OLD_KEYS", default=[])
+
 # Chinese by default, English available (see docs/decisions/0002-i18n.md).
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -7,6 +7,10 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"
+# TEST-ONLY field encryption key (hex of "test-only-notsec"): not a secret, never for real data.
+FIELD_ENCRYPTION_KEY = "746573742d6f6e6c792d6e6f74736563"
+FIELD_ENCRYPTION_KEY_ID = "test"
+FIELD_ENCRYPTION_OLD_KEYS = []
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -106,7 +106,8 @@ def test_hotline_complaint_through_the_api_alone(operator, dispatcher, realestat
         created = ok(api_operator.post(f"{API}/complaints/", intake_body(), format="json"), 201)
         cid = created["id"]
         assert created["channel"] == "hotline" and created["status"] == "new" and len(created["query_code"]) == 8
-        assert created["contact"]["citizen_phone"] == PHONE and created["contact"]["masked"] is False
+        # the number the operator typed comes back masked: nobody sees it whole without a reveal
+        assert created["contact"]["citizen_phone"] == "138****1234" and created["contact"]["masked"] is True
         assert Complaint.objects.get(pk=cid).received_by == operator
         assert "query_code" not in ok(api_operator.get(f"{API}/complaints/{cid}/"))
         # when the dispatcher asks for suggestions and dispatches from its task
@@ -529,13 +530,17 @@ def test_the_citizens_phone_is_masked_in_every_answer_to_a_department(dispatcher
     assert revealed["citizen_phone"] == PHONE
     event = CaseEvent.objects.get(type="contact_revealed")
     assert event.actor == re_handler and event.payload == {"reason": "需电话联系核实"}
-    # the hotline sees the whole number everywhere
+    # the hotline sees the citizen's name, and the number masked too: it reveals it to call back
     api_dispatcher = as_user(dispatcher)
     row = ok(api_dispatcher.get(f"{API}/complaints/"))["results"][0]
-    assert row["citizen_phone"] == PHONE and row["citizen_name"] == "示例群众"
+    assert row["citizen_phone"] == "138****1234" and row["citizen_name"] == "示例群众"
     assert ok(api_dispatcher.get(f"{API}/complaints/{complaint.pk}/"))["contact"] == {
-        "citizen_name": "示例群众", "citizen_phone": PHONE, "citizen_id_number": "", "citizen_email": "", "citizen_address": "", "masked": False,
+        "citizen_name": "示例群众", "citizen_phone": "138****1234", "citizen_id_number": "", "citizen_email": "", "citizen_address": "", "masked": True,
     }
+    assert PHONE not in api_dispatcher.get(f"{API}/complaints/").content.decode()
+    revealed = ok(api_dispatcher.post(f"{API}/complaints/{complaint.pk}/reveal-contact/", {"reason": "回访"}, format="json"))
+    assert revealed["citizen_phone"] == PHONE
+    assert CaseEvent.objects.filter(type="contact_revealed", actor=dispatcher).exists()
 
 
 # --- bad input --------------------------------------------------------------------------------------------------

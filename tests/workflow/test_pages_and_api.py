@@ -136,6 +136,7 @@ def test_production_settings_pass_check_deploy():
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x" * 20 + "-a-real-looking-secret-key-for-checks-0123456789",
+        "FIELD_ENCRYPTION_KEY": "00112233445566778899aabbccddeeff",
         "DJANGO_ALLOWED_HOSTS": "cases.example.org",
         "PATH": "/usr/bin:/bin",
     }

@@ -122,6 +122,6 @@ def test_production_still_requires_a_secret_key(tmp_path):
     assert result.returncode != 0
     assert "Set the DJANGO_SECRET_KEY environment variable" in result.stderr
     # And with a key, a blank DATABASE_URL means production's default, PostgreSQL
-    env_file.write_text("DJANGO_SECRET_KEY=" + "x" * 50 + "\nDJANGO_ALLOWED_HOSTS=cases.example.org\nDATABASE_URL=\n")
+    env_file.write_text("DJANGO_SECRET_KEY=" + "x" * 50 + "\nFIELD_ENCRYPTION_KEY=" + "ab" * 16 + "\nDJANGO_ALLOWED_HOSTS=cases.example.org\nDATABASE_URL=\n")
     report = _report(env_file, settings_module="config.settings.production")
     assert report["vendor"] == "postgresql" and report["db_name"] == "cases"
