@@ -206,13 +206,22 @@ def _copy_tables(template_ids: list[int]) -> list[Table]:
     ]
     previous = Task._meta.get_field("previous").remote_field.through
     tables.append(Table(previous, previous._meta.db_table, "id", f"to_task_id IN ({task_ids})"))
-    # The proposal's own rows: every model of the proposals app with a foreign key to Proposal.
-    for model in apps.get_app_config("proposals").get_models():
-        if model in (Proposal, ProposalProcess, ProposalTask) or model.__name__.startswith("Historical"):
-            continue
-        fk = next((f for f in model._meta.concrete_fields if f.is_relation and f.related_model is Proposal and f.name == "proposal"), None)
-        if fk is not None:
-            tables.append(Table(model, model._meta.db_table, "id", f"{fk.column} IN ({ids})"))
+    # The proposal's own rows: every model of the proposals app hanging from a copied row
+    # (assignments and evaluations from the proposal; replies, consultations and
+    # extension requests from the assignment), parents before children.
+    changed = True
+    while changed:
+        changed = False
+        for model in apps.get_app_config("proposals").get_models():
+            if any(t.model is model for t in tables) or model in (ProposalProcess, ProposalTask) or model.__name__.startswith("Historical"):
+                continue
+            for f in model._meta.concrete_fields:
+                parent = next((t for t in tables if f.is_relation and t.model is f.related_model), None)
+                if parent is not None and not (model is Proposal):
+                    tables.append(Table(model, model._meta.db_table, "id",
+                                        f"{f.column} IN (SELECT p.{parent.pk} FROM {parent.table} p WHERE p.{parent.where})"))
+                    changed = True
+                    break
     # History of the copied models (simple_history keeps the original id in `id`).
     copied = {t.model for t in tables}
     for model in apps.get_app_config("proposals").get_models():
@@ -322,8 +331,35 @@ def _fill_map(depts: list, members: list[int]) -> None:
         c.execute("CREATE INDEX bench_map_idx ON bench_map (kind, kmod, old_id)")
 
 
+def _task_data_expr(offsets: dict) -> str:
+    """A task's `data` names rows of its case (the assignment, reply, co-signer,
+    rated proposal, rater): the copy's data names the copy's rows."""
+    from proposals.models import Assignment, Cosigner, Proposal, Reply
+
+    keys = {"assignment_id": Assignment, "reply_id": Reply, "cosigner_id": Cosigner, "rated_proposal_id": Proposal}
+    pg = connection.vendor == "postgresql"
+    expr = "t.data"
+
+    def value(key):
+        return f"(t.data->>'{key}')::bigint" if pg else f"json_extract(t.data, '$.{key}')"
+
+    def has(key):
+        return f"jsonb_exists(t.data, '{key}')" if pg else f"json_type(t.data, '$.{key}') IS NOT NULL"
+
+    def put(inner, key, new):
+        return f"jsonb_set({inner}, '{{{key}}}', to_jsonb({new}))" if pg else f"json_set({inner}, '$.{key}', {new})"
+
+    for key, model in keys.items():
+        new = _shift(value(key), offsets[model._meta.db_table])
+        expr = f"CASE WHEN {has(key)} THEN {put(expr, key, new)} ELSE {expr} END"
+    rater = (f"COALESCE((SELECT m.new_id FROM bench_map m WHERE m.kind = 'u' AND m.kmod = c.k % {MAP_MODULUS} "
+             f"AND m.old_id = {value('user_id')}), {value('user_id')})")
+    return f"CASE WHEN {has('user_id')} THEN {put(expr, 'user_id', rater)} ELSE {expr} END"
+
+
 def copy_templates(*, template_ids: list[int], copies: int, chunk: int = 2000, log=print) -> None:
     from proposals.models import Proposal
+    from viewflow.workflow.models import Task
     from workflow.models import Department, User
 
     tables = _copy_tables(template_ids)
@@ -337,6 +373,7 @@ def copy_templates(*, template_ids: list[int], copies: int, chunk: int = 2000, l
         "proposals_historicalproposal.number": _shift("t.number", number),
         "workflow_caseevent.case_id": f"CASE WHEN t.case_type_id = {proposal_ct} THEN {case_id} ELSE t.case_id END",
     }
+    special[f"{Task._meta.db_table}.data"] = _task_data_expr(offsets)
     mapped = {Department._meta.db_table: "d", User._meta.db_table: "u"}
     with connection.cursor() as c:
         c.execute("DROP TABLE IF EXISTS bench_copies")

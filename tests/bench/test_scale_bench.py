@@ -69,6 +69,18 @@ def test_the_generator_builds_real_cases_and_the_pages_keep_their_query_counts()
     assert page.status_code == 200 and copy.title in page.content.decode()
     assert len(page.context["events"]) >= 8
 
+    # Every row of a copied case is copied, and what its tasks' data name is the copy's own.
+    from proposals.models import ProposalTask, Reply
+
+    assert Reply.objects.count() >= 0.8 * Proposal.objects.filter(status__in=["closed", "replied"]).count()
+    for task in ProposalTask.objects.filter(proposal__in=Proposal.objects.order_by("-pk")[:50]).exclude(data={}):
+        if "assignment_id" in task.data:
+            assert Assignment.objects.get(pk=task.data["assignment_id"]).proposal_id == task.proposal_id, task.data
+        if "reply_id" in task.data:
+            assert Reply.objects.get(pk=task.data["reply_id"]).assignment.proposal_id == task.proposal_id, task.data
+        if "user_id" in task.data:
+            assert task.data["user_id"] == task.proposal.proposer_id, task.data
+
     intake = bench_scale.measure_intake(n=3)
     assert intake["per_second"] > 0 and intake["queries"] > 0
 
