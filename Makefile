@@ -4,6 +4,7 @@
 # and one for the production path:
 #   make prod-check  production settings end to end: throwaway PostgreSQL + Redis, migrate,
 #                    collectstatic, gunicorn, Celery worker + one beat, pages and a task over HTTP
+# (make loadtest: Locust against that stack with the 100k data set; minutes, never in CI.)
 # Each installs (as root) or lists (otherwise) only the Debian packages it needs.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,7 +14,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: schemathesis run test prod-check bench sysdeps sysdeps-run sysdeps-test sysdeps-prod-check venv setup messages migrate demo clean check-deploy
+.PHONY: schemathesis loadtest run test prod-check bench sysdeps sysdeps-run sysdeps-test sysdeps-prod-check venv setup messages migrate demo clean check-deploy
 
 # Debian packages: sysdeps-run for running the app, -test adds Chromium and
 # PostgreSQL, -prod-check adds PostgreSQL and Redis; sysdeps is all of them.
@@ -67,6 +68,12 @@ bench: setup
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py demo_data > /dev/null
 	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py $(BENCH)
+
+# Issue 11's load test (docs/scale.md, "Load test"): throwaway PostgreSQL + Redis, production
+# settings, the 100k data set, gunicorn with 4 workers, Locust 50 staff users for 60 s.
+# Not part of `make test` or CI. LOADTEST_PROPOSALS, _USERS, _DURATION, _WORKERS, _WAIT override.
+loadtest: sysdeps-prod-check setup
+	@bash scripts/loadtest.sh
 
 check-deploy: setup
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \
