@@ -203,9 +203,7 @@ class Handler(Staff):
 
     def _assignment(self):
         """An assignment of this handler's department being handled, found as a person would:
-        a "handle" task of the queue, then the case. (The task's own assignment id is not used:
-        bench/scale.py copies the tasks' data verbatim, so a copied task names its template's
-        assignment; see docs/scale.md.)"""
+        a "handle" task of the queue, then the case."""
         handling = [t for t in self.tasks_api() if (t.get("action") or "").endswith("/reply/")]
         if not handling:
             # At 100k a department's first page is often all sign tasks: look further on, as a

@@ -125,12 +125,13 @@ wait_for 20 "Redis answering on port $REDIS_PORT" "$PY" -c \
 
 # --- the production environment (as scripts/prod_check.sh): nothing from the caller's .env -------
 for var in $(compgen -e); do
-  case $var in DJANGO_*|CELERY_*|DATABASE_URL|DB_CONN_MAX_AGE|STATIC_ROOT|MEDIA_ROOT|SQLITE_*|CACHE_URL) unset "$var" ;; esac
+  case $var in DJANGO_*|CELERY_*|FIELD_ENCRYPTION_*|DATABASE_URL|DB_CONN_MAX_AGE|STATIC_ROOT|MEDIA_ROOT|SQLITE_*|CACHE_URL) unset "$var" ;; esac
 done
 WEB_PORT=$(free_port)
 export DJANGO_SETTINGS_MODULE=config.settings.production
 export DJANGO_ENV_FILE=$WORK/no.env
 export DJANGO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')
+export FIELD_ENCRYPTION_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(16))')  # personal data key (docs/security.md)
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 export DJANGO_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 export DATABASE_URL=$PG_TEST_URL
