@@ -276,14 +276,9 @@ def audit_event_list(*, user: User, filters: dict | None = None):
         qs = qs.filter(Q(username=name) | Q(object_type=User._meta.label_lower, object_repr=name))
     if filters.get("case"):
         case = filters["case"]
-        case_types = registered_case_types()
+        from .events import registered_case_models
+
+        case_types = registered_case_models()
         by_id = Q(object_type__in=case_types, object_id=case)
         qs = qs.filter(Q(object_type__in=case_types, object_repr=case) | by_id)
     return qs.order_by("-sequence")
-
-
-def registered_case_types() -> list[str]:
-    """Model labels of the case types (complaints.complaint, proposals.proposal)."""
-    from .events import registered_case_models
-
-    return registered_case_models()

@@ -5,16 +5,15 @@ SQLite through its online backup API, PostgreSQL with pg_dump; the archive
 See workflow/backup.py and docs/operations.md."""
 from django.core.management.base import BaseCommand, CommandError
 
-from workflow import backup
+from workflow import backup, events
 
-SUMMARY = (
-    ("proposals", "proposals.proposal"), ("complaints", "complaints.complaint"), ("events", "workflow.caseevent"),
-    ("documents", "workflow.generateddocument"), ("attachments", "complaints.attachment"), ("users", "workflow.user"),
-)
+# The engine's own tables; the case tables are those the case apps registered (workflow.events).
+ENGINE_SUMMARY = (("events", "workflow.caseevent"), ("documents", "workflow.generateddocument"), ("users", "workflow.user"))
 
 
 def summary(counts: dict) -> str:
-    return ", ".join(f"{counts[label]['rows']} {name}" for name, label in SUMMARY if label in counts)
+    cases = [(label.split(".", 1)[1] + "s", label) for label in events.registered_case_models()]
+    return ", ".join(f"{counts[label]['rows']} {name}" for name, label in [*cases, *ENGINE_SUMMARY] if label in counts)
 
 
 class Command(BaseCommand):
