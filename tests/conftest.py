@@ -107,11 +107,16 @@ def calendar_years(db):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar():
+def _fresh_calendar(monkeypatch):
     """The working-day calendar is held in memory per process: a test whose
-    calendar rows were rolled back must not leave them to the next test."""
+    calendar rows were rolled back must not leave them to the next test.
+    The once-a-second check for other processes' changes is off (changes made
+    in this process reload at once): on a slow run it fell due inside a
+    query-count test and added a query. tests/workflow/test_calendar_memory.py
+    turns it back on to test it."""
     from workflow import workdays
 
+    monkeypatch.setattr(workdays, "CHECK_SECONDS", float("inf"))
     workdays.calendar_reset()
     yield
     workdays.calendar_reset()

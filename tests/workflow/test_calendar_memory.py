@@ -21,6 +21,12 @@ from workflow.workdays import CalendarYearMissing
 D = dt.date
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _check_every_second(monkeypatch):
+    """The suite turns the cross-process check off (tests/conftest.py); here it is what is tested."""
+    monkeypatch.setattr(workdays, "CHECK_SECONDS", 1.0)
+
 COUNTS = (0, 1, 2, 5, 15, 66, -1, -15)
 
 
