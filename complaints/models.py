@@ -240,6 +240,13 @@ class Complaint(models.Model):
         return reverse("complaints:detail", args=[self.pk])
 
     @property
+    def waiting_party(self) -> str:
+        """Who waits for the handling (the inbox's "who is waiting"), masked: inboxes do not know who reads them."""
+        from .redaction import mask_name
+
+        return mask_name(self.citizen_name) or str(_("市民（未留姓名）"))
+
+    @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 

@@ -64,6 +64,8 @@ def register() -> None:
     for role, permissions in PERMISSIONS.items():
         registry.grant_permissions(role, permissions)
     registry.register_navigation(
-        registry.NavEntry("complaints:list", _("投诉工单"), STAFF_ROLES, _("派单、签收、办理、回访"), order=30),
-        registry.NavEntry("complaints:ledger", _("投诉受理台账"), frozenset({Role.DISPATCHER, Role.SUPERVISOR}), _("全生命周期时间、是否按时，可导出Excel"), order=31),
+        registry.NavEntry("complaints:list", _("投诉工单"), STAFF_ROLES, _("派单、签收、办理、回访"), order=30, primary=True),
+        registry.NavEntry("complaints:ledger", _("投诉受理台账"), frozenset({Role.DISPATCHER, Role.SUPERVISOR}), _("全生命周期时间、是否按时，可导出Excel"), order=31, primary=True),
+        registry.NavEntry("complaints_public:submit", _("我要投诉"), frozenset(), _("市民投诉、咨询、建议（无需登录）"), order=60, all_roles=True, public=True),
+        registry.NavEntry("complaints_public:track", _("进度查询"), frozenset(), _("凭工单号和查询码查看办理进度"), order=61, all_roles=True, public=True),
     )

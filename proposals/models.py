@@ -206,6 +206,11 @@ class Proposal(models.Model):
         return f"第{self.number}号" if self.number else ""
 
     @property
+    def waiting_party(self) -> str:
+        """Who waits for the handling (the inbox's "who is waiting"): the organisation or the lead proposer."""
+        return self.organisation_name or str(self.proposer)
+
+    @property
     def year_number(self) -> str:
         return f"{self.session.year}年度第{self.number}号" if self.number else ""
 
@@ -393,6 +398,7 @@ class ProposalTask(CaseTask):
     proposal = models.ForeignKey(Proposal, null=True, on_delete=models.CASCADE, related_name="tasks")
 
     case_field = "proposal"
+    inbox_related = ("proposal__proposer",)  # what waiting_party reads (workflow.inbox)
 
     class Meta(CaseTask.Meta):
         verbose_name = _("提案任务")

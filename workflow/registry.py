@@ -79,6 +79,8 @@ class NavEntry:
     order: int = 100
     all_roles: bool = False
     permission: str = ""  # shown to whoever holds this permission ("app.codename"), whatever their roles
+    primary: bool = False  # in the top bar (else under 更多)
+    public: bool = False  # a page for everyone, signed in or not (shown to visitors too)
 
 
 _roles: dict[str, RoleSpec] = {}
@@ -198,6 +200,9 @@ def register_task_model(model) -> None:
     """A concrete subclass of workflow.models.CaseTask; its open tasks feed the inbox."""
     if model not in _task_models:
         _task_models.append(model)
+        from .services import register_claim_events
+
+        register_claim_events(model)
 
 
 def task_models() -> list:

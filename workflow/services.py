@@ -471,3 +471,74 @@ def document_number_issue(*, department: Department, year: int, is_used, typed: 
             break
     counter.save(update_fields=["last"])
     return number
+
+
+# --- the inbox: claiming a shared task ----------------------------------------------------
+EVENT_TASK_CLAIMED, EVENT_TASK_RELEASED = "task_claimed", "task_released"
+
+
+def register_claim_events(task_model) -> None:
+    """The claim events, declared on the case model of a registered task model."""
+    from django.utils.translation import gettext_lazy
+
+    from .events import EventType, register_events
+
+    case_model = task_model._meta.get_field(task_model.case_field).related_model
+    register_events(case_model, [
+        EventType(EVENT_TASK_CLAIMED, gettext_lazy("领取任务")),
+        EventType(EVENT_TASK_RELEASED, gettext_lazy("退回任务到待领取")),
+    ])
+
+
+def _claimable_task(*, actor: User, task_model, task_id: int):
+    """The task, locked with its process, if the actor may act on it (403 otherwise)."""
+    from django.core.exceptions import PermissionDenied
+
+    from .selectors import task_scope_q
+
+    if not task_model.objects.filter(pk=task_id).filter(task_scope_q(user=actor)).exists():
+        raise PermissionDenied(_("这不是您（或您所在单位、角色）的任务。"))
+    return task_model.objects.select_related(task_model.case_field).get(pk=task_id)
+
+
+def task_claim(*, actor: User, task_model, task_id: int):
+    """Take an unclaimed task of a shared queue, so colleagues see who is on it.
+    Acting on a task takes it anyway (workflow.flow.runtime.flow_step): claiming
+    is a signal, never a lock on colleagues of the same department."""
+    from viewflow.workflow.status import STATUS
+
+    from .flow.runtime import node_title
+
+    task = _claimable_task(actor=actor, task_model=task_model, task_id=task_id)
+    with transaction.atomic(), task.activation() as activation:
+        current = activation.task
+        if current.status == STATUS.ASSIGNED and current.owner_id == actor.pk:
+            raise ValidationError(_("您已领取该任务。"))
+        if current.status != STATUS.NEW:
+            if current.status == STATUS.ASSIGNED:
+                raise ValidationError(_("该任务已由%(name)s领取。") % {"name": current.owner})
+            raise ValidationError(_("该任务已办理或已取消，请刷新页面。"))
+        activation.assign(actor)
+        event_record(case=current.case, type=EVENT_TASK_CLAIMED, actor=actor, payload={"task_id": current.pk, "step": str(node_title(current.flow_task))})
+    return current
+
+
+def task_release(*, actor: User, task_model, task_id: int):
+    """Give a task one has claimed back to the shared queue."""
+    from django.core.exceptions import PermissionDenied
+    from viewflow.workflow.status import STATUS
+
+    from .flow.runtime import node_title
+
+    task = _claimable_task(actor=actor, task_model=task_model, task_id=task_id)
+    with transaction.atomic(), task.activation() as activation:
+        current = activation.task
+        if current.status != STATUS.ASSIGNED or current.owner_id != actor.pk:
+            raise ValidationError(_("只能退回自己领取、尚未办理的任务。"))
+        from .inbox import has_shared_queue
+
+        if not has_shared_queue(current):
+            raise PermissionDenied(_("该任务是指派给您本人的，不能退回。"))
+        activation.unassign()
+        event_record(case=current.case, type=EVENT_TASK_RELEASED, actor=actor, payload={"task_id": current.pk, "step": str(node_title(current.flow_task))})
+    return current

@@ -52,7 +52,7 @@ from django.utils.translation import gettext_lazy
 from . import registry
 from .events import EventType, register_events
 from .models import (
-    BreachRecord, CalendarDay, CalendarYear, CaseEvent, Membership, Notification, SupervisionState, TimeLimitRule, UrgingNotice, User,
+    BreachRecord, CaseEvent, Membership, Notification, SupervisionState, TimeLimitRule, UrgingNotice, User,
 )
 from .roles import EngineRole
 from .workdays import CalendarYearMissing, add_working_days
@@ -79,15 +79,17 @@ class WorkdayIndex:
     """The working days around a date, loaded once (one query), counted with bisect.
     Falls back to the calendar table beyond the loaded span."""
 
-    SPAN = 400  # natural days each side
-
     def __init__(self, around: dt.date):
-        self.lo, self.hi = around - dt.timedelta(days=self.SPAN), around + dt.timedelta(days=self.SPAN)
-        self.days = list(
-            CalendarDay.objects.filter(date__gte=self.lo, date__lte=self.hi, is_working_day=True)
-            .order_by("date").values_list("date", flat=True)
-        )
-        self.years = set(CalendarYear.objects.values_list("year", flat=True))
+        # The process's calendar in memory (workflow.workdays: reloaded within a
+        # second of an administrator's change): no query per page or sweep.
+        from .workdays import _current
+
+        calendar = _current()
+        self.days, self.years = calendar.days, calendar.years
+        if self.days:
+            self.lo, self.hi = self.days[0] - dt.timedelta(days=1), self.days[-1] + dt.timedelta(days=1)
+        else:
+            self.lo = self.hi = around
 
     def add(self, day: dt.date, n: int) -> dt.date:
         """workflow.workdays.add_working_days, in memory."""
@@ -210,7 +212,7 @@ def task_thresholds(task, *, now: dt.datetime, rules: Rules | None = None, workd
 
 
 def deadline_chips(tasks, *, now: dt.datetime | None = None) -> list:
-    """Set `chip_state` and `wd_late` on each case task (for templates/workflow/_deadline_chip.html),
+    """Set `chip_state`, `wd_late` and `wd_left` on each case task (for templates/workflow/_deadline_chip.html),
     computed now, as the sweep would: a fixed number of queries for any number of tasks."""
     now = now or timezone.now()
     tasks = list(tasks)
@@ -227,7 +229,10 @@ def deadline_chips(tasks, *, now: dt.datetime | None = None) -> list:
         if key not in cache:
             cache[key] = Thresholds.at(now=now, warn_before_wd=key[0], severe_wd=key[1], workdays=workdays)
         task.chip_state = cache[key].state(task.deadline)
-        task.wd_late = workdays.between(timezone.localtime(task.deadline).date(), today) if task.chip_state in (State.OVERDUE, State.SEVERELY_OVERDUE) else 0
+        due = timezone.localtime(task.deadline).date()
+        late = task.chip_state in (State.OVERDUE, State.SEVERELY_OVERDUE)
+        task.wd_late = workdays.between(due, today) if late else 0
+        task.wd_left = 0 if late else workdays.between(today, due)
     return tasks
 
 

@@ -421,7 +421,8 @@ def test_rate_guesses_are_throttled(client, settings):
 
 def test_nav_links_for_anonymous(client):
     body = client.get(TRACK).content.decode()
-    assert 'data-testid="nav-complaint"' in body and 'data-testid="nav-track"' in body
+    assert 'data-nav="complaints_public:submit"' in body and 'data-nav="complaints_public:track"' in body
+    assert 'data-nav="complaints_public:track" aria-current="page"' in body
 
 
 def test_track_a_merged_complaint_shows_the_case_it_follows(client, dispatcher, realestate_dept, re_handler):

@@ -52,10 +52,11 @@ def test_the_home_page_shows_the_deadline_chip(client, login, office_user, membe
     with at(2026, 3, 2, 9):
         pf.assigned(lead=approval_dept)
     expected = {
-        (2026, 3, 3, 9): ("on_time", "按时"),
-        (2026, 3, 4, 9): ("warning", "即将到期"),
-        (2026, 3, 9, 9): ("overdue", "已逾期 2 个工作日"),
-        (2026, 3, 13, 9): ("severely_overdue", "严重逾期"),
+        (2026, 3, 3, 9): ("on_time", "剩2个工作日"),
+        (2026, 3, 4, 9): ("warning", "剩1个工作日"),
+        (2026, 3, 5, 9): ("warning", "今日到期"),
+        (2026, 3, 9, 9): ("overdue", "逾期2个工作日"),
+        (2026, 3, 13, 9): ("severely_overdue", "严重逾期6个工作日"),
     }
     for moment, (state, text) in expected.items():
         with at(*moment):

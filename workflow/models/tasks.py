@@ -49,6 +49,28 @@ class CaseTask(Task):
         return case.get_absolute_url() if case is not None and hasattr(case, "get_absolute_url") else "/"
 
     @property
+    def action_url(self) -> str:
+        """The page that completes this task (its node's page, for the case or
+        the task's object), else the case page."""
+        from django.urls import NoReverseMatch, reverse
+
+        step = getattr(self.flow_task, "step", None)
+        if step is not None:
+            object_id = self.case.pk if step.action_object == "case" and self.case is not None else (self.data or {}).get(step.action_object)
+            if object_id:
+                try:
+                    return reverse(step.page_action, args=[object_id])
+                except NoReverseMatch:
+                    pass
+        return self.get_absolute_url()
+
+    @property
+    def waiting_party(self) -> str:
+        """Who waits for this task to be done (the case's `waiting_party`: the proposer, the citizen)."""
+        case = self.case
+        return str(getattr(case, "waiting_party", "") or "") if case is not None else ""
+
+    @property
     def case_title(self) -> str:
         case = self.case
         return str(case) if case is not None else ""

@@ -1,0 +1,178 @@
+"""The one inbox: every open task a user must act on, of every case type, in
+one list sorted by deadline (issue 7), and the counts the navigation shows.
+
+"Must act on" is the engine's task scope (workflow.selectors.task_scope_q):
+the user's own tasks, and those routed to a role they hold in their
+department (or anywhere, for an office role). A task needs no claim before
+someone acts: acting takes it (workflow.flow.runtime.flow_step). Claiming is
+offered for unclaimed tasks of a shared queue so colleagues see who is on it
+(`workflow.services.task_claim`).
+
+States are decided as everywhere else (workflow.supervision.Thresholds): the
+state filter turns each node's thresholds into deadline ranges, so the list,
+its chips, the counts and the sweep never disagree.
+
+Cost: one query per registered case type for the rows, one per case type for
+the counts, the rules (one query) and the in-memory calendar: fixed whatever
+the number of tasks (tests/workflow/test_inbox.py counts them).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from . import registry
+from .models import SupervisionState
+from .selectors import open_task_ids, task_scope_q
+
+LIMIT = 100
+STATES = (SupervisionState.ON_TIME, SupervisionState.WARNING, SupervisionState.OVERDUE, SupervisionState.SEVERELY_OVERDUE)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    kind: str = ""  # a task model's label (registry.task_models), "" for all
+    step: str = ""  # a node's stored name, e.g. "proposals/flows.ProposalFlow.reply"
+    state: str = ""  # a SupervisionState value
+
+
+def task_kinds() -> list[tuple[str, object]]:
+    """(value, label) of every registered case type, for the filter."""
+    return [(model._meta.label_lower, model._meta.verbose_name) for model in registry.task_models()]
+
+
+def _nodes(model) -> list:
+    """The human nodes of the flows whose tasks are rows of `model`."""
+    from .flow.runtime import human_nodes
+    from .selectors import flow_classes
+
+    nodes = []
+    for flow_class in flow_classes():
+        if getattr(flow_class, "task_class", None) is model:
+            nodes.extend(human_nodes(flow_class))
+    return nodes
+
+
+def step_choices() -> list[tuple[str, str, str]]:
+    """(value, label, kind) of every step a task can be at, for the filter."""
+    from viewflow.workflow.fields import get_task_ref
+
+    from .flow.runtime import node_title
+
+    result, seen = [], set()
+    for model in registry.task_models():
+        for node in _nodes(model):
+            value = get_task_ref(node)
+            if value not in seen:
+                seen.add(value)
+                result.append((value, node_title(node), model._meta.label_lower))
+    return result
+
+
+class _StateQ:
+    """Per node, the deadline range of each state now (the same thresholds as the chips)."""
+
+    def __init__(self, now: dt.datetime):
+        from .supervision import Rules, Thresholds, WorkdayIndex
+
+        self.now = now
+        self.rules = Rules()
+        self.workdays = WorkdayIndex(timezone.localtime(now).date())
+        self._thresholds: dict = {}
+        self._Thresholds = Thresholds
+
+    def _for(self, node):
+        kind = getattr(node.flow_class, "case_kind", "")
+        key = (self.rules.warn_before(node), self.rules.severe_wd(kind))
+        if key not in self._thresholds:
+            self._thresholds[key] = self._Thresholds.at(
+                now=self.now, warn_before_wd=key[0], severe_wd=key[1], workdays=self.workdays
+            )
+        return key, self._thresholds[key]
+
+    def q(self, model, state: str) -> Q:
+        """Tasks of `model` in `state`: one OR branch per distinct rule, over its nodes."""
+        groups: dict = {}
+        for node in _nodes(model):
+            key, thresholds = self._for(node)
+            groups.setdefault(key, (thresholds, []))[1].append(node)
+        q = Q(pk__in=[])
+        for thresholds, nodes in groups.values():
+            q |= Q(flow_task__in=nodes) & thresholds.range_q(state)
+        return q
+
+
+def _scoped(model, user):
+    from viewflow.workflow.status import STATUS
+
+    return model.objects.filter(pk__in=open_task_ids([STATUS.NEW, STATUS.ASSIGNED])).filter(task_scope_q(user=user))
+
+
+def inbox(*, user, filters: InboxFilters | None = None, now: dt.datetime | None = None, limit: int = LIMIT) -> dict:
+    """The user's inbox: {"tasks": up to `limit` case tasks sorted by deadline
+    (no deadline last), each with its chip (chip_state, wd_late, wd_left),
+    "total": how many match the filters}."""
+    from .supervision import deadline_chips
+
+    filters = filters or InboxFilters()
+    now = now or timezone.now()
+    states = _StateQ(now) if filters.state in STATES else None
+    rows, total = [], 0
+    for model in registry.task_models():
+        if filters.kind and filters.kind != model._meta.label_lower:
+            continue
+        qs = _scoped(model, user)
+        if filters.step:
+            qs = qs.filter(flow_task=filters.step)
+        if states is not None:
+            qs = qs.filter(states.q(model, filters.state))
+        related = (model.case_field, "department", "owner", *getattr(model, "inbox_related", ()))
+        found = list(
+            qs.select_related(*related)
+            .annotate(matching=_window_count())
+            .order_by(F("deadline").asc(nulls_last=True), "pk")[:limit]
+        )
+        total += found[0].matching if found else 0
+        for task in found:
+            task.inbox_kind = model._meta.label_lower
+            task.releasable = has_shared_queue(task)
+        rows.extend(found)
+    far = timezone.make_aware(dt.datetime.max - dt.timedelta(days=2))
+    rows.sort(key=lambda t: (t.deadline or far, t.pk))
+    rows = deadline_chips(rows[:limit], now=now)
+    return {"tasks": rows, "total": total}
+
+
+def has_shared_queue(task) -> bool:
+    """A task routed to a department's or an office's role can go back to its
+    queue; a person's own task (a member's rating, a co-signer's confirmation) cannot."""
+    spec = registry.role(task.role) if task.role else None
+    return spec is not None and spec.scope in (registry.RoleScope.DEPARTMENT, registry.RoleScope.OFFICE)
+
+
+def _window_count():
+    """The number of rows the query matches, on each row (one query for the page and its count)."""
+    from django.db.models import Window
+
+    return Window(expression=Count("pk"))
+
+
+def inbox_counts(*, user, now: dt.datetime | None = None) -> dict:
+    """For the navigation: open tasks the user must act on, how many are in
+    warning, and how many are overdue (severely overdue included)."""
+    now = now or timezone.now()
+    states = _StateQ(now)
+    counts = {"open": 0, "warning": 0, "overdue": 0}
+    for model in registry.task_models():
+        overdue = states.q(model, SupervisionState.OVERDUE) | states.q(model, SupervisionState.SEVERELY_OVERDUE)
+        row = _scoped(model, user).aggregate(
+            open=Count("pk"),
+            warning=Count("pk", filter=states.q(model, SupervisionState.WARNING)),
+            overdue=Count("pk", filter=overdue),
+        )
+        for key in counts:
+            counts[key] += row[key] or 0
+    return counts
