@@ -5,7 +5,8 @@ by placeholders), is replayed through the real services at its real dates
 (time-machine moves the clock for the replay), so its events, history and
 deadlines are what the system would have recorded: assigned 2019-05-05,
 extension approved, reply 朝审函〔2019〕1号 dated 2019-10-28, class A, 满意,
-graded A. A few 2026 proposals show the other states.
+graded A. The current session's proposals are dated relative to the day the
+demo is loaded (working days back from today), so every deadline state exists.
 """
 from __future__ import annotations
 
@@ -37,10 +38,14 @@ SEED = Path(__file__).parent / "fixtures" / "seed_proposal_28.json"
 TZ = dt.timezone(dt.timedelta(hours=8))
 
 
-def _at(*args):
+def _travel(moment: dt.datetime):
     import time_machine  # a dev dependency (requirements-dev.txt), used only to replay demo history
 
-    return time_machine.travel(dt.datetime(*args, tzinfo=TZ), tick=False)
+    return time_machine.travel(moment, tick=False)
+
+
+def _at(*args):
+    return _travel(dt.datetime(*args, tzinfo=TZ))
 
 
 def load(*, users: dict, departments: dict) -> None:
@@ -106,42 +111,75 @@ def _seed_case(session: Session, users: dict, departments: dict) -> Proposal:
     return p
 
 
+def _wd_ago(n: int, hour: int = 10) -> dt.datetime:
+    """`n` working days before today, at `hour` (China time): the current
+    session is dated relative to the day the demo is loaded, so on-time,
+    warning, overdue and severely overdue tasks all exist that day."""
+    from workflow.workdays import add_working_days
+
+    today = dt.datetime.now(TZ).date()
+    day = add_working_days(today, -n) if n else today
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=TZ)
+
+
 @transaction.atomic
 def _current_session(session: Session, users: dict, departments: dict) -> None:
     member1, member2, office = users["member1"], users["member2"], users["office1"]
     cat = Category.objects.get(name="政务服务")
-    # Awaiting review: self-service terminals often broken (seed 000).
-    with _at(2026, 3, 2, 9):
-        p1 = services.proposal_create(
-            actor=member1, session=session, title="关于解决政务服务大厅自助终端经常故障问题的建议",
-            analysis="部分政务服务大厅自助服务区的电脑、自助终端长期故障无人维护，群众只能排队到窗口办理。",
-            suggestions="一、建立自助设备巡检和报修制度；二、在显著位置公布故障报修电话；三、将设备完好率纳入考核。",
-            category=cat, contact_name=member1.full_name, contact_phone="0839-0000011",
+
+    def propose(member, when, title, analysis, suggestions, phone, **extra):
+        with _travel(when):
+            p = services.proposal_create(
+                actor=member, session=session, title=title, analysis=analysis, suggestions=suggestions,
+                category=cat, contact_name=member.full_name, contact_phone=phone, **extra,
+            )
+            services.proposal_submit(actor=member, proposal=p)
+        return p
+
+    def accept_and_assign(p, accepted, assigned, **assignment):
+        with _travel(accepted):
+            p = services.proposal_review(actor=office, proposal=p, outcome="accept")
+        with _travel(assigned):
+            return services.proposal_assign(actor=office, proposal=p, **assignment)
+
+    # Awaiting review, on time: self-service terminals often broken (seed 000).
+    propose(
+        member1, _wd_ago(2, 9), "关于解决政务服务大厅自助终端经常故障问题的建议",
+        "部分政务服务大厅自助服务区的电脑、自助终端长期故障无人维护，群众只能排队到窗口办理。",
+        "一、建立自助设备巡检和报修制度；二、在显著位置公布故障报修电话；三、将设备完好率纳入考核。", "0839-0000011",
+    )
+    # A key proposal with a lead and a co-handler, both signed; the co-handler's
+    # opinion (one month) is overdue, the reply (three months) on time (seed 000: one-time notification).
+    p2 = propose(
+        member2, _wd_ago(32, 9), "关于落实窗口一次性告知制度的建议",
+        "群众反映部分窗口工作人员未一次性告知所需材料，导致群众多次往返，且有工作人员离岗闲聊。",
+        "一、统一编印办事指南并线上线下同步；二、落实首问负责和一次性告知；三、加强窗口纪律督查。", "0839-0000012",
+    )
+    p2 = accept_and_assign(
+        p2, _wd_ago(30), _wd_ago(26, 9), mode="lead_co", lead=departments["approval"],
+        co_handlers=[departments["hrss"]], is_key=True, leading_official=users["keyleader1"],
+        supervising_unit=departments["supervision"], is_public=True,
+    )
+    with _travel(_wd_ago(25, 11)):
+        for assignment in p2.assignments.all():
+            handler = users["handler1"] if assignment.department == departments["approval"] else users["handler2"]
+            services.assignment_sign(actor=handler, assignment=assignment)
+    # Assigned, not yet signed for: due tomorrow (warning), 2 working days late
+    # (overdue) and 9 working days late (severely overdue: urged, a breach recorded by the sweep).
+    for ago, title, department, phone in (
+        (2, "关于在政务服务大厅增设帮办代办窗口的建议", "approval", "0839-0000013"),
+        (5, "关于规范窗口工作人员服务行为的建议", "hrss", "0839-0000014"),
+        (12, "关于推进不动产登记资料网上查询的建议", "approval", "0839-0000015"),
+    ):
+        p = propose(
+            member2 if ago == 5 else member1, _wd_ago(ago + 8, 9), title,
+            "群众反映办事过程中存在等候时间长、往返次数多等问题，影响营商环境和群众满意度。",
+            "一、梳理高频事项并优化流程；二、明确责任科室和办理时限；三、定期公开办理情况接受监督。", phone,
         )
-        services.proposal_submit(actor=member1, proposal=p1)
-    # Assigned to a lead and a co-handler in June 2026; overdue by now (seed 000: one-time notification).
-    with _at(2026, 3, 3, 9):
-        p2 = services.proposal_create(
-            actor=member2, session=session, title="关于落实窗口一次性告知制度的建议",
-            analysis="群众反映部分窗口工作人员未一次性告知所需材料，导致群众多次往返，且有工作人员离岗闲聊。",
-            suggestions="一、统一编印办事指南并线上线下同步；二、落实首问负责和一次性告知；三、加强窗口纪律督查。",
-            category=cat, contact_name=member2.full_name, contact_phone="0839-0000012",
-        )
-        services.proposal_submit(actor=member2, proposal=p2)
-    with _at(2026, 3, 10, 9):
-        services.proposal_review(actor=office, proposal=p2, outcome="accept")
-    with _at(2026, 6, 1, 9):
-        services.proposal_assign(
-            actor=office, proposal=p2, mode="lead_co", lead=departments["approval"],
-            co_handlers=[departments["hrss"]], is_key=True, leading_official=users["keyleader1"],
-            supervising_unit=departments["supervision"], is_public=True,
-        )
+        accept_and_assign(p, _wd_ago(ago + 5), _wd_ago(ago, 9), mode="single", lead=departments[department], is_public=True)
     # A joint draft waiting for a co-signer.
-    with _at(2026, 11, 2, 9):
-        p3 = services.proposal_create(
-            actor=member1, session=session, title="关于推进不动产登记“一窗受理”的建议",
-            analysis="不动产登记涉及住建、税务、不动产登记中心多个窗口，群众需分别排队。",
-            suggestions="推行“前台综合受理、后台分类审批、统一窗口出件”，实现一窗办结。",
-            category=cat, contact_name=member1.full_name, contact_phone="0839-0000011", cosigners=[member2],
-        )
-        services.proposal_submit(actor=member1, proposal=p3)
+    propose(
+        member1, _wd_ago(1, 9), "关于推进不动产登记“一窗受理”的建议",
+        "不动产登记涉及住建、税务、不动产登记中心多个窗口，群众需分别排队。",
+        "推行“前台综合受理、后台分类审批、统一窗口出件”，实现一窗办结。", "0839-0000011", cosigners=[member2],
+    )

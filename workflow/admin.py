@@ -251,7 +251,7 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
 
 @admin.register(CalendarYear)
 class CalendarYearAdmin(SimpleHistoryAdmin):
-    list_display = ["year", "source", "note", "imported_at"]
+    list_display = ["year", "source", "note", "provisional", "imported_at"]
 
 
 @admin.register(TimeLimitRule)

@@ -49,7 +49,11 @@ ACCOUNTS = [
 ]
 
 
-PROVISIONAL_NOTE = "演示用临时日历：仅按周末推算，不是国务院公布的放假安排。正式使用前请删除并导入官方安排。"
+PROVISIONAL_NOTE = "演示用暂定日历：按周末和公历固定日期的节日（元旦、劳动节、国庆节）推算，不含春节等农历节日和调休，不是国务院公布的放假安排。正式使用前请导入官方安排。"
+
+# Statutory holidays on fixed Gregorian dates (2025 rules: 元旦 1 day, 劳动节 2, 国庆节 3):
+# a provisional deadline never lands on them. The lunar ones and 调休 need the official arrangement.
+FIXED_HOLIDAYS = {(1, 1): "元旦", (5, 1): "劳动节", (5, 2): "劳动节", (10, 1): "国庆节", (10, 2): "国庆节", (10, 3): "国庆节"}
 
 
 def provisional_year_rows(year: int) -> list[services.CalendarRow]:
@@ -57,7 +61,11 @@ def provisional_year_rows(year: int) -> list[services.CalendarRow]:
 
     rows, day = [], dt.date(year, 1, 1)
     while day.year == year:
-        rows.append(services.CalendarRow(day, day.weekday() < 5, "" if day.weekday() < 5 else "周末"))
+        holiday = FIXED_HOLIDAYS.get((day.month, day.day))
+        if holiday:
+            rows.append(services.CalendarRow(day, False, holiday))
+        else:
+            rows.append(services.CalendarRow(day, day.weekday() < 5, "" if day.weekday() < 5 else "周末"))
         day += dt.timedelta(days=1)
     return rows
 
@@ -74,7 +82,8 @@ def ensure_demo_calendar(*, actor: User | None = None) -> list[int]:
     if CalendarYear.objects.filter(year=year).exists():
         return []
     return services.calendar_import_rows(
-        actor=actor, rows=provisional_year_rows(year), source=CalendarYear.Source.MANUAL, note=PROVISIONAL_NOTE
+        actor=actor, rows=provisional_year_rows(year), source=CalendarYear.Source.MANUAL, note=PROVISIONAL_NOTE,
+        provisional=True,
     )
 
 

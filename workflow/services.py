@@ -236,7 +236,8 @@ def _validate_full_years(rows: list[CalendarRow]) -> list[int]:
 
 @transaction.atomic
 def calendar_import_rows(
-    *, actor: User | None, rows: list[CalendarRow], source: str = CalendarYear.Source.IMPORT, note: str = ""
+    *, actor: User | None, rows: list[CalendarRow], source: str = CalendarYear.Source.IMPORT, note: str = "",
+    provisional: bool = False,
 ) -> list[int]:
     """Replace whole years of the calendar. Keeps history, set-wise."""
     years = _validate_full_years(rows)
@@ -258,7 +259,7 @@ def calendar_import_rows(
             default_user=actor, default_change_reason=reason,
         )
     for year in years:
-        obj, _created = CalendarYear.objects.update_or_create(year=year, defaults={"source": source, "note": note})
+        obj, _created = CalendarYear.objects.update_or_create(year=year, defaults={"source": source, "note": note, "provisional": provisional})
     # The bulk writes above send no model signals: tell every process's calendar here.
     workdays.calendar_stamp_bump()
     return years

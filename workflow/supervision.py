@@ -55,7 +55,7 @@ from .models import (
     BreachRecord, CaseEvent, Membership, Notification, SupervisionState, TimeLimitRule, UrgingNotice, User,
 )
 from .roles import EngineRole
-from .workdays import CalendarYearMissing, add_working_days
+from .workdays import CalendarYearMissing, add_working_days, provisional_years
 
 logger = logging.getLogger(__name__)
 
@@ -220,10 +220,12 @@ def deadline_chips(tasks, *, now: dt.datetime | None = None) -> list:
         return tasks
     rules, today = Rules(), timezone.localtime(now).date()
     workdays = WorkdayIndex(today)
+    provisional = provisional_years()
     cache: dict = {}
     for task in tasks:
         if not hasattr(task, "supervision_state"):
             continue
+        task.provisional_deadline = bool(task.deadline) and timezone.localtime(task.deadline).year in provisional
         node = task.flow_task
         key = (rules.warn_before(node), rules.severe_wd(getattr(getattr(node, "flow_class", None), "case_kind", "")))
         if key not in cache:

@@ -42,12 +42,13 @@ class CalendarYearMissing(Exception):
 class _Calendar:
     """One loaded state of the calendar table; never changed once built."""
 
-    __slots__ = ("days", "working", "years", "token")
+    __slots__ = ("days", "working", "years", "provisional", "token")
 
-    def __init__(self, days: list[dt.date], years: frozenset[int], token: str | None):
+    def __init__(self, days: list[dt.date], years: frozenset[int], token: str | None, provisional: frozenset[int] = frozenset()):
         self.days = days  # every working day in CalendarDay, sorted (also days of years not marked known)
         self.working = frozenset(days)
         self.years = years  # the years with a CalendarYear row
+        self.provisional = provisional  # of those, the years marked provisional (deadlines in them are shown so)
         self.token = token  # CalendarStamp's token when loaded
 
 
@@ -65,8 +66,9 @@ def _load() -> _Calendar:
     # under the old token, which the next check reloads (never the other way round).
     token = _stamp_token()
     days = list(CalendarDay.objects.filter(is_working_day=True).order_by("date").values_list("date", flat=True))
-    years = frozenset(CalendarYear.objects.values_list("year", flat=True))
-    _calendar = _Calendar(days, years, token)
+    rows = list(CalendarYear.objects.values_list("year", "provisional"))
+    years = frozenset(year for year, _provisional in rows)
+    _calendar = _Calendar(days, years, token, frozenset(year for year, provisional in rows if provisional))
     _next_check = _clock() + CHECK_SECONDS
     return _calendar
 
@@ -117,6 +119,11 @@ def connect_signals() -> None:
 # --- working days ----------------------------------------------------------------------
 def known_years() -> set[int]:
     return set(_current().years)
+
+
+def provisional_years() -> frozenset[int]:
+    """Years whose calendar is provisional (a deadline in one is marked "暂定日历")."""
+    return _current().provisional
 
 
 def _require_years(first: int, last: int, years: set[int] | frozenset[int] | None = None) -> None:

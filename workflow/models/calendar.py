@@ -18,6 +18,10 @@ class CalendarYear(models.Model):
     year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
     source = models.CharField(_("来源"), max_length=32, choices=Source.choices)
     note = models.CharField(_("说明"), max_length=255, blank=True)
+    provisional = models.BooleanField(
+        _("暂定"), default=False,
+        help_text=_("暂定日历（如演示库按周末和固定日期节日推算的下一年）：依此计算的期限在页面上标注“暂定日历”。导入官方安排后自动取消。"),
+    )
     imported_at = models.DateTimeField(_("导入时间"), auto_now=True)
 
     history = HistoricalRecords()
