@@ -36,7 +36,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.installed
 
 messages: venv
-	@$(PY) manage.py compilemessages -l en --ignore=.venv > /dev/null
+	@$(PY) manage.py compilemessages -l en -l zh_Hans --ignore=.venv > /dev/null
 
 # What `make run` needs (no Chromium, no PostgreSQL, no Redis).
 setup: sysdeps-run venv messages

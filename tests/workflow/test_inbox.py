@@ -185,3 +185,17 @@ def test_the_inbox_and_the_counts_cost_the_same_for_one_or_many_tasks(client, ha
 def test_favicon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+
+
+def test_admin_sections_read_chinese_in_chinese_mode():
+    """viewflow has no Chinese catalogue: locale/zh_Hans supplies its admin names."""
+    from django.apps import apps
+    from django.utils import translation
+    from viewflow.workflow.models import Process, Task
+
+    with translation.override("zh-hans"):
+        assert str(apps.get_app_config("viewflow").verbose_name) == "流程引擎"
+        assert str(Process._meta.verbose_name_plural) == "流程列表"
+        assert str(Task._meta.verbose_name_plural) == "任务"
+    with translation.override("en"):
+        assert str(Process._meta.verbose_name_plural) == "Process list"
