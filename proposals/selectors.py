@@ -276,3 +276,119 @@ def members_for_cosign(*, user: User) -> QuerySet[User]:
         User.objects.filter(memberships__role=Role.MEMBER, memberships__is_active=True, is_active=True)
         .exclude(pk=user.pk).distinct().order_by("full_name")
     )
+
+
+# --- public pages (no login): what is published, for anyone ----------------------------------------
+# The disclosure rule is public_proposals() above (public, numbered, closed;
+# only passed replies). Everything below narrows or decorates that set and
+# never widens it. No user: these pages are the same for everyone.
+@dataclass
+class PublicFilters:
+    session: int | None = None
+    category: int | None = None
+    department: int | None = None
+    year: int | None = None
+    q: str | None = None
+
+
+def _published_replies() -> QuerySet[Reply]:
+    return Reply.objects.filter(status=Reply.Status.PASSED, replied_at__isnull=False).order_by("round", "pk")
+
+
+def public_proposal_list(*, filters: PublicFilters | None = None) -> QuerySet[Proposal]:
+    """The published proposals matching the filters, with everything a row of
+    the public list shows, in a fixed number of queries (the page, its
+    handling departments, their published replies, the co-signers).
+
+    The search is a plain icontains on 案由, 情况分析 and 具体建议 (and the
+    number when the words are digits). It runs on the published set only
+    (closed and public: the status index narrows it first)."""
+    f = filters or PublicFilters()
+    qs = Proposal.objects.filter(is_public=True, number__isnull=False, status=Proposal.Status.CLOSED)
+    if f.session:
+        qs = qs.filter(session_id=f.session)
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.year:
+        qs = qs.filter(session_year=f.year)
+    if f.department:
+        qs = qs.filter(pk__in=Assignment.objects.order_by().filter(department_id=f.department)
+                       .exclude(status=Assignment.Status.REASSIGNED_AWAY).values("proposal_id"))
+    if f.q:
+        words = Q(title__icontains=f.q) | Q(analysis__icontains=f.q) | Q(suggestions__icontains=f.q)
+        if f.q.isascii() and f.q.isdecimal() and len(f.q) < 10:
+            words |= Q(number=int(f.q))
+        qs = qs.filter(words)
+    return (
+        qs.select_related("session", "category", "proposer")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.exclude(status=Assignment.Status.REASSIGNED_AWAY).select_related("department").order_by("role", "pk"),
+                to_attr="public_assignments",
+            ),
+            Prefetch("public_assignments__replies", queryset=_published_replies(), to_attr="public_replies"),
+            Prefetch(
+                "cosigners",
+                queryset=Cosigner.objects.filter(status=Cosigner.Status.CONFIRMED).select_related("member").order_by("pk"),
+                to_attr="public_cosigners",
+            ),
+        )
+        .order_by(*LIST_ORDER)
+    )
+
+
+def public_proposal_get(*, pk: int) -> Proposal:
+    """One published proposal (Proposal.DoesNotExist otherwise: not public, not
+    closed, unnumbered or missing are all the same 404)."""
+    return public_proposal_list().get(pk=pk)
+
+
+def public_present(proposals, *, labels: dict[str, str] | None = None) -> list[Proposal]:
+    """Decorate proposals from public_proposal_list for the pages: the proposer
+    as published (the organisation's name, or the members' names as the reply
+    letter's salutation gives them; never the contact), the departments, and
+    the published replies with their class label (rules as data) and the
+    letter's date (the date printed on the letter: sign-off, else reply)."""
+    from workflow.rules import label_map_for
+
+    labels = label_map_for("reply_class") if labels is None else labels
+    proposals = list(proposals)
+    for p in proposals:
+        if p.kind in (Proposal.Kind.MEMBER, Proposal.Kind.JOINT):
+            people = [p.proposer] + ([c.member for c in p.public_cosigners] if p.kind == Proposal.Kind.JOINT else [])
+            p.public_proposer = "、".join(u.full_name or u.username for u in people)
+        else:
+            p.public_proposer = p.organisation_name or p.proposer.full_name or p.proposer.username
+        p.public_departments = [a.department for a in p.public_assignments]
+        replies = []
+        for a in p.public_assignments:
+            for r in a.public_replies:
+                r.department = a.department
+                r.class_label = labels.get(r.reply_class, "")
+                r.letter_date = r.signed_at or r.replied_at
+                replies.append(r)
+        replies.sort(key=lambda r: (r.round, r.assignment_id))
+        p.published = replies
+        last_round = max((r.round for r in replies), default=None)
+        p.latest_replies = [r for r in replies if r.round == last_round]
+    return proposals
+
+
+def public_filter_choices() -> dict:
+    """What the public list can be filtered by: only values that have published
+    proposals (four small queries whatever the page)."""
+    from workflow.models import Department
+
+    from .models import Category, Session
+
+    published = Proposal.objects.filter(is_public=True, number__isnull=False, status=Proposal.Status.CLOSED)
+    sessions = Session.objects.filter(Exists(published.filter(session=OuterRef("pk")))).order_by("-year", "-pk")
+    return {
+        "sessions": sessions,
+        "categories": Category.objects.filter(Exists(published.filter(category=OuterRef("pk")))).order_by("ordering", "name"),
+        "departments": Department.objects.filter(Exists(
+            Assignment.objects.filter(department=OuterRef("pk"), proposal__in=published).exclude(status=Assignment.Status.REASSIGNED_AWAY)
+        )).order_by("code"),
+        "years": sorted(set(Session.objects.filter(Exists(published.filter(session=OuterRef("pk")))).values_list("year", flat=True)), reverse=True),
+    }

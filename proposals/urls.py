@@ -1,13 +1,14 @@
 """Pages of the proposals app (namespace "proposals", mounted at /proposals/)."""
 from django.urls import path
 
-from . import views
+from . import public_views, views
 
 app_name = "proposals"
 urlpatterns = [
     path("", views.proposal_list, name="list"),
     path("new/", views.proposal_new, name="new"),
-    path("public/", views.public, name="public"),
+    path("public/", public_views.public, name="public"),
+    path("public/<int:pk>/", public_views.public_detail, name="public_detail"),
     path("supervision/", views.supervision, name="supervision"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.proposal_edit, name="edit"),

@@ -284,20 +284,6 @@ def supervision(request):
     return render(request, "proposals/supervision.html", {"page": page, "querystring": querystring_without_page(request)})
 
 
-def public(request):
-    """Published proposals with their replies: no login."""
-    page = Paginator(selectors.public_proposals(), PAGE_SIZE).get_page(request.GET.get("page"))
-    grades = label_map("reply_class")
-    for p in page.object_list:
-        p.published = []
-        for a in p.assignments.all():
-            for r in a.replies.all():
-                r.class_label = grades.get(r.reply_class, r.reply_class)
-                r.department = a.department
-                p.published.append(r)
-    return render(request, "proposals/public.html", {"page": page, "querystring": querystring_without_page(request)})
-
-
 @login_required
 def detail(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)

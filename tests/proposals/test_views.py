@@ -515,10 +515,14 @@ def test_public_page_works_logged_out_and_shows_only_public_replies(client, memb
     # then only the closed public proposal is there, with its reply (published at closure)
     assert response.status_code == 200
     page = body(response)
-    assert "公开的提案" in page and "一、推进情况" in page and "朝审函〔2019〕" in page
+    assert "公开的提案" in page and "朝审函〔2019〕" in page
     for hidden in ("不公开的提案", "办理中的提案", "未立案的提案", "已答复待评价的提案"):
         assert hidden not in page
     assert "0839" not in page  # no contact details of the member
+    # and the reply's text is on the proposal's own public page
+    public = Proposal.objects.get(title="公开的提案")
+    detail = body(client.get(f"/proposals/public/{public.pk}/"))
+    assert "一、推进情况" in detail and "0839" not in detail
 
 
 def test_member_sees_only_their_own_proposals(client, member, member2, office_user, session, category):
