@@ -14,7 +14,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: schemathesis loadtest run test prod-check bench sysdeps sysdeps-run sysdeps-test sysdeps-prod-check venv setup messages migrate demo clean check-deploy
+.PHONY: screenshots schemathesis loadtest run test prod-check bench sysdeps sysdeps-run sysdeps-test sysdeps-prod-check venv setup messages migrate demo clean check-deploy
 
 # Debian packages: sysdeps-run for running the app, -test adds Chromium and
 # PostgreSQL, -prod-check adds PostgreSQL and Redis; sysdeps is all of them.
@@ -87,3 +87,7 @@ clean:
 # Not part of `make test` (a few minutes); reports in var/schemathesis/. See docs/api.md.
 schemathesis: setup
 	@bash scripts/schemathesis.sh
+
+# Screenshots of the main pages (1366 and 390 px) into docs/screenshots/, from a throwaway demo database.
+screenshots: sysdeps-test setup
+	$(PY) scripts/screenshots.py
