@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import api_support, registry, selectors, services, workdays
+from . import inbox as inbox_selectors
 from .api_support import MAX_INT, Bool, Serializer, error_response, user_directory
-from .models import Department, Membership, Notification, TimeUnit
+from .models import Department, Membership, Notification, SupervisionState, TimeUnit
 
 
 # --- departments ----------------------------------------------------------------------------------
@@ -224,6 +225,100 @@ class InboxView(APIView):
     def get(self, request):
         tasks = selectors.inbox_tasks(user=request.user)[:200]
         return Response(TaskSerializer(tasks, many=True).data)
+
+
+class OneInboxQuerySerializer(Serializer):
+    kind = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="案件类型（任务模型，如 proposals.proposaltask）")
+    step = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="环节（流程节点，如 proposals/flows.ProposalFlow.sign）")
+    state = serializers.ChoiceField(required=False, allow_blank=True, choices=SupervisionState.choices, help_text="期限状态")
+
+    def validate_kind(self, value):
+        if value and value not in {k for k, _label in inbox_selectors.task_kinds()}:
+            raise serializers.ValidationError(_("没有这种案件类型。"))
+        return value
+
+    def validate_step(self, value):
+        if value and value not in {v for v, _label, _kind in inbox_selectors.step_choices()}:
+            raise serializers.ValidationError(_("没有这个环节。"))
+        return value
+
+
+class OneInboxTaskSerializer(Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(source="inbox_kind", help_text="案件类型（任务模型）")
+    step = serializers.SerializerMethodField(help_text="环节（流程节点，不随语言变化）")
+    step_title = serializers.CharField(help_text="环节名称（当前语言）")
+    case_id = serializers.SerializerMethodField()
+    case_title = serializers.CharField()
+    waiting = serializers.CharField(source="waiting_party", help_text="等待办理结果的人（提案人、市民，已遮蔽）")
+    department = serializers.CharField(source="department.name", default="", help_text="任务所在单位")
+    owner = serializers.SerializerMethodField(help_text="领取人；空表示待领取")
+    deadline = serializers.DateTimeField(allow_null=True)
+    state = serializers.CharField(source="chip_state", help_text="期限状态：on_time / warning / overdue / severely_overdue")
+    working_days_left = serializers.IntegerField(source="wd_left", default=0)
+    working_days_late = serializers.IntegerField(source="wd_late", default=0)
+    provisional_calendar = serializers.BooleanField(source="provisional_deadline", default=False, help_text="期限落在暂定日历年度")
+    releasable = serializers.BooleanField(help_text="领取后可退回待领取")
+    page = serializers.CharField(source="action_url", help_text="办理页面")
+
+    def get_step(self, task) -> str:
+        return str(task.flow_task)
+
+    def get_case_id(self, task) -> int | None:
+        case = task.case
+        return case.pk if case is not None else None
+
+    def get_owner(self, task) -> str:
+        return str(task.owner) if task.owner_id else ""
+
+
+class OneInboxSerializer(Serializer):
+    total = serializers.IntegerField(help_text="符合筛选的待办总数")
+    results = OneInboxTaskSerializer(many=True, help_text="按期限排序的前 100 项")
+
+
+class OneInboxView(APIView):
+    @extend_schema(
+        summary="待办（按期限排序）",
+        description="当前用户要办理的全部任务：指派给本人的和本单位本岗位的，各类案件合在一起，按期限排序，"
+                    "附期限状态（与页面的标签、督办扫描一致）、剩余或逾期的工作日数。可按案件类型、环节、期限状态筛选。"
+                    "办理即领取；领取（claim）只是告诉同事由谁在办。",
+        parameters=[OneInboxQuerySerializer],
+        responses=OneInboxSerializer,
+    )
+    def get(self, request):
+        query = OneInboxQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = inbox_selectors.InboxFilters(**{k: query.validated_data.get(k) or "" for k in ("kind", "step", "state")})
+        found = inbox_selectors.inbox(user=request.user, filters=filters)
+        return Response(OneInboxSerializer({"total": found["total"], "results": found["tasks"]}).data)
+
+
+class TaskClaimView(APIView):
+    release = False
+
+    @extend_schema(
+        summary="领取任务 / 退回待领取",
+        description="claim：领取本单位（本岗位）待领取的任务；release：把自己领取、尚未办理的任务退回待领取。"
+                    "不是自己（本单位、本岗位）的任务 403；已被他人领取、已办理 400。",
+        request=None,
+        responses=OneInboxTaskSerializer,
+    )
+    def post(self, request, kind: str, pk: int):
+        from django.http import Http404
+
+        model = next((m for m in registry.task_models() if m._meta.label_lower == kind), None)
+        if model is None:
+            raise Http404
+        service = services.task_release if self.release else services.task_claim
+        try:
+            service(actor=request.user, task_model=model, task_id=pk)
+        except model.DoesNotExist:
+            raise Http404
+        row = next((t for t in inbox_selectors.inbox(user=request.user, limit=inbox_selectors.LIMIT)["tasks"] if t.pk == pk), None)
+        if row is None:
+            return Response({"id": pk, "released" if self.release else "claimed": True})
+        return Response(OneInboxTaskSerializer(row).data)
 
 
 # --- working-day deadlines ---------------------------------------------------------------------------

@@ -199,3 +199,25 @@ def test_admin_sections_read_chinese_in_chinese_mode():
         assert str(Task._meta.verbose_name_plural) == "任务"
     with translation.override("en"):
         assert str(Process._meta.verbose_name_plural) == "Process list"
+
+
+def test_the_api_gives_the_same_inbox_and_claims(client, handler, approval_dept, other_handler):
+    with at(2026, 3, 2, 9):
+        proposal = factories.assigned(lead=approval_dept, title="接口待办")
+    task = sign_task(proposal)
+    with at(2026, 3, 9, 9):
+        client.force_login(handler)
+        data = client.get("/api/v1/inbox/").json()
+        assert data["total"] == 1
+        row = data["results"][0]
+        assert row["id"] == task.pk and row["kind"] == KIND and row["state"] in ("overdue", "severely_overdue")
+        assert row["working_days_late"] >= 1 and row["owner"] == "" and row["page"].endswith("/sign/")
+        assert client.get("/api/v1/inbox/", {"state": "on_time"}).json()["total"] == 0
+        bad = client.get("/api/v1/inbox/", {"state": "soon", "kind": "x.y"})
+        assert bad.status_code == 400 and set(bad.json()["errors"]) == {"state", "kind"}
+        claimed = client.post(f"/api/v1/tasks/{KIND}/{task.pk}/claim/")
+        assert claimed.status_code == 200 and claimed.json()["owner"] == str(handler)
+        assert client.post(f"/api/v1/tasks/{KIND}/{task.pk}/claim/").status_code == 400
+        client.force_login(other_handler)
+        assert client.post(f"/api/v1/tasks/{KIND}/{task.pk}/release/").status_code == 403
+        assert client.get("/api/v1/inbox/").json()["total"] == 0
