@@ -295,6 +295,7 @@ def _run(request, proposal: Proposal, key: str, form, call, success, *, template
     return run_action(
         request, action={"key": key, "form": form}, call=call, success=success, done_url=done_url or _detail_url(proposal),
         page_template="proposals/action_page.html", context=context, unavailable=closed, error_status=400,
+        back_url=_detail_url(proposal),
     )
 
 

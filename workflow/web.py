@@ -97,11 +97,11 @@ def bound_data(request):
 
 
 def run_action(request, *, action: dict, call, success: str, done_url: str, page_template: str, context: dict,
-               unavailable: str | None = None, error_status: int = 200, apply_errors=None):
+               unavailable: str | None = None, error_status: int = 200, apply_errors=None, back_url: str | None = None):
     """The one runner behind every action URL of a case.
 
     GET shows the action's form on its own page, or goes back to the case
-    (done_url) with a warning when the step is not open for this user (a
+    (back_url, else done_url) with a warning when the step is not open for this user (a
     wrong role was refused with 403 before). POST validates, calls the
     service and goes back to the case with the success message, or shows the
     same page again with the errors and the user's input (error_status). The
@@ -131,7 +131,7 @@ def run_action(request, *, action: dict, call, success: str, done_url: str, page
         status = error_status
     elif unavailable:
         messages.warning(request, unavailable)
-        return redirect(done_url)
+        return redirect(back_url or done_url)
     context = dict(context() if callable(context) else context)
     action = context.pop("action", None) or action
     return render(request, page_template, {**context, "action": action, "now": timezone.now()}, status=status)
