@@ -29,7 +29,7 @@ from workflow.audit import audit_export
 from workflow.events import present_timeline
 from workflow.rules import time_limit_text
 from workflow.selectors import require_role, user_has_role, user_roles
-from workflow.web import apply_service_errors, keyed_form, label_map, querystring_without_page
+from workflow.web import apply_service_errors, bound_data, keyed_form, label_map, querystring_without_page, run_action
 
 from . import forms, permissions, routing, selectors, services
 from .models import Appeal, Attachment, Complaint, ComplaintExtension, ComplaintRating, ComplaintReply, Dispatch, Suspension
@@ -89,25 +89,15 @@ def _action(key: str, template: str, title, url: str, form, **extra) -> dict:
 
 def _run(request, complaint: Complaint, action: dict, call, success: str, *, unavailable: str | None = None):
     """GET: the form (or back to the case when the step is not open). POST: validate,
-    call the service, redirect; or the form again with the errors."""
-    if request.method == "POST":
-        form = action["form"]
-        if form.is_valid():
-            try:
-                call(form.cleaned_data)
-            except ValidationError as exc:
-                _apply_errors(form, exc, action.get("rename"))
-            else:
-                messages.success(request, success)
-                return redirect(_detail_url(complaint))
-    elif unavailable:
-        messages.warning(request, unavailable)
-        return redirect(_detail_url(complaint))
-    return render(request, "complaints/action_page.html", {"complaint": complaint, "action": action, "now": timezone.now()})
+    call the service, redirect; or the form again with the errors (workflow.web.run_action)."""
+    return run_action(
+        request, action=action, call=call, success=success, done_url=_detail_url(complaint), unavailable=unavailable,
+        page_template="complaints/action_page.html", context={"complaint": complaint},
+        apply_errors=lambda form, exc: _apply_errors(form, exc, action.get("rename")),
+    )
 
 
-def _bound(request):
-    return request.POST if request.method == "POST" else None
+_bound = bound_data
 
 
 

@@ -71,7 +71,8 @@ def _list_filters(data: dict) -> selectors.ProposalFilters:
 @extend_schema_view(
     list=extend_schema(summary="提案列表", description="当前用户可见范围内的提案（委员：本人领衔或联名的；提案委、督查：全部；承办单位：交办给本单位的），可按届次、类别、状态、承办单位、重点、逾期和关键词筛选，分页。", parameters=[s.ProposalListQuerySerializer], responses=responses(s.ProposalSerializer(many=True))),
     retrieve=extend_schema(summary="提案详情", description="提案及其交办、答复函、联名、评价和当前用户在本案的待办。答复函和工作记录只给有权查看的人；委员的联系电话只给办理本案的人。", parameters=[ID_PARAM], responses=responses(s.ProposalDetailSerializer)),
-    create=extend_schema(summary="新建提案草稿", description="政协委员保存一份草稿（尚未提交）。案由、情况分析、具体建议、联系人和电话必填；有联名委员时类型自动为联名提案。", request=s.ProposalWriteSerializer, responses=responses(s.ProposalDetailSerializer, 201)),
+    create=extend_schema(summary="新建提案草稿", description="政协委员保存一份草稿（尚未提交）。草稿只须有案由，其余可以以后补充；提交时才检查类别、情况分析、具体建议、联系人和电话是否齐全（一次列出全部缺项）。有联名委员时类型自动为联名提案。", request=s.ProposalWriteSerializer, responses=responses(s.ProposalDetailSerializer, 201)),
+    destroy=extend_schema(summary="删除草稿（仅领衔提案人、仅草稿）", description="草稿从未送出，删除后不能恢复（审计日志保留一条删除记录）。已提交的提案不能删除，审查前可以撤回。", parameters=[ID_PARAM], responses={204: None}),
     partial_update=extend_schema(
         summary="修改草稿（仅领衔提案人、仅草稿）", description="只改给出的字段；提交后不能再改。", parameters=[ID_PARAM],
         request=s.ProposalWriteSerializer(partial=True), responses=responses(s.ProposalDetailSerializer),
@@ -118,10 +119,22 @@ class ProposalViewSet(ServiceAPIMixin, viewsets.GenericViewSet):
         proposal = services.proposal_update(actor=request.user, proposal=proposal, **data)
         return _proposal_detail_response(request, proposal)
 
-    @extend_schema(summary="提交提案（有联名委员时先请其确认；确认完成后再次提交）", description="草稿提交给提案委立案审查。有联名委员时先向他们发出确认邀请，全部答复后再次提交。", parameters=[ID_PARAM], request=None, responses=responses(s.ProposalDetailSerializer))
+    def destroy(self, request, pk=None):
+        services.proposal_delete_draft(actor=request.user, proposal=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="提交提案（有联名委员时先请其确认，全部答复后自动提交）", description="草稿提交给提案委立案审查，提交时检查内容是否齐全（一次列出全部缺项）。有联名委员时先向他们发出确认邀请；最后一位联名委员答复后提案自动提交提案委，无需再次提交（只有自动提交未成功时，状态为“待提交”，才需再次调用）。", parameters=[ID_PARAM], request=None, responses=responses(s.ProposalDetailSerializer))
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         proposal = services.proposal_submit(actor=request.user, proposal=self.get_object())
+        return _proposal_detail_response(request, proposal)
+
+    @extend_schema(summary="撤回提案（领衔提案人，审查前）", description="待审查的提案可由领衔提案人撤回，须写明理由；提案委的立案审查任务随之结束，办理到此结束。", parameters=[ID_PARAM], request=s.WithdrawSerializer, responses=responses(s.ProposalDetailSerializer))
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        proposal = self.get_object()
+        data = self._input(s.WithdrawSerializer)
+        proposal = services.proposal_withdraw(actor=request.user, proposal=proposal, reason=data["reason"])
         return _proposal_detail_response(request, proposal)
 
     @extend_schema(summary="联名确认或拒绝（受邀委员）", description="受邀的委员确认或拒绝联名。拒绝后该委员不再能看到这份草稿时返回 204。", parameters=[ID_PARAM], request=s.CosignSerializer, responses={200: s.ProposalDetailSerializer, 204: None})

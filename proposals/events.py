@@ -53,6 +53,10 @@ def _closed(payload, labels):
     return [_("落实情况%(g)s") % {"g": payload["grade"]}] if payload.get("grade") else []
 
 
+def _withdrawn(payload, labels):
+    return [_("撤回理由：%(r)s") % {"r": payload["reason"]}] if payload.get("reason") else []
+
+
 def public(code, label, describe=None):
     """Seen by anyone who may open the proposal."""
     return EventType(code, label, shown_to=PUBLIC, public_payload=SHOWN, describe=describe)
@@ -76,6 +80,9 @@ EVENT_TYPES = [
     private("cosign_withdrawn", gettext_lazy("撤回联名邀请")),
     public("cosign_complete", gettext_lazy("联名确认完成，待提交")),
     public("submitted", gettext_lazy("提交提案，待审查")),
+    public("submitted_after_cosign", gettext_lazy("联名确认完成，自动提交提案委审查")),
+    # Before review only the proposal's own people and the office can open it: they all see the reason.
+    EventType("withdrawn", gettext_lazy("提案人撤回提案"), shown_to=PUBLIC, public_payload=frozenset({"reason"}), describe=_withdrawn),
     public("accepted", gettext_lazy("立案")),
     public("rejected", gettext_lazy("不予立案")),
     public("merged", gettext_lazy("并案办理")),

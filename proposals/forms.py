@@ -25,29 +25,32 @@ def _len(field: str, model=Proposal) -> int:
 
 # --- drafting ----------------------------------------------------------------------------
 class ProposalForm(StyledForm):
-    """Draft or edit a proposal. Length and emptiness rules live in the service
-    (its messages are the clear Chinese ones), so the text fields are not
-    required here; the browser still asks for them."""
+    """Draft or edit a proposal. Completeness and length rules live in the service
+    (its messages are the clear Chinese ones, every problem at once), so nothing
+    is required here: a draft keeps whatever was filled in, and 提交 reports every
+    missing field in one round. The form only refuses choices that do not exist."""
 
-    title = forms.CharField(label=_("案由（标题）"), required=False, widget=forms.TextInput(attrs={"required": True, "maxlength": _len("title")}))
+    title = forms.CharField(label=_("案由（标题）"), required=False, widget=forms.TextInput(attrs={"maxlength": _len("title")}),
+                            help_text=_("保存草稿只需填写案由，其余内容可以以后补充。"))
     analysis = forms.CharField(
         label=_("情况分析"), required=False, strip=False,
-        widget=forms.Textarea(attrs={"rows": 8, "required": True, "data-count": "1"}),
+        widget=forms.Textarea(attrs={"rows": 8, "data-count": "1"}),
         help_text=_("一事一案。建议约800字，一般不超过1500字。"),
     )
     suggestions = forms.CharField(
         label=_("具体建议"), required=False, strip=False,
-        widget=forms.Textarea(attrs={"rows": 8, "required": True, "data-count": "1"}),
+        widget=forms.Textarea(attrs={"rows": 8, "data-count": "1"}),
     )
-    category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.none(), empty_label=_("请选择类别"),
-                                      error_messages={"required": _("请选择提案类别。")})
-    contact_name = forms.CharField(label=_("联系人"), required=False, max_length=_len("contact_name"), widget=forms.TextInput(attrs={"required": True}))
-    contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=_len("contact_phone"), widget=forms.TextInput(attrs={"required": True, "type": "tel"}))
-    session = forms.ModelChoiceField(label=_("届次"), queryset=Session.objects.none(), empty_label=None,
-                                     error_messages={"required": _("请选择届次。")})
+    category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.none(), empty_label=_("请选择类别"), required=False,
+                                      error_messages={"invalid_choice": _("所选类别不存在或已停用。")})
+    contact_name = forms.CharField(label=_("联系人"), required=False, widget=forms.TextInput(attrs={"maxlength": _len("contact_name")}))
+    contact_phone = forms.CharField(label=_("联系电话"), required=False, widget=forms.TextInput(attrs={"type": "tel", "maxlength": _len("contact_phone")}))
+    session = forms.ModelChoiceField(label=_("届次"), queryset=Session.objects.none(), empty_label=None, required=False,
+                                     error_messages={"invalid_choice": _("所选届次不存在。")})
     between_sessions = forms.BooleanField(label=_("闭会期间提出"), required=False)
-    kind = forms.ChoiceField(label=_("提案类型"), choices=[])
-    organisation_name = forms.CharField(label=_("提案单位"), required=False, max_length=_len("organisation_name"), help_text=_("党派团体、专委会或界别提案须填写"))
+    kind = forms.ChoiceField(label=_("提案类型"), choices=[], required=False)
+    organisation_name = forms.CharField(label=_("提案单位"), required=False, widget=forms.TextInput(attrs={"maxlength": _len("organisation_name")}),
+                                        help_text=_("党派团体、专委会或界别提案须填写"))
     cosigners = forms.ModelMultipleChoiceField(
         label=_("联名委员"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("所选联名人不是政协委员（或是您本人），不能联名。"),
@@ -80,9 +83,18 @@ class ProposalForm(StyledForm):
         return {
             "session": d["session"], "title": d["title"], "analysis": d["analysis"], "suggestions": d["suggestions"],
             "category": d["category"], "contact_name": d["contact_name"], "contact_phone": d["contact_phone"],
-            "kind": d["kind"], "organisation_name": d["organisation_name"], "between_sessions": d["between_sessions"],
+            "kind": d["kind"] or Proposal.Kind.MEMBER, "organisation_name": d["organisation_name"], "between_sessions": d["between_sessions"],
             "cosigners": list(d["cosigners"]),
         }
+
+
+class DeleteDraftForm(StyledForm):
+    confirm = forms.BooleanField(label=_("我确认删除这份草稿，删除后不能恢复"), error_messages={"required": _("请勾选确认后再删除。")})
+
+
+class WithdrawForm(StyledForm):
+    reason = forms.CharField(label=_("撤回理由"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("提案委将看到撤回理由。撤回后提案不再审查，也不能恢复；如需重新提出，请另写一份提案。"))
 
 
 class CosignForm(StyledForm):

@@ -99,6 +99,7 @@ class Proposal(models.Model):
         EVALUATED = "evaluated", _("已评价待办结")
         REHANDLING = "rehandling", _("重办中")
         CLOSED = "closed", _("已办结")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     class HandlingMode(models.TextChoices):
         SINGLE = "single", _("单独办理")
@@ -119,7 +120,8 @@ class Proposal(models.Model):
     title = models.CharField(_("案由"), max_length=TITLE_MAX)
     analysis = models.TextField(_("情况分析"))
     suggestions = models.TextField(_("具体建议"))
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("类别"))
+    # Empty only on a draft: a draft keeps whatever was filled in, submission checks completeness.
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("类别"))
     contact_name = models.CharField(_("联系人"), max_length=64)
     contact_phone = models.CharField(_("联系电话"), max_length=32)
     proposer = models.ForeignKey(

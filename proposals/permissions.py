@@ -87,3 +87,23 @@ def can_record_consultation(user, assignment, proposal) -> Decision:
     if proposal.status not in proposal.OPEN_STATUSES:
         return not_now(_("提案已答复，不能再补记办理协商。"))
     return ALLOW
+
+
+def can_delete_draft(user, proposal) -> Decision:
+    """Only the proposer deletes, only a draft (never sent to anyone)."""
+    if proposal.proposer_id != user.pk:
+        return Decision(False, _("只有领衔提案人可以删除草稿。"))
+    if proposal.status != proposal.Status.DRAFT:
+        return not_now(_("提案已提交，不能删除；审查前可以撤回。"))
+    return ALLOW
+
+
+def can_withdraw(user, proposal) -> Decision:
+    """The proposer withdraws a submitted proposal until the office has reviewed it."""
+    if proposal.proposer_id != user.pk:
+        return Decision(False, _("只有领衔提案人可以撤回提案。"))
+    if proposal.status != proposal.Status.SUBMITTED:
+        if proposal.status == proposal.Status.DRAFT:
+            return not_now(_("草稿尚未提交，无需撤回；可以直接删除。"))
+        return not_now(_("只有待审查的提案可以撤回：提案委审查后不能再撤回。"))
+    return ALLOW

@@ -403,17 +403,18 @@ def _users():
 
 
 class ProposalWriteSerializer(Serializer):
-    """A draft proposal (草稿). Blank or over-long text is refused by the service with its own messages."""
+    """A draft proposal (草稿): whatever is filled in, the title at least. Submission checks
+    completeness; over-long text is refused by the service with its own messages."""
 
     session = IdField(queryset=Session.objects.all())
-    # title, analysis and suggestions: the service refuses blank or over-long text with its own
+    # title, analysis and suggestions: the service refuses a blank title or over-long text with its own
     # messages ("案由不能超过120个字（现有121个）"), before anything is saved.
     title = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=_("案由"))
-    analysis = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=_("情况分析"))
-    suggestions = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=_("具体建议"))
-    category = IdField(queryset=Category.objects.filter(is_active=True))
-    contact_name = serializers.CharField(allow_blank=True, max_length=model_max_length(Proposal, "contact_name"))
-    contact_phone = serializers.CharField(allow_blank=True, max_length=model_max_length(Proposal, "contact_phone"))
+    analysis = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False, help_text=_("情况分析"))
+    suggestions = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False, help_text=_("具体建议"))
+    category = IdField(queryset=Category.objects.filter(is_active=True), required=False, allow_null=True)
+    contact_name = serializers.CharField(allow_blank=True, required=False, max_length=model_max_length(Proposal, "contact_name"))
+    contact_phone = serializers.CharField(allow_blank=True, required=False, max_length=model_max_length(Proposal, "contact_phone"))
     kind = serializers.ChoiceField(choices=Proposal.Kind.choices, required=False)
     organisation_name = serializers.CharField(allow_blank=True, required=False, max_length=model_max_length(Proposal, "organisation_name"))
     between_sessions = Bool(required=False)
@@ -469,6 +470,10 @@ class CloseSerializer(Serializer):
 
 class NoteSerializer(Serializer):
     note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class WithdrawSerializer(Serializer):
+    reason = serializers.CharField(allow_blank=True, required=False, default="", help_text=_("撤回理由（必填，提案委可见）"))
 
 
 class WithdrawCosignerSerializer(Serializer):

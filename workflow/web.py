@@ -83,3 +83,55 @@ def querystring_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+# --- an action on its own page (every case type) --------------------------------------------
+def action_card(key: str, template: str, title, url: str, form, **extra) -> dict:
+    """One action as the case page's card and the action's own page show it."""
+    return {"key": key, "template": template, "title": title, "url": url, "form": form, **extra}
+
+
+def bound_data(request):
+    """The POST data when the request is one (the action's form is bound), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def run_action(request, *, action: dict, call, success: str, done_url: str, page_template: str, context: dict,
+               unavailable: str | None = None, error_status: int = 200, apply_errors=None, back_url: str | None = None):
+    """The one runner behind every action URL of a case.
+
+    GET shows the action's form on its own page, or goes back to the case
+    (back_url, else done_url) with a warning when the step is not open for this user (a
+    wrong role was refused with 403 before). POST validates, calls the
+    service and goes back to the case with the success message, or shows the
+    same page again with the errors and the user's input (error_status). The
+    URL therefore always answers GET: a reload, a bookmark or a language
+    switch after a refused POST shows the form again, never a 405.
+
+    `context` and `unavailable` may be callables, evaluated only when the page is
+    shown (a successful POST does not build the page); a context may carry the
+    full "action" to show (the POST needs only action["form"])."""
+    from django.contrib import messages
+    from django.shortcuts import redirect, render
+    from django.utils import timezone
+
+    status = 200
+    if callable(unavailable) and request.method != "POST":
+        unavailable = unavailable()
+    if request.method == "POST":
+        form = action["form"]
+        if form.is_valid():
+            try:
+                result = call(form.cleaned_data)
+            except ValidationError as exc:
+                (apply_errors or apply_service_errors)(form, exc)
+            else:
+                messages.success(request, success(result) if callable(success) else success)
+                return redirect(done_url)
+        status = error_status
+    elif unavailable:
+        messages.warning(request, unavailable)
+        return redirect(back_url or done_url)
+    context = dict(context() if callable(context) else context)
+    action = context.pop("action", None) or action
+    return render(request, page_template, {**context, "action": action, "now": timezone.now()}, status=status)

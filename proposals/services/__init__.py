@@ -24,8 +24,10 @@ from .drafting import (
     cosigner_respond,
     cosigner_withdraw,
     proposal_create,
+    proposal_delete_draft,
     proposal_submit,
     proposal_update,
+    proposal_withdraw,
 )
 from .extensions import (
     extension_decide,
@@ -71,6 +73,8 @@ __all__ = [
     "proposal_create",
     "proposal_update",
     "proposal_submit",
+    "proposal_delete_draft",
+    "proposal_withdraw",
     "cosigner_respond",
     "cosigner_withdraw",
     "ReviewOutcome",

@@ -31,8 +31,17 @@ from ._common import (
     _url,
 )
 
+WITHDRAW_REASON_MAX = 500
 
-def _validate_content(*, title: str, analysis: str, suggestions: str, contact_name: str, contact_phone: str) -> None:
+
+def _validate_content(*, title: str, analysis: str, suggestions: str, contact_name: str, contact_phone: str,
+                      category=None, kind: str = "", organisation_name: str = "", complete: bool = True) -> None:
+    """Every problem of the proposal's content at once (one round of corrections).
+
+    A draft (complete=False) keeps whatever was filled in: only the title is
+    needed (to find the draft again) and nothing may be over-long. Submission
+    (complete=True) checks completeness too: category, both texts, contact
+    details and, for a party/committee/group proposal, the unit's name."""
     from ..models import TEXT_MAX, TITLE_MAX
 
     errors = {}
@@ -41,17 +50,33 @@ def _validate_content(*, title: str, analysis: str, suggestions: str, contact_na
     elif len(title) > TITLE_MAX:
         errors["title"] = _("案由不能超过%(max)d个字（现有%(n)d个）。") % {"max": TITLE_MAX, "n": len(title)}
     for field, label, value in (("analysis", _("情况分析"), analysis), ("suggestions", _("具体建议"), suggestions)):
-        if not (value or "").strip():
+        if complete and not (value or "").strip():
             errors[field] = _("请填写%(label)s。") % {"label": label}
-        elif len(value) > TEXT_MAX:
+        elif len(value or "") > TEXT_MAX:
             errors[field] = _("%(label)s不能超过%(max)d个字（现有%(n)d个），请精简或按“一事一案”拆分。") % {"label": label, "max": TEXT_MAX, "n": len(value)}
-    if not (contact_name or "").strip():
-        errors["contact_name"] = _("请填写联系人。")
-    if not (contact_phone or "").strip():
-        errors["contact_phone"] = _("请填写联系电话。")
+    if complete:
+        if category is None:
+            errors["category"] = _("请选择提案类别。")
+        if not (contact_name or "").strip():
+            errors["contact_name"] = _("请填写联系人。")
+        if not (contact_phone or "").strip():
+            errors["contact_phone"] = _("请填写联系电话。")
+        if kind in (Proposal.Kind.ORGANISATION, Proposal.Kind.COMMITTEE, Proposal.Kind.GROUP) and not (organisation_name or "").strip():
+            errors["organisation_name"] = _("党派团体、专委会或界别提案须填写提案单位名称。")
+    for field, value in (("contact_name", contact_name), ("contact_phone", contact_phone), ("organisation_name", organisation_name)):
+        limit = Proposal._meta.get_field(field).max_length
+        if field not in errors and len(value or "") > limit:
+            errors[field] = _("不能超过%(max)d个字（现有%(n)d个）。") % {"max": limit, "n": len(value)}
     if errors:
         raise ValidationError(errors)
-    engine.check_lengths(model=Proposal, values={"contact_name": contact_name, "contact_phone": contact_phone})
+
+
+def _validate_proposal(proposal: Proposal, *, complete: bool) -> None:
+    _validate_content(
+        title=proposal.title, analysis=proposal.analysis, suggestions=proposal.suggestions, contact_name=proposal.contact_name,
+        contact_phone=proposal.contact_phone, category=proposal.category, kind=proposal.kind,
+        organisation_name=proposal.organisation_name, complete=complete,
+    )
 
 
 def _validate_cosigners(proposer: User, cosigners: Iterable[User]) -> list[User]:
@@ -70,17 +95,37 @@ def _validate_cosigners(proposer: User, cosigners: Iterable[User]) -> list[User]
 
 @transaction.atomic
 def proposal_create(
-    *, actor: User, session: Session, title: str, analysis: str, suggestions: str, category: Category,
-    contact_name: str, contact_phone: str, kind: str = Proposal.Kind.MEMBER, organisation_name: str = "",
-    between_sessions: bool = False, cosigners: Iterable[User] = (),
+    *, actor: User, session: Session, title: str, analysis: str = "", suggestions: str = "", category: Category | None = None,
+    contact_name: str = "", contact_phone: str = "", kind: str = Proposal.Kind.MEMBER, organisation_name: str = "",
+    between_sessions: bool = False, cosigners: Iterable[User] = (), for_submission: bool = False,
 ) -> Proposal:
-    """Save a draft proposal (草稿). Nothing is sent anywhere yet."""
+    """Save a draft proposal (草稿) with whatever is filled in (the title at least).
+    Nothing is sent anywhere yet; proposal_submit checks completeness.
+    for_submission=True (the form's 提交 button) checks completeness here too, so that
+    every missing thing is reported in one round."""
     require_role(user=actor, role=Role.MEMBER)
-    _validate_content(title=title, analysis=analysis, suggestions=suggestions, contact_name=contact_name, contact_phone=contact_phone)
-    cosigner_users = _validate_cosigners(actor, cosigners)
-    engine.check_lengths(model=Proposal, values={"organisation_name": organisation_name})
-    if kind in (Proposal.Kind.ORGANISATION, Proposal.Kind.COMMITTEE, Proposal.Kind.GROUP) and not organisation_name.strip():
-        raise ValidationError({"organisation_name": _("党派团体、专委会或界别提案须填写提案单位名称。")})
+    analysis, suggestions = analysis or "", suggestions or ""
+    contact_name, contact_phone, organisation_name = contact_name or "", contact_phone or "", organisation_name or ""
+    errors = {}
+    if session is None:
+        errors["session"] = _("请选择届次。")
+    try:
+        _validate_content(title=title or "", analysis=analysis, suggestions=suggestions, contact_name=contact_name,
+                          contact_phone=contact_phone, category=category, kind=kind, organisation_name=organisation_name,
+                          complete=for_submission)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if for_submission and session is not None:
+        try:
+            _check_session_cutoff(session)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    try:
+        cosigner_users = _validate_cosigners(actor, cosigners)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
     if cosigner_users and kind == Proposal.Kind.MEMBER:
         kind = Proposal.Kind.JOINT
     proposal = Proposal.objects.create(
@@ -95,8 +140,10 @@ def proposal_create(
 
 
 @transaction.atomic
-def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User] | None = None, **fields) -> Proposal:
-    """Edit a draft (only the proposer, only while it is a draft)."""
+def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User] | None = None, for_submission: bool = False,
+                    **fields) -> Proposal:
+    """Edit a draft (only the proposer, only while it is a draft). Like proposal_create,
+    a draft keeps whatever is filled in (for_submission: completeness too)."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     permissions.require(permissions.can_edit_draft(actor, proposal))
     require_status(proposal, [Proposal.Status.DRAFT], _("提案已提交，不能再修改。"))
@@ -105,13 +152,30 @@ def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User
     if unknown:
         raise ValidationError(_("不能修改这些字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
     for key, value in fields.items():
+        if key in ("analysis", "suggestions", "contact_name", "contact_phone", "organisation_name") and value is None:
+            value = ""
         setattr(proposal, key, value)
-    _validate_content(title=proposal.title, analysis=proposal.analysis, suggestions=proposal.suggestions, contact_name=proposal.contact_name, contact_phone=proposal.contact_phone)
-    engine.check_lengths(model=Proposal, values={"organisation_name": proposal.organisation_name})
-    if proposal.kind in (Proposal.Kind.ORGANISATION, Proposal.Kind.COMMITTEE, Proposal.Kind.GROUP) and not (proposal.organisation_name or "").strip():
-        raise ValidationError({"organisation_name": _("党派团体、专委会或界别提案须填写提案单位名称。")})
+    errors = {}
+    if proposal.session_id is None:
+        errors["session"] = _("请选择届次。")
+    try:
+        _validate_proposal(proposal, complete=for_submission)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if for_submission and proposal.session_id is not None:
+        try:
+            _check_session_cutoff(proposal.session)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    users = None
     if cosigners is not None:
-        users = _validate_cosigners(actor, cosigners)
+        try:
+            users = _validate_cosigners(actor, cosigners)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    if users is not None:
         proposal.cosigners.exclude(member__in=users).delete()
         existing = set(proposal.cosigners.values_list("member_id", flat=True))
         for user in users:
@@ -128,6 +192,22 @@ def proposal_update(*, actor: User, proposal: Proposal, cosigners: Iterable[User
     return proposal
 
 
+def proposal_delete_draft(*, actor: User, proposal: Proposal) -> None:
+    """Delete a draft for good (only the proposer, only a draft: it was never sent to
+    anyone). The audit trail keeps one row saying who deleted which draft; the
+    draft's own event log goes with it."""
+    from workflow.audit import audit_case_status
+    from workflow.models import CaseEvent
+    from django.contrib.contenttypes.models import ContentType
+
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        permissions.require(permissions.can_delete_draft(actor, proposal))
+        audit_case_status(case=proposal, actor=actor, from_state=proposal.status, to_state="deleted", event_type="draft_deleted")
+        CaseEvent.objects.filter(case_type=ContentType.objects.get_for_model(Proposal), case_id=proposal.pk).delete()
+        proposal.delete()
+
+
 def _check_session_cutoff(session: Session) -> None:
     """Proposals after the cut-off (default 5 December) count for the next plenary session."""
     if session.cutoff and timezone.localdate() > session.cutoff:
@@ -138,7 +218,9 @@ def _check_session_cutoff(session: Session) -> None:
 
 def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
     """Submit a draft: to the co-signers first when there are any, else to the proposal office.
-    After every co-signer has answered, the proposer submits again (status 待提交)."""
+    With co-signers, the proposal goes to the office by itself once the last one has
+    answered (_submit_when_cosigned); the proposer submits again (status 待提交) only
+    when that automatic submission was refused (the session's cut-off passed meanwhile)."""
     proposal = Proposal.objects.get(pk=proposal.pk)
     if proposal.proposer_id != actor.pk:
         raise PermissionDenied(_("只有领衔提案人可以提交提案。"))
@@ -149,8 +231,17 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         require_status(proposal, [Proposal.Status.DRAFT], _("提案已提交。"))
-        _validate_content(title=proposal.title, analysis=proposal.analysis, suggestions=proposal.suggestions, contact_name=proposal.contact_name, contact_phone=proposal.contact_phone)
-        _check_session_cutoff(proposal.session)
+        errors = {}
+        try:
+            _validate_proposal(proposal, complete=True)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+        try:
+            _check_session_cutoff(proposal.session)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+        if errors:
+            raise ValidationError(errors)
         proposal.submitted_at = timezone.now()
         has_cosigners = proposal.cosigners.exists()
         new_status = Proposal.Status.COSIGNING if has_cosigners else Proposal.Status.SUBMITTED
@@ -163,7 +254,7 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
     return proposal
 
 
-def _submit_after_cosign(*, actor: User, proposal: Proposal) -> Proposal:
+def _submit_after_cosign(*, actor: User, proposal: Proposal, automatic: bool = False) -> Proposal:
     task = _open_task(proposal, "submit")
     with _flow_step(task, actor):
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
@@ -172,9 +263,28 @@ def _submit_after_cosign(*, actor: User, proposal: Proposal) -> Proposal:
         proposal.submitted_at = timezone.now()
         if not proposal.cosigners.filter(status=Cosigner.Status.CONFIRMED).exists() and proposal.kind == Proposal.Kind.JOINT:
             proposal.kind = Proposal.Kind.MEMBER
-        _set_status(proposal, Proposal.Status.SUBMITTED, actor, "submitted", extra_fields=["submitted_at", "kind"])
+        _set_status(proposal, Proposal.Status.SUBMITTED, actor, "submitted_after_cosign" if automatic else "submitted",
+                    extra_fields=["submitted_at", "kind"])
     _notify_users(_office_people(), _("新提案待审查"), proposal.title, _url(proposal))
+    if automatic:
+        _notify_users([proposal.proposer], _("联名确认已完成，提案已自动提交提案委审查"), proposal.title, _url(proposal))
     return proposal
+
+
+def _submit_when_cosigned(proposal: Proposal) -> Proposal:
+    """The last co-signer has answered: the proposer chose to submit when inviting them,
+    so the proposal goes to the office now (the proposer's 提交 task is completed in
+    their name). When that is refused (the session's cut-off passed meanwhile), the
+    proposer is told and the 提交 task stays in their inbox."""
+    proposal = Proposal.objects.select_related("proposer", "session").get(pk=proposal.pk)
+    if proposal.status != Proposal.Status.READY:
+        return proposal
+    try:
+        with transaction.atomic():
+            return _submit_after_cosign(actor=proposal.proposer, proposal=proposal, automatic=True)
+    except ValidationError as exc:
+        _notify_users([proposal.proposer], _("联名确认已完成，但提案未能自动提交，请处理后提交"), " ".join(exc.messages), _url(proposal))
+        return proposal
 
 
 def cosigner_respond(*, actor: User, proposal: Proposal, accept: bool) -> Cosigner:
@@ -192,9 +302,11 @@ def cosigner_respond(*, actor: User, proposal: Proposal, accept: bool) -> Cosign
         cosigner.save(update_fields=["status", "responded_at"])
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         _event(proposal, "cosign_confirmed" if accept else "cosign_declined", actor, member=actor.pk)
-        if not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists():
+        complete = not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists()
+        if complete:
             _set_status(proposal, Proposal.Status.READY, actor, "cosign_complete")
-            _notify_users([proposal.proposer], _("联名确认已完成，请提交提案"), proposal.title, _url(proposal))
+    if complete:
+        _submit_when_cosigned(proposal)
     return cosigner
 
 
@@ -216,7 +328,30 @@ def cosigner_withdraw(*, actor: User, proposal: Proposal, member: User) -> Cosig
         cosigner.save(update_fields=["status", "responded_at"])
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         _event(proposal, "cosign_withdrawn", actor, member=member.pk)
-        if not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists():
+        complete = not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists()
+        if complete:
             _set_status(proposal, Proposal.Status.READY, actor, "cosign_complete")
     _notify_users([member], _("%(name)s已撤回联名邀请") % {"name": actor}, proposal.title)
+    if complete:
+        _submit_when_cosigned(proposal)
     return cosigner
+
+
+def proposal_withdraw(*, actor: User, proposal: Proposal, reason: str) -> Proposal:
+    """The proposer withdraws a submitted proposal before the office has reviewed it.
+    The office's 立案审查 task is completed in the proposer's name and the flow ends
+    (as for a proposal not accepted): nothing stays in anyone's inbox."""
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    permissions.require(permissions.can_withdraw(actor, proposal))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请写明撤回理由。")})
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise ValidationError({"reason": _("撤回理由不能超过%(max)d个字（现有%(n)d个）。") % {"max": WITHDRAW_REASON_MAX, "n": len(reason)}})
+    task = _open_task(proposal, "review")
+    with _flow_step(task, actor, on_behalf=True):  # the office's task, ended by the proposer's withdrawal
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        require_status(proposal, [Proposal.Status.SUBMITTED], _("提案已审查，不能再撤回。"))
+        _set_status(proposal, Proposal.Status.WITHDRAWN, actor, "withdrawn", reason=reason)
+    _notify_users(_office_people(), _("提案人已撤回提案，无需审查"), proposal.title, _url(proposal))
+    return proposal

@@ -79,6 +79,8 @@ def test_proposal_from_member_to_rating_in_the_browser(live_server, browser, mem
     page.goto(detail)
     assert "已签收" in click_and_wait(page, f"[data-testid=do-sign-{assignment.pk}]")
     key = f"reply-{assignment.pk}"
+    with page.expect_navigation():  # the letter is written on its own page, with a letter-layout preview
+        page.click(f"[data-testid=open-{key}]")
     page.select_option(f"#id_{key}_reply_class", "A")
     page.fill(f"#id_{key}_body", "一、我区“最多跑一次”改革工作推进情况……")
     page.fill(f"#id_{key}_contact_person", "示例联系人")

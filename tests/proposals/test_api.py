@@ -167,11 +167,13 @@ def test_every_action_refuses_the_wrong_role(session, category, member, member2,
         refused(api_handler, "/api/v1/proposals/", draft_body(session, category))
         p = factories.submitted(proposer=member, cosigners=[member2])
         url = f"/api/v1/proposals/{p.pk}"
-        # then only the invited member may answer, and only the proposer submits
+        # then only the invited member may answer (the proposal then goes to the office by itself),
+        # and only the proposer submits or withdraws
         refused(api_office, f"{url}/cosign/", {"accept": True})
         services.cosigner_respond(actor=member2, proposal=p, accept=True)
         refused(api_member2, f"{url}/submit/")
-        services.proposal_submit(actor=member, proposal=p)
+        refused(api_member2, f"{url}/withdraw/", {"reason": "不想提了"})
+        refused(api_office, f"{url}/withdraw/", {"reason": "不想提了"})
         # then review, assignment, supervision and disclosure are the office's
         refused(api_member, f"{url}/review/", {"outcome": "accept"})
         services.proposal_review(actor=office_user, proposal=p, outcome="accept", number=28)
@@ -226,14 +228,14 @@ def test_the_co_signer_confirms_through_the_api(session, category, member, membe
     with at(2019, 3, 1, 9):
         draft = ok(api_member.post("/api/v1/proposals/", draft_body(session, category, cosigners=[member2.pk]), format="json"), 201)
         assert draft["kind"] == "joint"
-        # when it is submitted, the co-signer confirms and the proposer submits again
+        # when it is submitted and the co-signer confirms, it goes to the office by itself
         assert ok(api_member.post(f"/api/v1/proposals/{draft['id']}/submit/"))["status"] == "cosigning"
         assert task_action(api_member2, "cosign") == f"/api/v1/proposals/{draft['id']}/cosign/"
         # (a form post without the answer is not read as "decline")
         missing = api_member2.post(f"/api/v1/proposals/{draft['id']}/cosign/", {})
         assert missing.status_code == 400 and list(missing.json()["errors"]) == ["accept"]
         ok(api_member2.post(f"/api/v1/proposals/{draft['id']}/cosign/", {"accept": True}, format="json"))
-        result = ok(api_member.post(f"/api/v1/proposals/{draft['id']}/submit/"))
+        result = ok(api_member.get(f"/api/v1/proposals/{draft['id']}/"))
     # then it waits for review with the confirmed co-signer
     assert result["status"] == "submitted"
     assert [(c["member"]["id"], c["status"]) for c in result["cosigners"]] == [(member2.pk, "confirmed")]
@@ -377,7 +379,7 @@ def test_a_co_signer_must_be_a_member(session, category, member, handler):
 
 
 @pytest.mark.parametrize("body", [
-    {"session": "abc"}, {"session": 99999}, {"category": None}, {"cosigners": "x"}, {"cosigners": [10 ** 30]},
+    {"session": "abc"}, {"session": 99999}, {"category": "abc"}, {"cosigners": "x"}, {"cosigners": [10 ** 30]},
     {"kind": "nobody"}, {"title": ["a"]}, {"between_sessions": "maybe"},
 ])
 def test_malformed_drafts_are_400_not_500(session, category, member, body):

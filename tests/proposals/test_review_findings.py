@@ -84,7 +84,8 @@ def test_proposer_withdraws_an_unanswered_invitation(client, session, category, 
         response = client.post(f"/proposals/{p.pk}/withdraw-cosigner/", {"member": member2.pk})
     assert response.status_code == 302
     assert Cosigner.objects.get(proposal=p).status == Cosigner.Status.DECLINED
-    assert Proposal.objects.get(pk=p.pk).status == Proposal.Status.READY
+    # nobody left to answer: the proposal went to the office by itself
+    assert Proposal.objects.get(pk=p.pk).status == Proposal.Status.SUBMITTED
     assert CaseEvent.objects.filter(case_id=p.pk, type="cosign_withdrawn").exists()
     # the co-signer can no longer respond, and another member cannot withdraw
     with pytest.raises(ValidationError):
@@ -186,7 +187,7 @@ def test_api_withdraw_and_waive(session, category, member, member2, office_user)
     with at(2019, 3, 2, 9):
         r = api.post(f"/api/v1/proposals/{p.pk}/withdraw-cosigner/", {"member": member2.pk}, format="json")
     assert r.status_code == 200, r.content
-    assert r.json()["status"] == Proposal.Status.READY
+    assert r.json()["status"] == Proposal.Status.SUBMITTED
     api.force_authenticate(office_user)
     r = api.post(f"/api/v1/proposals/{p.pk}/waive-evaluation/", {"note": "x"}, format="json")
     assert r.status_code == 400

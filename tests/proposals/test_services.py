@@ -276,22 +276,20 @@ def test_joint_proposal_cosigning(session, category, member, member2, committee_
     # when the other declines
     with at(2019, 3, 4, 11):
         services.cosigner_respond(actor=member3, proposal=p, accept=False)
-    # then the proposer is asked to submit
-    assert fresh(p).status == Proposal.Status.READY
-    submit = tasks(p, "submit").get()
-    assert submit.owner == member and submit.role == Role.MEMBER
-    assert Cosigner.objects.get(proposal=p, member=member3).status == Cosigner.Status.DECLINED
-    # a co-signer cannot submit it
-    with at(2019, 3, 5, 9):
-        assert_refused(PermissionDenied, services.proposal_submit, actor=member2, proposal=p)
-    # when the proposer submits: it reaches review, still a joint proposal
-    with at(2019, 3, 5, 9):
-        p = services.proposal_submit(actor=member, proposal=p)
+    # then the proposal goes to the office by itself (the proposer chose to submit when inviting),
+    # still a joint proposal; the proposer's 提交 task is done in their name, nothing left in an inbox
     p = fresh(p)
     assert p.status == Proposal.Status.SUBMITTED and p.kind == Proposal.Kind.JOINT
+    submit = tasks(p, "submit", STATUS.DONE).get()
+    assert submit.owner == member and not tasks(p, "submit").exists()
+    assert Cosigner.objects.get(proposal=p, member=member3).status == Cosigner.Status.DECLINED
     assert tasks(p, "review").get().role == Role.PROPOSAL_OFFICE
+    assert not inbox_tasks(user=member).exists()
+    # submitting again is refused
+    with at(2019, 3, 5, 9):
+        assert_refused(ValidationError, services.proposal_submit, actor=member, proposal=p)
     assert [e.type for e in CaseEvent.objects.filter(case_id=p.pk).order_by("pk")] == [
-        "drafted", "submitted_for_cosign", "cosign_confirmed", "cosign_declined", "cosign_complete", "submitted",
+        "drafted", "submitted_for_cosign", "cosign_confirmed", "cosign_declined", "cosign_complete", "submitted_after_cosign",
     ]
 
 
@@ -299,7 +297,6 @@ def test_all_cosigners_declining_makes_it_a_member_proposal(session, category, m
     with at(2019, 3, 1, 9):
         p = factories.submitted(proposer=member, cosigners=[member2])
         services.cosigner_respond(actor=member2, proposal=p, accept=False)
-        p = services.proposal_submit(actor=member, proposal=p)
     assert fresh(p).kind == Proposal.Kind.MEMBER and fresh(p).status == Proposal.Status.SUBMITTED
 
 
@@ -802,7 +799,8 @@ def test_bad_content_refused(session, category, member, field, value, message):
     values = dict(title="案由", analysis="分析", suggestions="建议", contact_name="示例委员", contact_phone="1")
     values[field] = value
     with at(2019, 3, 1, 9):
-        err = assert_refused(ValidationError, services.proposal_create, actor=member, session=session, category=category, **values)
+        err = assert_refused(ValidationError, services.proposal_create, actor=member, session=session, category=category,
+                             for_submission=True, **values)
     assert field in err.message_dict and message in " ".join(err.message_dict[field])
 
 
@@ -814,7 +812,9 @@ def test_analysis_of_5000_characters_is_accepted(session, category, member):
 
 def test_organisation_proposal_needs_the_organisation_name(session, category, member):
     with at(2019, 3, 1, 9):
-        assert_refused(ValidationError, services.proposal_create, actor=member, session=session, category=category, title="案由", analysis="分析", suggestions="建议", contact_name="x", contact_phone="1", kind="organisation")
+        p = services.proposal_create(actor=member, session=session, category=category, title="案由", analysis="分析", suggestions="建议", contact_name="x", contact_phone="1", kind="organisation")
+        err = assert_refused(ValidationError, services.proposal_submit, actor=member, proposal=p)
+    assert "organisation_name" in err.message_dict
 
 
 # --- events, history and task routing -----------------------------------------------------------------
