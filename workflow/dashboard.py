@@ -511,9 +511,9 @@ def dashboard_xlsx(board: Dashboard) -> tuple[bytes, int]:
     header(summary, [_("统计期"), period])
     header(summary, [_("案件类型"), _("指标"), _("数值"), _("单位"), _("分子"), _("依据案件数")])
     for s in board.sections:
-        summary.append([str(s.label), _("案件数"), s.cases, "", "", s.cases])
+        summary.append([str(s.label), _("案件数"), s.cases, None, None, s.cases])
         for state, label, count, _link in s.open_states:
-            summary.append([str(s.label), _("在办任务：%(state)s") % {"state": label}, count, "", "", count])
+            summary.append([str(s.label), _("在办任务：%(state)s") % {"state": label}, count, None, None, count])
         for f in s.totals:
             summary.append([str(s.label), str(f.label), f.value, str(f.unit), round(f.num, 2), f.den])
             rows += 1
