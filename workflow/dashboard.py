@@ -49,6 +49,7 @@ STATES = (
 )
 ALL = "all"
 TREND_CODES = ("reply_on_time", "satisfied")
+DEFAULT_RANK = "reply_on_time"  # the ranking's figure unless another is chosen
 
 
 # --- what providers return -------------------------------------------------------------------
@@ -449,7 +450,7 @@ def _section(provider, figures: ProviderFigures, query, first, last, rank_by, mi
     labels = [b.strftime("%Y-%m" if query.granularity == "month" else "%m-%d") for b in bucket_days]
     trend = {"buckets": labels, "series": shown}
     trend_rows = [(label, [x["values"][i] for x in shown]) for i, label in enumerate(labels)]
-    rank_metric = next((m for m in metrics if m.code == rank_by), metrics[0] if metrics else None)
+    rank_metric = next((m for m in metrics if m.code == (rank_by or DEFAULT_RANK)), metrics[0] if metrics else None)
     return Section(
         code=provider.code, label=provider.label, metrics=metrics, cases=totals.get("cases", [0, 0])[1],
         cases_link=figures.link("cases", query.department), totals=figure_list(totals, query.department),

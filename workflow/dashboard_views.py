@@ -80,7 +80,7 @@ def _form(request) -> tuple[DashboardFilterForm, dict]:
     raw = request.GET.get("department", "")
     if raw.isdecimal() and not any(a == dashboard.ALL or int(raw) in a for a in access.values()):
         raise PermissionDenied(_("您只能查看本单位的统计数据。"))
-    form = DashboardFilterForm(request.GET or None, access=access)
+    form = DashboardFilterForm(request.GET or None, access=access, initial={"period": "month", "date": timezone.localdate()})
     return form, form.params()
 
 
