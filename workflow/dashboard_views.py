@@ -18,10 +18,10 @@ from .web import StyledForm
 
 class DashboardFilterForm(StyledForm):
     period = forms.ChoiceField(label=gettext_lazy("统计周期"), choices=dashboard.PERIODS, required=False)
-    date = forms.DateField(label=gettext_lazy("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date = forms.DateField(label=gettext_lazy("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                            help_text=gettext_lazy("所在的日、月、季度或年"))
-    start = forms.DateField(label=gettext_lazy("自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=gettext_lazy("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     department = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int, required=False, empty_value=None)
     case_type = forms.ChoiceField(label=gettext_lazy("案件类型"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("类别"), required=False)

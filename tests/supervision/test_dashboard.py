@@ -6,11 +6,9 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from openpyxl import load_workbook
 
 from complaints import services as cs
-from complaints.models import Complaint, Dispatch
 from tests.complaints import factories as cf
 from tests.factories import TZ, DepartmentFactory, at
 from tests.proposals import factories as pf
