@@ -254,3 +254,24 @@ def test_the_page_costs_a_fixed_number_of_queries(client, dispatcher, office_use
     client.force_login(dispatcher)
     with at(2026, 3, 4, 9), django_assert_max_num_queries(small + 5):
         assert client.get(URL, {**MARCH, "period": "year"}).status_code == 200
+
+
+def test_filters_by_channel_case_type_and_category(dispatcher, office_user, approval_dept, handler, hrss_dept, other_handler):
+    with at(2026, 3, 2, 9):
+        cf.dispatched(dispatcher, approval_dept, actor=dispatcher, channel="hotline", phone="13800000001")
+        cf.dispatched(dispatcher, approval_dept, channel="web", phone="13800000002")
+        cf.dispatched(dispatcher, approval_dept, kind="consultation", phone="13800000003")
+    with at(2026, 3, 4, 9):
+        assert _section(_build(dispatcher, channel="hotline"), "complaint").cases == 1
+        assert _section(_build(dispatcher, case_type="complaint.consultation"), "complaint").cases == 1
+        category = cf.category()
+        assert _section(_build(dispatcher, category=f"complaint:{category.pk}"), "complaint").cases == 3
+        # a channel is a complaint's: the office's proposal figures are left out, not mixed in
+        assert [s.code for s in _build(office_user, channel="hotline").sections] == []
+        assert [s.code for s in _build(office_user).sections] == ["proposal"]
+
+
+def test_the_home_page_links_the_dashboard_for_the_roles_that_may_see_it(client, dispatcher, office_user, handler, supervisor, member):
+    for user, shown in ((dispatcher, True), (office_user, True), (handler, True), (supervisor, True), (member, False)):
+        client.force_login(user)
+        assert ('href="/supervision/dashboard/"' in client.get("/").content.decode()) is shown, user.username
