@@ -19,7 +19,7 @@ class ComplaintsConfig(AppConfig):
         # kinds and the task model of the inbox.
         from workflow import registry
 
-        from . import defaults, documents, events, roles
+        from . import defaults, documents, events, metrics, roles
         from . import flows  # noqa: F401  (viewflow registers the flow and its permissions)
         from .models import ComplaintTask
 
@@ -27,5 +27,6 @@ class ComplaintsConfig(AppConfig):
         defaults.register()
         events.register()
         documents.register()
+        metrics.register()
         registry.register_task_model(ComplaintTask)
         registry.register_supervision(ComplaintTask, case_kind="complaint", severe_step="reprimand", exclude=suspended_tasks)

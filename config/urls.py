@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from workflow import account_views, audit_views, document_views
+from workflow import account_views, audit_views, dashboard_views, document_views
 from workflow import api as workflow_api
 from workflow import api_auth
 from workflow import views as workflow_views
@@ -45,6 +45,8 @@ urlpatterns = [
     path("tasks/<str:kind>/<int:pk>/release/", workflow_views.task_release, name="task-release"),
     path("supervision/urging/", workflow_views.urging_notices, name="supervision-urging"),
     path("supervision/urging/<int:pk>/sign/", workflow_views.urging_notice_sign_view, name="supervision-urging-sign"),
+    path("supervision/dashboard/", dashboard_views.supervision_dashboard, name="supervision-dashboard"),
+    path("supervision/dashboard.xlsx", dashboard_views.supervision_dashboard_export, name="supervision-dashboard-export"),
     path("notifications/", workflow_views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", workflow_views.notification_open, name="notification-open"),
     path("documents/<slug:kind>/<int:pk>/pdf/", document_views.document_pdf, name="document-pdf"),

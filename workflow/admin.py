@@ -12,7 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import second_factor, security, services
 from .models import (
     CalendarDay, CalendarYear, CaseEvent, Department, DocumentSeries, LabelChoice, LabelScale, Membership, Notification, SecurityEvent,
-    TimeLimitRule, User, BreachRecord, UrgingNotice,
+    TimeLimitRule, User, BreachRecord, UrgingNotice, RuleSetting,
 )
 
 
@@ -260,6 +260,13 @@ class TimeLimitRuleAdmin(SimpleHistoryAdmin):
     list_filter = ["case_kind", "unit", "is_active"]
     list_editable = ["amount", "unit", "warn_before", "is_active"]
     search_fields = ["name", "step", "note"]
+
+
+@admin.register(RuleSetting)
+class RuleSettingAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "value", "note"]
+    list_editable = ["value"]
+    readonly_fields = ["code"]
 
 
 class LabelChoiceInline(admin.TabularInline):

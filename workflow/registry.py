@@ -296,3 +296,41 @@ def supervision_specs() -> list[SupervisionSpec]:
 
 def supervision_spec(task_model) -> SupervisionSpec | None:
     return _supervision.get(task_model._meta.label_lower)
+
+
+# --- dashboard metrics ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class MetricProvider:
+    """A case type's figures on the supervision dashboard (workflow.dashboard).
+
+    * ``code`` / ``label``: the case type (also the "case type" filter's choice);
+    * ``access(user) -> None | "all" | set of department ids``: whose figures the
+      user may see of this case type (None: none; a set: those departments' only);
+    * ``compute(query) -> workflow.dashboard.ProviderFigures``: the figures per
+      department for a workflow.dashboard.DashboardQuery, in a fixed number of
+      aggregate queries (GROUP BY), scoped by the case app's own selectors;
+    * ``filter_choices() -> dict``: {"category": [(id, label)], "channel": [...],
+      "subtype": [...]} the case type understands (absent: it ignores that filter
+      and is left out of the figures when the filter is set);
+    * ``metrics``: its figures' definitions (workflow.dashboard.MetricDef).
+    """
+
+    code: str
+    label: Any
+    access: Callable[[Any], Any]
+    compute: Callable[[Any], Any]
+    filter_choices: Callable[[], dict]
+    metrics: tuple = ()  # its workflow.dashboard.MetricDef, in order (the ranking's choices)
+    order: int = 100
+    app: str = ""
+
+
+_metric_providers: dict[str, MetricProvider] = {}
+
+
+def register_metric_provider(provider: MetricProvider) -> None:
+    _metric_providers[provider.code] = provider
+
+
+def metric_providers() -> list[MetricProvider]:
+    return sorted(_metric_providers.values(), key=lambda p: (p.order, p.code))

@@ -58,6 +58,7 @@ ADMIN_PERMISSIONS = {
         *_crud("workflow.timelimitrule", "add", "change", "delete", "view"),
         *_crud("workflow.labelscale", "add", "change", "delete", "view"),
         *_crud("workflow.labelchoice", "add", "change", "delete", "view"),
+        *_crud("workflow.rulesetting", "change", "view"),
         *_crud("workflow.documentseries", "add", "change", "view"),
         "workflow.view_urgingnotice", "workflow.view_breachrecord",
         *_crud("django_celery_beat.periodictask", "add", "change", "view"),

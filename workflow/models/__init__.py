@@ -4,7 +4,7 @@ from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Notification
 from .organisation import Department, Membership, User
-from .rules import LabelChoice, LabelScale, TimeLimitRule, TimeUnit
+from .rules import LabelChoice, LabelScale, RuleSetting, TimeLimitRule, TimeUnit
 from .security import PasswordHistory, SecurityEvent
 from .supervision import BreachRecord, UrgingNotice
 from .tasks import CaseTask, SupervisionState
@@ -23,6 +23,7 @@ __all__ = [
     "Department",
     "LabelChoice",
     "LabelScale",
+    "RuleSetting",
     "Notification",
     "PasswordHistory",
     "SecurityEvent",

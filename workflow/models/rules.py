@@ -85,3 +85,23 @@ class LabelChoice(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.label}"
+
+
+class RuleSetting(models.Model):
+    """A numeric rule that is not a time limit, e.g. the minimum number of cases a
+    department needs in a period before it is ranked on the dashboard."""
+
+    code = models.SlugField(_("代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=128)
+    value = models.PositiveIntegerField(_("数值"))
+    note = models.CharField(_("依据/说明"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("统计规则")
+        verbose_name_plural = _("统计规则")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name}: {self.value}"

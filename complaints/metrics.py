@@ -1,0 +1,143 @@
+"""Complaint figures for the supervision dashboard (workflow.dashboard).
+
+The cases of a period are the complaints *received* in it that were dispatched
+to a department (complaint.department: the lead department). Each figure is
+one aggregate query grouped by department and day/month:
+
+* 按时签收率: dispatches (any role, not redirected) signed by their sign-for
+  deadline / those signed, or unsigned and not returned past the deadline;
+* 按时办结率: replies given by the handling deadline (extensions and
+  suspensions move the deadline) / those replied, or open past the deadline
+  and not suspended;
+* 满意率: complaints whose counted rating (complaint.rating: a review
+  excluded on appeal no longer counts) is not a bad one / rated complaints;
+* 解决率: closed complaints without a bad counted rating / closed complaints;
+* 重办率: complaints handled more than once (reopened "not resolved" or
+  rectified after a bad review) / cases;
+* 退单不当率: dispatches whose return the dispatcher found improper / dispatches;
+* 重复投诉率: complaints that later got a duplicate merged into them / cases;
+* 平均办理时长: working days from dispatch to the (last) reply, the
+  suspended time left out.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from workflow import dashboard, registry
+from workflow.dashboard import MetricDef, ProviderFigures
+from workflow.rules import negative_codes
+from workflow.selectors import user_membership_pairs
+
+from . import permissions
+from .models import Channel, Complaint, ComplaintTask, Dispatch, Kind
+from .roles import Role
+
+RATING_SCALE = "haocha_rating"
+
+METRICS = [
+    MetricDef("sign_on_time", _("按时签收率"), help=_("按期签收的派单数 / 已签收或已超签收期限的派单数")),
+    MetricDef("reply_on_time", _("按时办结率"), help=_("按期答复的工单数 / 已答复或已超办理期限的工单数（挂起期间不计）")),
+    MetricDef("satisfied", _("满意率"), help=_("非差评工单数 / 已评价工单数（申诉成立的差评不计入）")),
+    MetricDef("resolved", _("解决率"), help=_("办结且未获差评的工单数 / 已办结工单数")),
+    MetricDef("rehandled", _("重办率"), higher_is_better=False, help=_("办理超过一轮的工单数 / 工单数")),
+    MetricDef("improper_return", _("退单不当率"), higher_is_better=False, help=_("退单不当的派单数 / 派单数")),
+    MetricDef("repeat", _("重复投诉率"), higher_is_better=False, help=_("有重复投诉并入的工单数 / 工单数")),
+    MetricDef("handling_days", _("平均办理时长"), kind="avg", higher_is_better=False, unit=_("工作日"),
+              help=_("派单至答复的工作日数（挂起时间不计）")),
+]
+
+
+def access(user):
+    """Dispatchers, operators and supervisors: every department; a department's handlers and leaders: their own."""
+    if permissions.sees_all(user):
+        return dashboard.ALL
+    return {d for r, d in user_membership_pairs(user=user) if r in (Role.HANDLER, Role.DEPT_LEADER)} or None
+
+
+def filter_choices() -> dict:
+    from .selectors import categories
+
+    return {
+        "category": [(c.pk, c.name) for c in categories()],
+        "channel": list(Channel.choices),
+        "subtype": list(Kind.choices),
+    }
+
+
+def _cases(query, *, own_departments: bool = True) -> Q:
+    """The complaints of the period and filters, as conditions on Complaint."""
+    q = query.period_q("received_at") & Q(department__isnull=False)
+    if own_departments:
+        q &= query.department_q("department_id")
+    if query.category:
+        q &= Q(category_id=query.category)
+    if query.channel:
+        q &= Q(channel=query.channel)
+    if query.subtype:
+        q &= Q(kind=query.subtype)
+    return q
+
+
+def compute(query) -> ProviderFigures:
+    now = query.now
+    bad = sorted(negative_codes(RATING_SCALE))
+    base = Complaint.objects.filter(_cases(query))
+    rows = dashboard.ratio_rows(base, dept="department_id", bucket="received_at", query=query, measures={
+        "cases": (Q(), Q()),
+        "reply_on_time": (
+            Q(replied_at__lte=F("deadline")),
+            Q(deadline__isnull=False) & (Q(replied_at__isnull=False) | Q(deadline__lt=now, suspended_since__isnull=True)),
+        ),
+        "satisfied": (~Q(rating__in=bad), ~Q(rating="")),
+        "resolved": (~Q(rating__in=bad), Q(status=Complaint.Status.CLOSED)),
+        "rehandled": (Q(handling_round__gt=1), Q()),
+        "repeat": (Q(Exists(Complaint.objects.filter(merged_into=OuterRef("pk")))), Q()),
+    })
+    # Dispatches are counted for the department they went to (co-handlers included).
+    dispatches = Dispatch.objects.exclude(status=Dispatch.Status.REDIRECTED).filter(
+        complaint__in=Complaint.objects.filter(_cases(query, own_departments=False)).values("pk"),
+    ).filter(query.department_q("department_id"))
+    rows += dashboard.ratio_rows(dispatches, dept="department_id", bucket="complaint__received_at", query=query, measures={
+        "sign_on_time": (
+            Q(signed_at__lte=F("sign_due")),
+            Q(signed_at__isnull=False) | Q(returned_at__isnull=True, sign_due__lt=now),
+        ),
+        "improper_return": (Q(return_improper=True), Q()),
+    })
+    rows += dashboard.average_rows(
+        base.filter(replied_at__isnull=False, dispatched_at__isnull=False).order_by()
+        .values_list("department_id", "dispatched_at", "replied_at", "suspended_seconds"),
+        query=query, code="handling_days",
+    )
+    case_filter = {k: v for k, v in (("category", query.category), ("channel", query.channel), ("kind", query.subtype)) if v}
+    open_q = Q(complaint__category_id=query.category) if query.category else Q()
+    if query.channel:
+        open_q &= Q(complaint__channel=query.channel)
+    if query.subtype:
+        open_q &= Q(complaint__kind=query.subtype)
+    open_states = dashboard.open_task_states(ComplaintTask, query=query, case_q=open_q & Q(complaint__suspended_since__isnull=True))
+
+    def link(code: str, dept):
+        params = dict(case_filter)
+        if dept:
+            params["department"] = dept
+        if code.startswith("open:"):
+            if code in (f"open:{dashboard.SupervisionState.OVERDUE}", f"open:{dashboard.SupervisionState.SEVERELY_OVERDUE}"):
+                params["overdue"] = "on"
+            return f"{reverse('complaints:list')}?{urlencode(params)}"
+        params["received_from"] = query.first_day.isoformat()
+        params["received_to"] = query.last_day.isoformat()
+        return f"{reverse('complaints:ledger')}?{urlencode(params)}"
+
+    return ProviderFigures(metrics=METRICS, rows=rows, open_states=open_states, link=link)
+
+
+def register() -> None:
+    registry.register_metric_provider(registry.MetricProvider(
+        code="complaint", label=_("投诉工单"), access=access, compute=compute, filter_choices=filter_choices, metrics=tuple(METRICS), order=20, app="complaints",
+    ))
+    dashboard.register_dashboard_navigation({Role.DISPATCHER, Role.OPERATOR})
