@@ -118,16 +118,21 @@ class DashboardQuery:
 def open_task_states(task_model, *, query: DashboardQuery, case_q: Q = Q()) -> list[tuple]:
     """(department, state, count) of the open tasks of one case type: one GROUP BY query
     from viewflow's open-task index (workflow.selectors.open_task_ids). Open tasks are
-    counted now, whatever the period: the period is about cases that entered it."""
+    counted now, whatever the period: the period is about cases that entered it. The
+    states are decided now as the inbox's chips and the navigation's counts decide them
+    (workflow.inbox.StateRanges), not as the last sweep stored them."""
     from django.db.models import Count
 
+    from .inbox import STATES, StateRanges
     from .selectors import open_task_ids
 
+    ranges = StateRanges(timezone.now())
+    counts = {state: Count("pk", filter=ranges.q(task_model, state)) for state in STATES}
     qs = (
         task_model.objects.filter(pk__in=open_task_ids()).filter(case_q).filter(query.department_q("department_id"))
-        .exclude(department__isnull=True).order_by().values("department_id", "supervision_state").annotate(n=Count("pk"))
+        .exclude(department__isnull=True).order_by().values("department_id").annotate(**counts)
     )
-    return [(r["department_id"], r["supervision_state"], r["n"]) for r in qs]
+    return [(r["department_id"], state, r[state]) for r in qs for state in STATES if r[state]]
 
 
 class WorkingDays:
@@ -271,7 +276,7 @@ def register_dashboard_navigation(roles) -> None:
     base = {EngineRole.HANDLER, EngineRole.DEPT_LEADER, EngineRole.SUPERVISOR}
     registry.register_navigation(registry.NavEntry(
         "supervision-dashboard", gettext_lazy("督办看板"), frozenset({*base, *(existing.roles if existing else ()), *roles}),
-        gettext_lazy("逾期预警、按时办结率、满意率等指标和单位排名，可导出Excel"), order=25,
+        gettext_lazy("逾期预警、按时办结率、满意率等指标和单位排名，可导出Excel"), order=25, primary=True,
     ))
 
 

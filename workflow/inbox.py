@@ -72,7 +72,7 @@ def step_choices() -> list[tuple[str, str, str]]:
     return result
 
 
-class _StateQ:
+class StateRanges:
     """Per node, the deadline range of each state now (the same thresholds as the chips)."""
 
     def __init__(self, now: dt.datetime):
@@ -119,7 +119,7 @@ def inbox(*, user, filters: InboxFilters | None = None, now: dt.datetime | None 
 
     filters = filters or InboxFilters()
     now = now or timezone.now()
-    states = _StateQ(now) if filters.state in STATES else None
+    states = StateRanges(now) if filters.state in STATES else None
     rows, total = [], 0
     for model in registry.task_models():
         if filters.kind and filters.kind != model._meta.label_lower:
@@ -164,7 +164,7 @@ def inbox_counts(*, user, now: dt.datetime | None = None) -> dict:
     """For the navigation: open tasks the user must act on, how many are in
     warning, and how many are overdue (severely overdue included)."""
     now = now or timezone.now()
-    states = _StateQ(now)
+    states = StateRanges(now)
     counts = {"open": 0, "warning": 0, "overdue": 0}
     for model in registry.task_models():
         overdue = states.q(model, SupervisionState.OVERDUE) | states.q(model, SupervisionState.SEVERELY_OVERDUE)
