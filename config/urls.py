@@ -22,7 +22,7 @@ api_v1 = [
     path("tasks/inbox/", workflow_api.InboxView.as_view(), name="api-inbox"),
     path("inbox/", workflow_api.OneInboxView.as_view(), name="api-one-inbox"),
     path("tasks/<str:kind>/<int:pk>/claim/", workflow_api.TaskClaimView.as_view(), name="api-task-claim"),
-    path("tasks/<str:kind>/<int:pk>/release/", workflow_api.TaskClaimView.as_view(release=True), name="api-task-release"),
+    path("tasks/<str:kind>/<int:pk>/release/", workflow_api.TaskReleaseView.as_view(), name="api-task-release"),
     path("calendar/deadline/", workflow_api.DeadlineView.as_view(), name="api-deadline"),
     path("auth/token/", api_auth.TokenView.as_view(), name="api-token"),
     path("auth/logout/", api_auth.LogoutView.as_view(), name="api-logout"),

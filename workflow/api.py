@@ -298,9 +298,9 @@ class TaskClaimView(APIView):
     release = False
 
     @extend_schema(
-        summary="领取任务 / 退回待领取",
-        description="claim：领取本单位（本岗位）待领取的任务；release：把自己领取、尚未办理的任务退回待领取。"
-                    "不是自己（本单位、本岗位）的任务 403；已被他人领取、已办理 400。",
+        summary="领取任务",
+        description="领取本单位（本岗位）待领取的任务，让同事知道由谁在办。不是自己（本单位、本岗位）的任务 403；"
+                    "已被他人领取（给出领取人）或已办理 400。",
         request=None,
         responses=OneInboxTaskSerializer,
     )
@@ -319,6 +319,19 @@ class TaskClaimView(APIView):
         if row is None:
             return Response({"id": pk, "released" if self.release else "claimed": True})
         return Response(OneInboxTaskSerializer(row).data)
+
+
+class TaskReleaseView(TaskClaimView):
+    release = True
+
+    @extend_schema(
+        summary="退回待领取",
+        description="把自己领取、尚未办理的任务退回本单位（本岗位）待领取；指派给本人的任务（如委员评价）不能退回，403。",
+        request=None,
+        responses=OneInboxTaskSerializer,
+    )
+    def post(self, request, kind: str, pk: int):
+        return super().post(request, kind, pk)
 
 
 # --- working-day deadlines ---------------------------------------------------------------------------
