@@ -28,7 +28,6 @@ from ._common import (
     _office_people,
     _open_task,
     _set_status,
-    _url,
 )
 
 
@@ -157,9 +156,9 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
         _set_status(proposal, new_status, actor, "submitted_for_cosign" if has_cosigners else "submitted", extra_fields=["submitted_at"])
         ProposalFlow.start.run(proposal=proposal)
     if has_cosigners:
-        _notify_users([c.member for c in proposal.cosigners.select_related("member")], _("%(name)s邀请您联名提案") % {"name": proposal.proposer}, proposal.title, _url(proposal))
+        _notify_users([c.member for c in proposal.cosigners.select_related("member")], "cosign_invited", proposal, name=str(proposal.proposer))
     else:
-        _notify_users(_office_people(), _("新提案待审查"), proposal.title, _url(proposal))
+        _notify_users(_office_people(), "submitted", proposal)
     return proposal
 
 
@@ -173,7 +172,7 @@ def _submit_after_cosign(*, actor: User, proposal: Proposal) -> Proposal:
         if not proposal.cosigners.filter(status=Cosigner.Status.CONFIRMED).exists() and proposal.kind == Proposal.Kind.JOINT:
             proposal.kind = Proposal.Kind.MEMBER
         _set_status(proposal, Proposal.Status.SUBMITTED, actor, "submitted", extra_fields=["submitted_at", "kind"])
-    _notify_users(_office_people(), _("新提案待审查"), proposal.title, _url(proposal))
+    _notify_users(_office_people(), "submitted", proposal)
     return proposal
 
 
@@ -194,7 +193,7 @@ def cosigner_respond(*, actor: User, proposal: Proposal, accept: bool) -> Cosign
         _event(proposal, "cosign_confirmed" if accept else "cosign_declined", actor, member=actor.pk)
         if not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists():
             _set_status(proposal, Proposal.Status.READY, actor, "cosign_complete")
-            _notify_users([proposal.proposer], _("联名确认已完成，请提交提案"), proposal.title, _url(proposal))
+            _notify_users([proposal.proposer], "cosign_completed", proposal)
     return cosigner
 
 
@@ -218,5 +217,5 @@ def cosigner_withdraw(*, actor: User, proposal: Proposal, member: User) -> Cosig
         _event(proposal, "cosign_withdrawn", actor, member=member.pk)
         if not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists():
             _set_status(proposal, Proposal.Status.READY, actor, "cosign_complete")
-    _notify_users([member], _("%(name)s已撤回联名邀请") % {"name": actor}, proposal.title)
+    _notify_users([member], "cosign_withdrawn", proposal, name=str(actor))
     return cosigner

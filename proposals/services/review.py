@@ -23,7 +23,6 @@ from ._common import (
     _notify_users,
     _open_task,
     _set_status,
-    _url,
 )
 
 
@@ -103,15 +102,15 @@ def proposal_review(
             fields.append("merged_into")
             status, event = Proposal.Status.MERGED, "merged"
             _event(target, "merged_in", actor, payload_merged=proposal.pk)
-            notice = _("您的提案已并入%(number)s《%(title)s》一并办理，答复将同样送达您。") % {"number": target.display_number, "title": target.title}
+            notice = {"kind": "merged", "target_number": target.number, "target_title": target.title}
         else:
             proposal.forwarded_to = forward_to
             fields.append("forwarded_to")
             status, event = Proposal.Status.FORWARDED, "forwarded"
-            notice = _("您的提案已转%(dept)s作为意见建议参考办理。") % {"dept": forward_to}
+            notice = {"kind": "forwarded_to_proposer", "dept": str(forward_to)}
         proposal.save(update_fields=fields)
         _set_status(proposal, status, actor, event, note=note)
-    _notify_users([proposal.proposer], notice, proposal.title, _url(proposal))
+    _notify_users([proposal.proposer], notice.pop("kind"), proposal, **notice)
     if outcome == ReviewOutcome.FORWARD:
-        _notify_users(_department_people(forward_to, Role.HANDLER), _("转来意见建议：%(title)s") % {"title": proposal.title}, note, _url(proposal))
+        _notify_users(_department_people(forward_to, Role.HANDLER), "forwarded", proposal, text=note)
     return proposal
