@@ -254,7 +254,7 @@ def deliver(notifications) -> int:
                 ))
             if SMS in channels and user.phone:
                 start, end = quiet_hours(quiet.get(user.pk))
-                sms_text = gettext("【%(site)s】%(title)s") % {"site": gettext("提案与投诉办理平台"), "title": text.title}
+                sms_text = gettext("【%(site)s】%(title)s") % {"site": settings.PLATFORM_NAME, "title": text.title}
                 rows.append(OutboundMessage(
                     channel=SMS, notification=n, recipient_id=user.pk, address=user.phone, kind=n.kind,
                     subject="", text=sms_text, created_at=now, send_after=quiet_until(now, start, end) or now,

@@ -433,6 +433,25 @@ def notification_mark_read(*, actor: User, notification_ids: list[int] | None = 
     return qs.update(read_at=timezone.now())
 
 
+@transaction.atomic
+def notification_preferences_set(*, actor: User, channels: dict[str, set[str]], quiet_start: dt.time, quiet_end: dt.time) -> None:
+    """Save the actor's own channel choices per kind (in-app is always on) and SMS quiet hours."""
+    from . import notifications
+    from .models import NotificationPreference, NotificationSettings
+
+    known = {k.code for k in notifications.kinds()}
+    unknown = set(channels) - known
+    if unknown:
+        raise ValidationError(_("未知的通知类别：%(kinds)s") % {"kinds": "、".join(sorted(unknown))})
+    rows = [
+        NotificationPreference(user=actor, kind=kind, channels=sorted(set(chosen) & set(notifications.OPTIONAL_CHANNELS)))
+        for kind, chosen in channels.items()
+    ]
+    NotificationPreference.objects.filter(user=actor, kind__in=list(channels)).delete()
+    NotificationPreference.objects.bulk_create(rows)
+    NotificationSettings.objects.update_or_create(user=actor, defaults={"quiet_start": quiet_start, "quiet_end": quiet_end})
+
+
 # --- document numbers -------------------------------------------------------------
 def document_number_prefix(*, department: Department) -> str:
     return department.doc_number_prefix or department.short_name

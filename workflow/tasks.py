@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import services
+from .notifications import DeliveryFailed
 
 
 @shared_task(name="workflow.calendar_check_next_year")
@@ -37,8 +38,8 @@ def ping(self, nonce: str = "") -> dict:
 
 @shared_task(
     name="workflow.outbound_send", bind=True,
-    autoretry_for=(Exception,), dont_autoretry_for=(), retry_backoff=30, retry_backoff_max=3600, retry_jitter=True,
-    max_retries=None,
+    autoretry_for=(DeliveryFailed,), retry_backoff=30, retry_backoff_max=3600, retry_jitter=True,
+    max_retries=20,  # a ceiling only: the row's attempts (NOTIFY_MAX_ATTEMPTS) stop it first
 )
 def outbound_send(self, message_id: int) -> str:
     """Send one outbox e-mail or text message (workflow.notifications.outbound_send).
