@@ -20,7 +20,7 @@ def _url(params) -> str:
 
 
 def _values(params, lookup) -> dict:
-    return {"rating": lookup.label(RATING_SCALE, params["rating"])} if "rating" in params else {}
+    return {"label": lookup.label(RATING_SCALE, params["rating"])} if "rating" in params else {}
 
 
 SAMPLE = {"complaint": 1, "number": "TS20260302-0001", "title": "小区门口路灯不亮", "text": "请补充现场照片。", "dept": "区城管局"}
@@ -43,7 +43,7 @@ KINDS = [
     ("suspension_refused", _("挂起申请未同意"), _("工单%(number)s挂起申请未同意"), None, {}, (IN_APP, EMAIL)),
     ("reply_returned", _("答复被退回"), _("工单%(number)s答复被退回，请修改"), None, {}, (IN_APP, EMAIL)),
     ("replied", _("已答复待回访"), _("工单%(number)s已答复，请回访"), TITLE, {}, (IN_APP,)),
-    ("bad_review", _("收到差评"), _("工单%(number)s收到差评（%(rating)s），请1个工作日内联系群众并整改"), None,
+    ("bad_review", _("收到差评"), _("工单%(number)s收到差评（%(label)s），请1个工作日内联系群众并整改"), None,
      {"rating": "very_dissatisfied"}, (IN_APP, EMAIL, SMS)),
     ("reopened", _("群众反馈未解决"), _("工单%(number)s群众反馈未解决，请重新办理"), None, {}, (IN_APP, EMAIL, SMS)),
     ("rectified", _("整改已反馈"), _("工单%(number)s整改已反馈，请回访"), "", {}, (IN_APP,)),

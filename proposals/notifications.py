@@ -22,9 +22,9 @@ def _values(params, lookup) -> dict:
     number = params.get("number")
     values = {"number": gettext("第%(n)s号") % {"n": number} if number else ""}
     if "approved" in params:
-        values["result"] = yes_no(params["approved"])
+        values["result"] = values["r"] = yes_no(params["approved"])
     if "rating" in params:
-        values["rating"] = lookup.label(RATING_SCALE, params["rating"])
+        values["r"] = lookup.label(RATING_SCALE, params["rating"])
     if params.get("target_number"):
         values["target_number"] = gettext("第%(n)s号") % {"n": params["target_number"]}
     return values
@@ -46,7 +46,7 @@ KINDS = [
     ("assigned_to_proposer", _("提案已交办"), _("您的提案%(number)s已交办"), TITLE, {}, (IN_APP, EMAIL), True),
     ("key_lead", _("牵头督办重点提案"), _("您牵头督办重点提案%(number)s"), TITLE, {}, (IN_APP, EMAIL), True),
     ("extension_requested", _("延期申请"), _("%(dept)s申请延期答复"), None, {}, (IN_APP, EMAIL), True),
-    ("extension_decided", _("延期申请结果"), _("延期申请已%(result)s"), None, {"approved": True}, (IN_APP, EMAIL), True),
+    ("extension_decided", _("延期申请结果"), _("延期申请已%(r)s"), None, {"approved": True}, (IN_APP, EMAIL), True),
     ("reassign_requested", _("调整申请"), _("%(dept)s申请调整提案%(number)s"), None, {}, (IN_APP, EMAIL), True),
     ("reassign_decided", _("调整申请结果"), _("调整申请已%(result)s"), None, {"approved": False}, (IN_APP, EMAIL), True),
     ("co_opinion", _("会办意见"), _("%(dept)s已送会办意见"), TITLE, {}, (IN_APP,), True),
@@ -54,7 +54,7 @@ KINDS = [
     ("reply_returned", _("答复函退回"), _("答复函被退回修改"), None, {}, (IN_APP, EMAIL), True),
     ("reply_review_failed", _("督办审核未通过"), _("答复函督办审核未通过，请修改"), None, {}, (IN_APP, EMAIL), True),
     ("replied", _("提案已答复"), _("提案%(number)s已答复，请评价"), TITLE, {}, (IN_APP, EMAIL, SMS), True),
-    ("rated", _("委员评价"), _("提案%(number)s已评价：%(rating)s"), None, {"rating": "dissatisfied"}, (IN_APP,), True),
+    ("rated", _("委员评价"), _("提案%(number)s已评价：%(r)s"), None, {"rating": "dissatisfied"}, (IN_APP,), True),
     ("rehandle", _("不满意重办"), _("提案%(number)s委员不满意，请重新办理"), None, {}, (IN_APP, EMAIL, SMS), True),
     ("closed", _("提案办结"), _("提案%(number)s已办结"), None, {}, (IN_APP, EMAIL), True),
 ]

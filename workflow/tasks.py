@@ -62,6 +62,5 @@ def outbound_flush(now: str | None = None) -> int:
 
     moment = dt.datetime.fromisoformat(now) if now else timezone.now()
     ids = notifications.outbound_due(now=moment)
-    for pk in ids:
-        outbound_send.delay(pk)
+    notifications.queue_now(ids)
     return len(ids)
