@@ -38,6 +38,8 @@ KINDS = [
     ("cosign_completed", _("联名确认完成"), _("联名确认已完成，请提交提案"), TITLE, {}, (IN_APP,), True),
     ("cosign_withdrawn", _("联名邀请撤回"), _("%(name)s已撤回联名邀请"), TITLE, {}, (IN_APP,), False),
     ("submitted", _("新提案待审查"), _("新提案待审查"), TITLE, {}, (IN_APP, EMAIL), True),
+    ("accepted", _("提案立案"), _("您的提案已立案，编号%(number)s"), TITLE, {}, (IN_APP, EMAIL), True),
+    ("rejected", _("提案不予立案"), _("您的提案不予立案：%(reason)s"), TITLE, {"reason": "不属于政协履职范围"}, (IN_APP, EMAIL), True),
     ("merged", _("提案并案"), _("您的提案已并入%(target_number)s《%(target_title)s》一并办理，答复将同样送达您。"), TITLE,
      {"target_number": 12, "target_title": "关于社区养老的建议"}, (IN_APP, EMAIL), True),
     ("forwarded_to_proposer", _("提案转意见建议"), _("您的提案已转%(dept)s作为意见建议参考办理。"), TITLE, {}, (IN_APP, EMAIL), True),

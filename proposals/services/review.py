@@ -73,7 +73,7 @@ def proposal_review(
         proposal.reviewed_at = timezone.now()
         proposal.review_note = note
         fields = ["reviewed_at", "review_note"]
-        notice = ""
+        notice: dict = {}
         if outcome == ReviewOutcome.ACCEPT:
             _lock_session(proposal.session_id)
             wanted = number or _next_number(proposal.session)
@@ -84,12 +84,12 @@ def proposal_review(
             proposal.number = wanted
             fields.append("number")
             status, event = Proposal.Status.ACCEPTED, "accepted"
-            notice = _("您的提案已立案，编号%(number)s") % {"number": proposal.display_number}
+            notice = {"kind": "accepted"}
         elif outcome == ReviewOutcome.REJECT:
             proposal.rejection_reason = rejection_reason
             fields.append("rejection_reason")
             status, event = Proposal.Status.REJECTED, "rejected"
-            notice = _("您的提案不予立案：%(reason)s") % {"reason": rejection_reason.text}
+            notice = {"kind": "rejected", "reason": rejection_reason.text}
         elif outcome == ReviewOutcome.MERGE:
             target = Proposal.objects.select_for_update().get(pk=merge_into.pk)
             if target.pk == proposal.pk or target.session_id != proposal.session_id:
@@ -110,7 +110,8 @@ def proposal_review(
             notice = {"kind": "forwarded_to_proposer", "dept": str(forward_to)}
         proposal.save(update_fields=fields)
         _set_status(proposal, status, actor, event, note=note)
-    _notify_users([proposal.proposer], notice.pop("kind"), proposal, **notice)
+    if notice:
+        _notify_users([proposal.proposer], notice.pop("kind"), proposal, **notice)
     if outcome == ReviewOutcome.FORWARD:
         _notify_users(_department_people(forward_to, Role.HANDLER), "forwarded", proposal, text=note)
     return proposal
