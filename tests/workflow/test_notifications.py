@@ -313,3 +313,20 @@ def test_preferences_page_refuses_a_bad_time_with_a_message(client, handler):
     response = client.post("/accounts/notifications/", {"quiet_start": "25:99", "quiet_end": "07:00"})
     assert response.status_code == 200 and "is-invalid" in response.content.decode()
     assert not NotificationSettings.objects.exists()
+
+
+# --- demo data --------------------------------------------------------------------------------------------
+def test_demo_notifications_carry_their_events_dates(django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    # Given the demo built (its services replayed in the past, committed at the end)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_data")
+    # Then its notifications are dated when their events happened, not all today
+    years = set(Notification.objects.values_list("created_at__year", flat=True))
+    assert Notification.objects.exists() and min(years) < timezone.now().year
+    assert not Notification.objects.filter(created_at__gt=timezone.now()).exists()
+    # and notices about long-past events were not mailed or texted out
+    old = Notification.objects.filter(created_at__lt=timezone.now() - dt.timedelta(days=2))
+    assert not OutboundMessage.objects.filter(notification__in=old).exists()
