@@ -16,8 +16,15 @@ CHANNEL_LABELS = {notifications.EMAIL: gettext_lazy("邮件"), notifications.SMS
 
 
 def visible_kinds(user) -> list:
-    """The kinds shown on the page: every registered kind (a person may hold more roles later)."""
-    return sorted(notifications.kinds(), key=lambda k: (str(k.group), k.app, k.code))
+    """The kinds shown on the page, in registration order: those of the case apps whose roles
+    the person holds; every kind for the engine's roles (handlers, leaders, supervisors and
+    administrators get notices about every kind of case) and for superusers."""
+    from . import registry, selectors
+
+    roles = selectors.user_roles(user=user)
+    apps = {spec.app for spec in registry.roles() if spec.code in roles}
+    every = user.is_superuser or "workflow" in apps
+    return [k for k in notifications.kinds() if every or k.app in apps or k.app == "workflow"]
 
 
 class NotificationPreferencesForm(forms.Form):
