@@ -19,13 +19,14 @@ class ComplaintsConfig(AppConfig):
         # kinds and the task model of the inbox.
         from workflow import registry
 
-        from . import defaults, documents, events, metrics, roles
+        from . import defaults, documents, events, metrics, notifications, roles
         from . import flows  # noqa: F401  (viewflow registers the flow and its permissions)
         from .models import ComplaintTask
 
         roles.register()
         defaults.register()
         events.register()
+        notifications.register()
         documents.register()
         metrics.register()
         registry.register_task_model(ComplaintTask)

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from workflow import account_views, audit_views, dashboard_views, document_views
+from workflow import account_views, audit_views, dashboard_views, document_views, notification_views
 from workflow import api as workflow_api
 from workflow import api_auth
 from workflow import views as workflow_views
@@ -59,6 +59,7 @@ urlpatterns = [
     path("accounts/password/change/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/security/", account_views.account_security, name="account_security"),
+    path("accounts/notifications/", notification_views.notification_preferences, name="notification-preferences"),
     path("accounts/otp/verify/", account_views.otp_verify, name="otp_verify"),
     path("accounts/otp/setup/", account_views.otp_setup, name="otp_setup"),
     path("accounts/otp/backup-codes/", account_views.otp_backup_codes, name="otp_backup_codes"),

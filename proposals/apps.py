@@ -12,7 +12,7 @@ class ProposalsConfig(AppConfig):
         # kinds and the task model of the inbox.
         from workflow import registry
 
-        from . import defaults, documents, events, metrics, navigation, roles
+        from . import defaults, documents, events, metrics, navigation, notifications, roles
         from . import flows  # noqa: F401  (viewflow registers the flow and its permissions)
         from .models import ProposalTask
 
@@ -20,6 +20,7 @@ class ProposalsConfig(AppConfig):
         navigation.register()
         defaults.register()
         events.register()
+        notifications.register()
         documents.register()
         metrics.register()
         registry.register_task_model(ProposalTask)

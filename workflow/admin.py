@@ -11,8 +11,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import second_factor, security, services
 from .models import (
-    CalendarDay, CalendarYear, CaseEvent, Department, DocumentSeries, LabelChoice, LabelScale, Membership, Notification, SecurityEvent,
-    TimeLimitRule, User, BreachRecord, UrgingNotice, RuleSetting,
+    CalendarDay, CalendarYear, CaseEvent, Department, DocumentSeries, LabelChoice, LabelScale, Membership, Notification, OutboundMessage,
+    SecurityEvent, TimeLimitRule, User, BreachRecord, UrgingNotice, RuleSetting,
 )
 
 
@@ -311,7 +311,44 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "recipient", "kind", "title", "read_at"]
     list_filter = ["kind"]
     list_select_related = ["recipient"]
-    search_fields = ["title", "recipient__username"]
+    search_fields = ["kind", "stored_title", "recipient__username"]
+    readonly_fields = ["title", "body", "url"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    """The outbox of e-mails and text messages (workflow.notifications): read-only; the
+    address is shown masked (a phone number is personal data, stored encrypted)."""
+
+    list_display = ["created_at", "channel", "kind", "masked_address", "status", "attempts", "send_after", "sent_at", "short_error"]
+    list_filter = ["status", "channel", "kind"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    fields = ["channel", "kind", "recipient", "masked_address", "subject", "text", "status", "attempts", "last_error",
+              "created_at", "send_after", "sent_at", "updated_at", "notification"]
+    readonly_fields = fields
+    actions = ["retry_failed"]
+
+    @admin.display(description=_("地址"))
+    def masked_address(self, obj):
+        return obj.masked_address
+
+    @admin.display(description=_("最近错误"))
+    def short_error(self, obj):
+        return (obj.last_error[:60] + "…") if len(obj.last_error) > 60 else obj.last_error
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("重新发送所选的发送失败消息"), permissions=["change"])
+    def retry_failed(self, request, queryset):
+        from .notifications import outbound_retry
+
+        count = outbound_retry(message_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("已重新排队 %(n)d 条发送失败的消息。") % {"n": count}, messages.SUCCESS)
 
 
 @admin.register(SecurityEvent)

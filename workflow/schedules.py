@@ -6,6 +6,7 @@ DEFAULT_SCHEDULES = [
     # name, task, crontab (minute, hour, day_of_week, day_of_month, month_of_year)
     ("检查下一年度工作日历", "workflow.calendar_check_next_year", ("0", "8", "*", "*", "11,12")),
     ("督办巡检：期限预警、催办与违诺", "workflow.supervision_sweep", ("*/15", "*", "*", "*", "*")),
+    ("发送到期的邮件和短信（免打扰结束、重试）", "workflow.outbound_flush", ("*", "*", "*", "*", "*")),
 ]
 
 

@@ -64,11 +64,16 @@ def role_people(*, role: str, department: Department | None = None) -> list[User
     return list(User.objects.filter(is_active=True, **memberships).distinct())
 
 
-def notify_on_commit(*, users, kind: str, title: str, body: str = "", url: str = "") -> None:
-    """Notify people once the service's transaction commits (never for a rolled-back change)."""
+def notify_on_commit(*, users, kind: str, params: dict | None = None) -> None:
+    """Notify people once the service's transaction commits (never for a rolled-back change).
+
+    The notice is dated now (the event's time: a demo replayed under time travel
+    commits later, and its notices keep the replayed time)."""
     users = [u for u in users if u is not None]
     if users:
-        transaction.on_commit(lambda: notification_send(recipients=users, kind=kind, title=title, body=body, url=url))
+        at = timezone.now()
+        params = dict(params or {})
+        transaction.on_commit(lambda: notification_send(recipients=users, kind=kind, params=params, created_at=at))
 
 
 # --- organisation -------------------------------------------------------------
@@ -386,19 +391,14 @@ def case_app_modules(name: str) -> list:
 
 # --- notifications --------------------------------------------------------------
 def notification_send(
-    *, recipients, kind: str, title: str, body: str = "", url: str = "", dedupe_key: str = ""
+    *, recipients, kind: str, params: dict | None = None, dedupe_key: str = "", created_at: dt.datetime | None = None
 ) -> int:
-    """Notify people. With a dedupe_key, a person gets that notice once (tasks may run twice)."""
-    from .models import Notification
+    """Notify people (a registered kind and its params, workflow.notifications), and queue the
+    e-mails and text messages they chose. With a dedupe_key, a person gets that notice once
+    (tasks may run twice). Returns how many of the recipients have it."""
+    from . import notifications
 
-    rows = [
-        Notification(recipient=r, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key)
-        for r in recipients
-    ]
-    created = Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedupe_key))
-    if dedupe_key:
-        return Notification.objects.filter(dedupe_key=dedupe_key, recipient__in=[r.pk for r in recipients]).count()
-    return len(created)
+    return notifications.send(recipients=recipients, kind=kind, params=params, dedupe_key=dedupe_key, created_at=created_at)
 
 
 def calendar_check_next_year(*, today: dt.date) -> int | None:
@@ -417,9 +417,7 @@ def calendar_check_next_year(*, today: dt.date) -> int | None:
     notification_send(
         recipients=admins,
         kind="calendar_missing",
-        title=_("%(year)d年工作日历尚未导入") % {"year": next_year},
-        body=_("国务院通常在11月公布%(year)d年的放假安排。导入前，跨入%(year)d年的期限都无法计算。") % {"year": next_year},
-        url="/admin/workflow/calendarday/import/",
+        params={"year": next_year},
         dedupe_key=f"calendar_missing:{next_year}",
     )
     return next_year
@@ -434,6 +432,25 @@ def notification_mark_read(*, actor: User, notification_ids: list[int] | None = 
         qs = qs.filter(pk__in=notification_ids)
     # No history on notifications: they are messages, not domain records.
     return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_preferences_set(*, actor: User, channels: dict[str, set[str]], quiet_start: dt.time, quiet_end: dt.time) -> None:
+    """Save the actor's own channel choices per kind (in-app is always on) and SMS quiet hours."""
+    from . import notifications
+    from .models import NotificationPreference, NotificationSettings
+
+    known = {k.code for k in notifications.kinds()}
+    unknown = set(channels) - known
+    if unknown:
+        raise ValidationError(_("未知的通知类别：%(kinds)s") % {"kinds": "、".join(sorted(unknown))})
+    rows = [
+        NotificationPreference(user=actor, kind=kind, channels=sorted(set(chosen) & set(notifications.OPTIONAL_CHANNELS)))
+        for kind, chosen in channels.items()
+    ]
+    NotificationPreference.objects.filter(user=actor, kind__in=list(channels)).delete()
+    NotificationPreference.objects.bulk_create(rows)
+    NotificationSettings.objects.update_or_create(user=actor, defaults={"quiet_start": quiet_start, "quiet_end": quiet_end})
 
 
 # --- document numbers -------------------------------------------------------------

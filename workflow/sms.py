@@ -12,6 +12,9 @@ named in SMS_BACKEND (see docs/operations.md). The defaults:
 - NullBackend: drops them.
 
 Sending happens after the service's transaction commits (send_on_commit).
+Notifications to people with an account go through the outbox instead
+(workflow.notifications: deliver() here raises on failure, and the outbox
+records the error and retries).
 """
 from __future__ import annotations
 
@@ -70,6 +73,15 @@ class NullBackend:
 
 def get_backend():
     return import_string(getattr(settings, "SMS_BACKEND", "workflow.sms.ConsoleBackend"))()
+
+
+def deliver(*, phone: str, text: str, secrets=()) -> None:
+    """Send one message and raise when the gateway fails (the notification outbox records
+    the error and retries: workflow.notifications.outbound_send)."""
+    backend = get_backend()
+    sent = backend.send_messages([TextMessage(phone=phone, text=text, secrets=tuple(secrets))])
+    if sent == 0 and not isinstance(backend, NullBackend):
+        raise RuntimeError("the SMS backend sent nothing")
 
 
 def send(*, phone: str, text: str, secrets=()) -> int:

@@ -295,9 +295,7 @@ def _entered(model, target: str, tasks: list, *, now, today, workdays: WorkdayIn
     if target == State.WARNING:
         owed = _owed_by(tasks)
         _notify([
-            (uid, t, "supervision_warning", _("即将到期：%(step)s") % {"step": t.step_title},
-             _("“%(case)s”的“%(step)s”将于%(date)s到期，请及时办理。") % {"case": t.case_title, "step": t.step_title, "date": _day(t.deadline)},
-             _dedupe("warning", t, ct))
+            (uid, t, "supervision_warning", _sv_params(t), _dedupe("warning", t, ct))
             for t in tasks for uid in owed[t.pk]
         ], now=now)
         return
@@ -312,9 +310,7 @@ def _entered(model, target: str, tasks: list, *, now, today, workdays: WorkdayIn
     _events(case_ct, EVENT_URGED, [t for t in tasks if t.pk in new_notices], now=now, case_id=case_id)
     owed = _owed_by(tasks)
     _notify([
-        (uid, t, "urging_notice", _("催办单：%(step)s已逾期") % {"step": t.step_title},
-         _("“%(case)s”的“%(step)s”已于%(date)s到期，请签收催办单并尽快办理。") % {"case": t.case_title, "step": t.step_title, "date": _day(t.deadline)},
-         _dedupe("urging", t, ct))
+        (uid, t, "urging_notice", _sv_params(t), _dedupe("urging", t, ct))
         for t in tasks for uid in owed[t.pk]
     ], now=now, url=reverse("supervision-urging"))
     if target != State.SEVERELY_OVERDUE:
@@ -328,10 +324,7 @@ def _entered(model, target: str, tasks: list, *, now, today, workdays: WorkdayIn
     supervisors = list(Membership.objects.filter(role=EngineRole.SUPERVISOR, is_active=True, user__is_active=True).values_list("user_id", flat=True).distinct())
     leaders = _role_people_by_department(EngineRole.DEPT_LEADER, {t.department_id for t in tasks})
     _notify([
-        (uid, t, "supervision_breach", _("严重逾期：%(step)s") % {"step": t.step_title},
-         _("“%(case)s”的“%(step)s”（%(dept)s）已逾期%(n)d个工作日，已记录违诺。") % {
-             "case": t.case_title, "step": t.step_title, "dept": t.department or "", "n": late[t.pk]},
-         _dedupe("breach", t, ct))
+        (uid, t, "supervision_breach", {**_sv_params(t), "dept": str(t.department or ""), "days": late[t.pk]}, _dedupe("breach", t, ct))
         for t in tasks for uid in {*supervisors, *leaders.get(t.department_id, ())}
     ], now=now)
 
@@ -391,11 +384,22 @@ def _owed_by(tasks) -> dict[int, set[int]]:
     return {t.pk: ({t.owner_id} if t.owner_id else holders.get((t.role, t.department_id), set())) for t in tasks}
 
 
+def _sv_params(task) -> dict:
+    """A supervision notice's params: the step as its node reference (its title is read in the reader's language)."""
+    from viewflow.workflow.fields import get_task_ref
+
+    return {"case": task.case_title, "step": get_task_ref(task.flow_task) if task.flow_task else "", "date": _day(task.deadline), "url": task.get_absolute_url()}
+
+
 def _notify(rows, *, now, url: str | None = None) -> None:
-    Notification.objects.bulk_create([
-        Notification(recipient_id=uid, kind=kind, title=title[:255], body=body, url=url or task.get_absolute_url(), dedupe_key=key)
-        for uid, task, kind, title, body, key in rows
-    ], ignore_conflicts=True)
+    """Typed notifications (workflow.notifications), stored once per deadline and person; their
+    e-mails and text messages are queued after the sweep commits."""
+    from .notifications import send_rows
+
+    send_rows([
+        Notification(recipient_id=uid, kind=kind, params={**params, **({"url": url} if url else {})}, dedupe_key=key, created_at=now)
+        for uid, task, kind, params, key in rows
+    ], dedupe=True)
 
 
 # --- urging notices: who sees and signs them ---------------------------------------------

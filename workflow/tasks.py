@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import services
+from .notifications import DeliveryFailed
 
 
 @shared_task(name="workflow.calendar_check_next_year")
@@ -33,3 +34,33 @@ def ping(self, nonce: str = "") -> dict:
     changes nothing, so it is safe to run any number of times.
     """
     return {"nonce": nonce, "hostname": self.request.hostname, "pid": os.getpid(), "eager": bool(self.request.is_eager)}
+
+
+@shared_task(
+    name="workflow.outbound_send", bind=True,
+    autoretry_for=(DeliveryFailed,), retry_backoff=30, retry_backoff_max=3600, retry_jitter=True,
+    max_retries=20,  # a ceiling only: the row's attempts (NOTIFY_MAX_ATTEMPTS) stop it first
+)
+def outbound_send(self, message_id: int) -> str:
+    """Send one outbox e-mail or text message (workflow.notifications.outbound_send).
+
+    Safe to run twice: the row is claimed by a status update before sending. A failure
+    is recorded on the row and raised, and Celery retries with backoff; the row's
+    attempts decide when to stop (NOTIFY_MAX_ATTEMPTS): then it stays failed, and the
+    task returns normally.
+    """
+    from . import notifications
+
+    return notifications.outbound_send(message_id=message_id, retrying=self.request.retries > 0)
+
+
+@shared_task(name="workflow.outbound_flush")
+def outbound_flush(now: str | None = None) -> int:
+    """Every minute: queue the outbox messages now due (SMS held over quiet hours, retries
+    whose Celery retry was lost, sends a stopped worker left). Safe to run twice."""
+    from . import notifications
+
+    moment = dt.datetime.fromisoformat(now) if now else timezone.now()
+    ids = notifications.outbound_due(now=moment)
+    notifications.queue_now(ids)
+    return len(ids)

@@ -95,13 +95,19 @@ def _claim_or_release(request, service, kind: str, pk: int, success: str):
     return redirect(target or "home")
 
 
+NOTIFICATIONS_PAGE_SIZE = 30
+
+
 @login_required
 def notifications(request):
+    """The person's notifications, newest first, a page at a time (rendered in their language)."""
+    from django.core.paginator import Paginator
+
     if request.method == "POST":
         services.notification_mark_read(actor=request.user)
         return redirect("notifications")
-    items = list(selectors.notification_list(user=request.user)[:100])
-    return render(request, "workflow/notifications.html", {"notifications": items})
+    page = Paginator(selectors.notification_list(user=request.user), NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "workflow/notifications.html", {"page": page, "notifications": page.object_list})
 
 
 @login_required

@@ -39,8 +39,11 @@ def _set_status(complaint: Complaint, status: str, actor, event: str, extra_fiel
     engine.case_set_status(case=complaint, status=status, actor=actor, event=event, extra_fields=extra_fields, **payload)
 
 
-def _notify_users(users, title: str, body: str = "", url: str = ""):
-    engine.notify_on_commit(users=users, kind="complaint", title=title, body=body, url=url)
+def _notify_users(users, kind: str, complaint: Complaint, **params):
+    """Notify people about a work order: a kind of complaints.notifications and its params (rendered when read)."""
+    engine.notify_on_commit(
+        users=users, kind=f"complaint.{kind}", params={"complaint": complaint.pk, "number": complaint.number, "title": complaint.safe_title, **params},
+    )
 
 
 def _department_people(department: Department, role: str = Role.HANDLER) -> list[User]:
@@ -51,8 +54,6 @@ def _dispatchers() -> list[User]:
     return engine.role_people(role=Role.DISPATCHER)
 
 
-def _url(complaint: Complaint) -> str:
-    return complaint.get_absolute_url()
 
 
 def _node(name: str):

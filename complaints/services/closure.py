@@ -38,7 +38,6 @@ from ._common import (
     _open_task,
     _set_status,
     _tell_citizen,
-    _url,
     secret_hash,
     system_user,
 )
@@ -77,7 +76,7 @@ def complaint_review_reply(*, actor: User, complaint: Complaint, approve: bool, 
         else:
             _set_status(complaint, Complaint.Status.HANDLING, actor, "reply_returned", note=note)
     if not approve:
-        _notify_users(_department_people(complaint.department), _("工单%(number)s答复被退回，请修改") % {"number": complaint.number}, note, _url(complaint))
+        _notify_users(_department_people(complaint.department), "reply_returned", complaint, text=note)
     return reply
 
 
@@ -105,7 +104,7 @@ def complaint_deliver(*, complaint: Complaint) -> Complaint:
     Dispatch.objects.filter(complaint=complaint, role=Dispatch.Role.LEAD, status=Dispatch.Status.SIGNED).update(status=Dispatch.Status.DONE)
     token = _issue_link(complaint, CitizenLink.Purpose.RATE, now)
     _tell_citizen(complaint, _("已答复，请凭编号和查询码查看答复。"), own=_("请通过此链接评价：%(url)s") % {"url": rating_url(token)}, secret=token)
-    _notify_users(_dispatchers(), _("工单%(number)s已答复，请回访") % {"number": complaint.number}, complaint.safe_title, _url(complaint))
+    _notify_users(_dispatchers(), "replied", complaint)
     return complaint
 
 
@@ -145,8 +144,7 @@ def _after_rating(complaint: Complaint, rated: ComplaintRating, actor, now: dt.d
         _set_status(complaint, Complaint.Status.RECTIFYING, actor, "rectification", extra_fields=["rectify_due", "contact_due"], rating=rated.rating)
         _notify_users(
             _department_people(complaint.department) + _department_people(complaint.department, Role.DEPT_LEADER),
-            _("工单%(number)s收到差评（%(label)s），请1个工作日内联系群众并整改") % {"number": complaint.number, "label": label},
-            rated.comment, _url(complaint),
+            "bad_review", complaint, rating=rated.rating, text=rated.comment,
         )
         _tell_citizen(complaint, _("收到您的评价“%(label)s”，承办单位将联系您并整改。") % {"label": label}, to_merged=False)
     else:
@@ -249,7 +247,7 @@ def _reopen(complaint: Complaint, *, actor, reason: str, on_behalf: bool) -> Com
         _set_status(complaint, Complaint.Status.HANDLING, actor, "reopened", extra_fields=["handling_round", "deadline", "replied_at"],
                     round=complaint.handling_round, reason=reason.strip())
         CitizenLink.objects.filter(complaint=complaint, used_at__isnull=True).update(used_at=now)
-    _notify_users(_department_people(complaint.department), _("工单%(number)s群众反馈未解决，请重新办理") % {"number": complaint.number}, reason, _url(complaint))
+    _notify_users(_department_people(complaint.department), "reopened", complaint, text=reason)
     _tell_citizen(complaint, _("已收到您“未解决”的反馈，已退回承办单位重新办理。"), to_merged=False)
     return complaint
 
@@ -286,7 +284,7 @@ def complaint_rectify(*, actor: User, complaint: Complaint, report: str) -> Comp
         _set_status(complaint, Complaint.Status.REPLIED, actor, "rectified", extra_fields=["handling_round", "rectified_at", "callback_due"], round=complaint.handling_round)
     token = _issue_link(complaint, CitizenLink.Purpose.FOLLOWUP, now)
     _tell_citizen(complaint, _("整改情况已反馈。"), own=_("请通过此链接再次评价：%(url)s") % {"url": rating_url(token)}, secret=token)
-    _notify_users(_dispatchers(), _("工单%(number)s整改已反馈，请回访") % {"number": complaint.number}, "", _url(complaint))
+    _notify_users(_dispatchers(), "rectified", complaint)
     return complaint
 
 
@@ -315,7 +313,7 @@ def appeal_file(*, actor: User, rating: ComplaintRating, reason: str) -> Appeal:
     _event(complaint, "appeal_filed", actor, rating=rating.rating)
     from workflow.services import role_people
 
-    _notify_users(role_people(role=Role.SUPERVISOR), _("工单%(number)s差评申诉待复核") % {"number": complaint.number}, reason, _url(complaint))
+    _notify_users(role_people(role=Role.SUPERVISOR), "appeal_filed", complaint, text=reason)
     return appeal
 
 
@@ -344,5 +342,5 @@ def appeal_decide(*, actor: User, appeal: Appeal, facts_true: bool, reasonable: 
         complaint.rating = counted.rating if counted else ""
         complaint.save(update_fields=["rating"])
     _event(complaint, "appeal_upheld" if upheld else "appeal_rejected", actor, note=note.strip(), malicious=malicious)
-    _notify_users(_department_people(appeal.department), (_("工单%(number)s差评申诉成立") if upheld else _("工单%(number)s差评申诉不成立")) % {"number": complaint.number}, note, _url(complaint))
+    _notify_users(_department_people(appeal.department), "appeal_upheld" if upheld else "appeal_rejected", complaint, text=note)
     return appeal

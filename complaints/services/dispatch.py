@@ -24,7 +24,6 @@ from ._common import (
     _open_task,
     _set_status,
     _tell_citizen,
-    _url,
     handle_category,
 )
 
@@ -69,7 +68,7 @@ def complaint_dispatch(*, actor: User, complaint: Complaint, department: Departm
             departments=[d.pk for d in co], note=note,
         )
     for dept in [department, *co]:
-        _notify_users(_department_people(dept), _("新派工单%(number)s，请签收") % {"number": complaint.number}, complaint.safe_title, _url(complaint))
+        _notify_users(_department_people(dept), "dispatched", complaint)
     _tell_citizen(complaint, _("已转%(dept)s办理，预计%(date)s前答复。") % {
         "dept": department.short_name or department.name, "date": timezone.localtime(complaint.deadline).strftime("%Y-%m-%d %H:%M"),
     })
@@ -237,9 +236,9 @@ def dispatch_return_decide(*, actor: User, dispatch: Dispatch, accept: bool, dep
             "dept": department.short_name or department.name, "date": timezone.localtime(complaint.deadline).strftime("%Y-%m-%d %H:%M"),
         })
     target = department if accept else old_department
-    _notify_users(_department_people(target), _("工单%(number)s请签收办理") % {"number": complaint.number}, complaint.safe_title, _url(complaint))
+    _notify_users(_department_people(target), "redispatched", complaint)
     if not accept:
-        _notify_users(_department_people(old_department), _("工单%(number)s退单不当，请继续办理") % {"number": complaint.number}, note, _url(complaint))
+        _notify_users(_department_people(old_department), "return_refused", complaint, text=note)
     return result
 
 

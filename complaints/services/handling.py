@@ -37,7 +37,6 @@ from ._common import (
     _open_task,
     _set_status,
     _tell_citizen,
-    _url,
 )
 
 HANDLE_NODES = ("handle", "revise")
@@ -100,7 +99,7 @@ def dispatch_return(*, actor: User, dispatch: Dispatch, reason: str) -> Dispatch
         dispatch.status, dispatch.returned_at, dispatch.return_reason = Dispatch.Status.RETURNED, now, reason.strip()
         dispatch.save(update_fields=["status", "returned_at", "return_reason"])
         _event(complaint, "returned", actor, department=dispatch.department_id, department_name=_dept_name(dispatch.department), reason=reason.strip())
-    _notify_users(_dispatchers(), _("工单%(number)s被%(dept)s退单，请审核") % {"number": complaint.number, "dept": _dept_name(dispatch.department)}, reason, _url(complaint))
+    _notify_users(_dispatchers(), "returned", complaint, dept=str(_dept_name(dispatch.department)), text=reason)
     return dispatch
 
 
@@ -120,7 +119,7 @@ def dispatch_opinion(*, actor: User, dispatch: Dispatch, opinion: str) -> Dispat
         dispatch.save(update_fields=["opinion", "status"])
         _event(complaint, "co_opinion", actor, department=dispatch.department_id, department_name=_dept_name(dispatch.department))
     if complaint.department:
-        _notify_users(_department_people(complaint.department), _("工单%(number)s收到协办意见") % {"number": complaint.number}, "", _url(complaint))
+        _notify_users(_department_people(complaint.department), "assist_opinion", complaint)
     return dispatch
 
 
@@ -176,7 +175,7 @@ def complaint_instruct(*, actor: User, complaint: Complaint, text: str) -> Handl
         complaint=complaint, department=complaint.department, kind=HandlingNote.Kind.INSTRUCTION, text=text.strip(), author=actor, created_at=timezone.now(),
     )
     _event(complaint, "instruction", actor)
-    _notify_users(_department_people(complaint.department), _("工单%(number)s有领导批示") % {"number": complaint.number}, text.strip(), _url(complaint))
+    _notify_users(_department_people(complaint.department), "instruction", complaint, text=text.strip())
     return note
 
 
@@ -226,7 +225,7 @@ def complaint_reply(*, actor: User, complaint: Complaint, body: str, findings: s
         _event(complaint, "reply_written", actor, round=complaint.handling_round)
         cancel_pending_requests(complaint, actor, _("已答复，申请不再需要。"))
     if sign_off:
-        _notify_users(_department_people(complaint.department, Role.DEPT_LEADER), _("工单%(number)s答复待签发") % {"number": complaint.number}, complaint.safe_title, _url(complaint))
+        _notify_users(_department_people(complaint.department, Role.DEPT_LEADER), "reply_signoff", complaint)
     return reply
 
 
@@ -247,7 +246,7 @@ def complaint_reply_sign_off(*, actor: User, reply: ComplaintReply, approve: boo
         reply.save(update_fields=["status", "signed_by", "signed_at", "sign_off_note"])
         _event(complaint, "reply_signed_off" if approve else "reply_sign_off_returned", actor, note=(note or "").strip())
     if not approve:
-        _notify_users(_department_people(complaint.department), _("工单%(number)s答复被领导退回") % {"number": complaint.number}, note, _url(complaint))
+        _notify_users(_department_people(complaint.department), "reply_sent_back", complaint, text=note)
     return reply
 
 
@@ -303,7 +302,7 @@ def complaint_extension_request(*, actor: User, complaint: Complaint, requested_
         complaint=complaint, department=complaint.department, requested_until=requested_until, reason=reason.strip(), requested_by=actor,
     )
     _event(complaint, "extension_requested", actor, until=requested_until.isoformat(), reason=reason.strip())
-    _notify_users(_dispatchers(), _("工单%(number)s申请延期，请审批") % {"number": complaint.number}, reason, _url(complaint))
+    _notify_users(_dispatchers(), "extension_requested", complaint, text=reason)
     return request
 
 
@@ -333,10 +332,7 @@ def complaint_extension_decide(*, actor: User, request: ComplaintExtension, appr
         _tell_citizen(complaint, _("办理期限延至%(date)s。") % {"date": request.requested_until.isoformat()})
     else:
         _event(complaint, "extension_refused", actor, until=request.requested_until.isoformat(), note=note)
-    _notify_users(
-        [request.requested_by], (_("工单%(number)s延期申请已同意") if approve else _("工单%(number)s延期申请未同意")) % {"number": complaint.number},
-        note, _url(complaint),
-    )
+    _notify_users([request.requested_by], "extension_approved" if approve else "extension_refused", complaint, text=note)
     return request
 
 
@@ -351,7 +347,7 @@ def complaint_suspension_request(*, actor: User, complaint: Complaint, reason: s
         complaint=complaint, department=complaint.department, reason=reason.strip(), requested_by=actor, requested_at=timezone.now(),
     )
     _event(complaint, "suspension_requested", actor, reason=reason.strip())
-    _notify_users(_dispatchers(), _("工单%(number)s申请挂起，请审批") % {"number": complaint.number}, reason, _url(complaint))
+    _notify_users(_dispatchers(), "suspension_requested", complaint, text=reason)
     return suspension
 
 
@@ -380,7 +376,7 @@ def complaint_suspension_decide(*, actor: User, suspension: Suspension, approve:
     else:
         _event(complaint, "suspension_refused", actor, note=note)
     suspension.save(update_fields=fields)
-    _notify_users([suspension.requested_by], (_("工单%(number)s已挂起") if approve else _("工单%(number)s挂起申请未同意")) % {"number": complaint.number}, note, _url(complaint))
+    _notify_users([suspension.requested_by], "suspended" if approve else "suspension_refused", complaint, text=note)
     return suspension
 
 

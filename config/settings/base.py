@@ -407,6 +407,16 @@ CALENDAR_SEED_YEARS = None
 SUPERVISION_DEFAULT_WARN_BEFORE_WD = 1
 SUPERVISION_DEFAULT_SEVERE_WD = 5
 
+# Notification delivery (workflow/notifications.py, docs/notifications.md): in-app always;
+# e-mail through EMAIL_BACKEND, SMS through SMS_BACKEND, via the outbox and Celery.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+# Attempts per e-mail or text message before it stays "failed" (visible in the admin, retried from there).
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
+# SMS quiet hours for people who have not set their own (HH:MM-HH:MM, may wrap midnight).
+NOTIFY_SMS_QUIET_HOURS = env.str("NOTIFY_SMS_QUIET_HOURS", default="22:00-08:00")
+# A notification about an event older than this (a demo replay, an import) is in-app only.
+NOTIFY_OUTBOUND_MAX_AGE_HOURS = env.int("NOTIFY_OUTBOUND_MAX_AGE_HOURS", default=24)
+
 # --- Complaints ----------------------------------------------------------------
 # Text messages to citizens (workflow/sms.py): console by default, a gateway class in production.
 SMS_BACKEND = env.str("SMS_BACKEND", default="workflow.sms.ConsoleBackend")

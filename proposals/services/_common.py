@@ -37,8 +37,11 @@ def _set_status(proposal: Proposal, status: str, actor, event: str, extra_fields
     engine.case_set_status(case=proposal, status=status, actor=actor, event=event, extra_fields=extra_fields, **payload)
 
 
-def _notify_users(users, title: str, body: str = "", url: str = "", kind: str = "proposal"):
-    engine.notify_on_commit(users=users, kind=kind, title=title, body=body, url=url)
+def _notify_users(users, kind: str, proposal: Proposal, **params):
+    """Notify people about a proposal: a kind of proposals.notifications and its params (rendered when read)."""
+    engine.notify_on_commit(
+        users=users, kind=f"proposal.{kind}", params={"proposal": proposal.pk, "number": proposal.number, "title": proposal.title, **params},
+    )
 
 
 def _department_people(department: Department, role: str) -> list[User]:
@@ -49,8 +52,6 @@ def _office_people() -> list[User]:
     return engine.role_people(role=Role.PROPOSAL_OFFICE)
 
 
-def _url(proposal: Proposal) -> str:
-    return proposal.get_absolute_url()
 
 
 def _node(name: str):

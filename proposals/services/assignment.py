@@ -27,7 +27,6 @@ from ._common import (
     _notify_users,
     _open_task,
     _set_status,
-    _url,
 )
 
 
@@ -98,8 +97,8 @@ def proposal_assign(
         proposal.save(update_fields=fields + ["handling_mode", "assigned_at", "reply_deadline", "is_public"])
         _set_status(proposal, Proposal.Status.HANDLING, actor, "assigned", mode=mode, departments=[d.pk for d, _r in plan], note=note)
     for department, role in plan:
-        _notify_users(_department_people(department, Role.HANDLER), _("交办提案%(number)s，请签收") % {"number": proposal.display_number}, proposal.title, _url(proposal))
-    _notify_users([proposal.proposer], _("您的提案%(number)s已交办") % {"number": proposal.display_number}, proposal.title, _url(proposal))
+        _notify_users(_department_people(department, Role.HANDLER), "assigned", proposal)
+    _notify_users([proposal.proposer], "assigned_to_proposer", proposal)
     return proposal
 
 
@@ -118,7 +117,7 @@ def proposal_set_supervision(
     proposal.save(update_fields=fields)
     _event(proposal, "key_set" if is_key else "key_unset", actor, leading_official=getattr(leading_official, "pk", None), supervising_unit=getattr(supervising_unit, "pk", None))
     if is_key:
-        _notify_users([leading_official], _("您牵头督办重点提案%(number)s") % {"number": proposal.display_number}, proposal.title, _url(proposal))
+        _notify_users([leading_official], "key_lead", proposal)
     return proposal
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from workflow.flow.runtime import OPEN_TASK
 from workflow.handling import evaluation_check_codes, evaluation_require_comment
 from workflow.models import User
-from workflow.rules import label_codes, label_for
+from workflow.rules import label_codes
 from workflow.selectors import require_role
 from workflow.services import require_status
 
@@ -38,7 +38,6 @@ from ._common import (
     _open_task,
     _raters,
     _set_status,
-    _url,
 )
 
 
@@ -84,7 +83,7 @@ def proposal_evaluate(
             if not others.exists():
                 _set_status(case_locked, Proposal.Status.EVALUATED, actor, "evaluation_complete")
         if case.status != Proposal.Status.CLOSED:
-            _notify_users(_office_people(), _("提案%(number)s已评价：%(r)s") % {"number": case.display_number, "r": label_for(RATING_SCALE, result_rating)}, comment, _url(case))
+            _notify_users(_office_people(), "rated", case, rating=result_rating, text=comment)
         return evaluation
     with transaction.atomic():
         case_locked = Proposal.objects.select_for_update().get(pk=case.pk)
@@ -140,7 +139,7 @@ def proposal_close(*, actor: User, proposal: Proposal, implementation_grade: str
             else:
                 case.save(update_fields=fields)
                 _event(case, "closed", actor, grade=implementation_grade, target=proposal.pk)
-    _notify_users([u for _p, u in _raters(proposal)], _("提案%(number)s已办结") % {"number": proposal.display_number}, note, _url(proposal))
+    _notify_users([u for _p, u in _raters(proposal)], "closed", proposal, text=note)
     return proposal
 
 
@@ -167,5 +166,5 @@ def proposal_rehandle(*, actor: User, proposal: Proposal, note: str = "", at: dt
         proposal.save(update_fields=["handling_round", "reply_deadline"])
         _set_status(proposal, Proposal.Status.REHANDLING, actor, "rehandling", note=note, round=proposal.handling_round)
     for assignment in answering.select_related("department"):
-        _notify_users(_department_people(assignment.department, Role.HANDLER), _("提案%(number)s委员不满意，请重新办理") % {"number": proposal.display_number}, note, _url(proposal))
+        _notify_users(_department_people(assignment.department, Role.HANDLER), "rehandle", proposal, text=note)
     return proposal

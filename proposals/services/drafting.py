@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflow import services as engine
 from workflow.models import User
 from workflow.selectors import require_role, user_has_role
 from workflow.services import require_status
@@ -28,7 +27,6 @@ from ._common import (
     _office_people,
     _open_task,
     _set_status,
-    _url,
 )
 
 WITHDRAW_REASON_MAX = 500
@@ -248,9 +246,9 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
         _set_status(proposal, new_status, actor, "submitted_for_cosign" if has_cosigners else "submitted", extra_fields=["submitted_at"])
         ProposalFlow.start.run(proposal=proposal)
     if has_cosigners:
-        _notify_users([c.member for c in proposal.cosigners.select_related("member")], _("%(name)s邀请您联名提案") % {"name": proposal.proposer}, proposal.title, _url(proposal))
+        _notify_users([c.member for c in proposal.cosigners.select_related("member")], "cosign_invited", proposal, name=str(proposal.proposer))
     else:
-        _notify_users(_office_people(), _("新提案待审查"), proposal.title, _url(proposal))
+        _notify_users(_office_people(), "submitted", proposal)
     return proposal
 
 
@@ -265,9 +263,9 @@ def _submit_after_cosign(*, actor: User, proposal: Proposal, automatic: bool = F
             proposal.kind = Proposal.Kind.MEMBER
         _set_status(proposal, Proposal.Status.SUBMITTED, actor, "submitted_after_cosign" if automatic else "submitted",
                     extra_fields=["submitted_at", "kind"])
-    _notify_users(_office_people(), _("新提案待审查"), proposal.title, _url(proposal))
+    _notify_users(_office_people(), "submitted", proposal)
     if automatic:
-        _notify_users([proposal.proposer], _("联名确认已完成，提案已自动提交提案委审查"), proposal.title, _url(proposal))
+        _notify_users([proposal.proposer], "auto_submitted", proposal)
     return proposal
 
 
@@ -283,7 +281,7 @@ def _submit_when_cosigned(proposal: Proposal) -> Proposal:
         with transaction.atomic():
             return _submit_after_cosign(actor=proposal.proposer, proposal=proposal, automatic=True)
     except ValidationError as exc:
-        _notify_users([proposal.proposer], _("联名确认已完成，但提案未能自动提交，请处理后提交"), " ".join(exc.messages), _url(proposal))
+        _notify_users([proposal.proposer], "auto_submit_failed", proposal, text=" ".join(exc.messages))
         return proposal
 
 
@@ -331,7 +329,7 @@ def cosigner_withdraw(*, actor: User, proposal: Proposal, member: User) -> Cosig
         complete = not proposal.cosigners.filter(status=Cosigner.Status.INVITED).exists()
         if complete:
             _set_status(proposal, Proposal.Status.READY, actor, "cosign_complete")
-    _notify_users([member], _("%(name)s已撤回联名邀请") % {"name": actor}, proposal.title)
+    _notify_users([member], "cosign_withdrawn", proposal, name=str(actor))
     if complete:
         _submit_when_cosigned(proposal)
     return cosigner
@@ -353,5 +351,5 @@ def proposal_withdraw(*, actor: User, proposal: Proposal, reason: str) -> Propos
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         require_status(proposal, [Proposal.Status.SUBMITTED], _("提案已审查，不能再撤回。"))
         _set_status(proposal, Proposal.Status.WITHDRAWN, actor, "withdrawn", reason=reason)
-    _notify_users(_office_people(), _("提案人已撤回提案，无需审查"), proposal.title, _url(proposal))
+    _notify_users(_office_people(), "withdrawn", proposal, text=reason)
     return proposal

@@ -29,7 +29,6 @@ from ._common import (
     _notify_users,
     _office_people,
     _refresh_reply_deadline,
-    _url,
 )
 
 
@@ -46,7 +45,7 @@ def extension_request(*, actor: User, assignment: Assignment, requested_until: d
     _check_extension_ceiling(assignment, requested_until)
     req = ExtensionRequest.objects.create(assignment=assignment, reason=reason.strip(), requested_until=requested_until, requested_by=actor)
     _event(assignment.proposal, "extension_requested", actor, department=assignment.department_id, until=requested_until.isoformat())
-    _notify_users(_office_people(), _("%(dept)s申请延期答复") % {"dept": assignment.department}, reason, _url(assignment.proposal))
+    _notify_users(_office_people(), "extension_requested", assignment.proposal, dept=str(assignment.department), text=reason)
     return req
 
 
@@ -76,5 +75,5 @@ def extension_decide(*, actor: User, request: ExtensionRequest, approve: bool, n
         ).update(deadline=assignment.deadline)
         _refresh_reply_deadline(assignment.proposal_id)
     _event(assignment.proposal, "extension_approved" if approve else "extension_refused", actor, department=assignment.department_id, until=req.requested_until.isoformat(), note=note)
-    _notify_users(_department_people(assignment.department, Role.HANDLER), _("延期申请已%(r)s") % {"r": _("同意") if approve else _("不同意")}, note, _url(assignment.proposal))
+    _notify_users(_department_people(assignment.department, Role.HANDLER), "extension_decided", assignment.proposal, approved=bool(approve), text=note)
     return req

@@ -17,7 +17,6 @@ from ._common import (
     _notify_users,
     _raters,
     _set_status,
-    _url,
 )
 
 
@@ -74,7 +73,5 @@ def proposal_deliver_replies(*, proposal: Proposal) -> Proposal:
     for rated, user in raters:
         # Each person is sent to the proposal they can open (a merged one shows the target's replies).
         cosigners = [c.member for c in rated.cosigners.filter(status=Cosigner.Status.CONFIRMED).select_related("member")]
-        _notify_users(
-            [user] + cosigners, _("提案%(number)s已答复，请评价") % {"number": proposal.display_number}, proposal.title, _url(rated),
-        )
+        _notify_users([user] + cosigners, "replied", rated, number=proposal.number, title=proposal.title)
     return proposal

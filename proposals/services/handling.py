@@ -31,7 +31,6 @@ from ._common import (
     _office_people,
     _open_task,
     _refresh_reply_deadline,
-    _url,
 )
 from .assignment import _check_departments
 
@@ -70,7 +69,7 @@ def assignment_request_reassign(*, actor: User, assignment: Assignment, reason: 
         assignment.reassign_requested_at = now
         assignment.save(update_fields=["status", "reassign_reason", "reassign_requested_at"])
         _event(assignment.proposal, "reassign_requested", actor, department=assignment.department_id, reason=reason)
-    _notify_users(_office_people(), _("%(dept)s申请调整提案%(number)s") % {"dept": assignment.department, "number": assignment.proposal.display_number}, reason, _url(assignment.proposal))
+    _notify_users(_office_people(), "reassign_requested", assignment.proposal, dept=str(assignment.department), text=reason)
     return assignment
 
 
@@ -108,9 +107,9 @@ def assignment_decide_reassign(
             _refresh_reply_deadline(assignment.proposal_id)
         _event(assignment.proposal, "reassign_approved" if approve else "reassign_refused", actor,
                from_department=old_department.pk, to_department=assignment.department_id, note=note)
-    _notify_users(_department_people(old_department, Role.HANDLER), _("调整申请已%(result)s") % {"result": _("同意") if approve else _("不同意")}, note, _url(assignment.proposal))
+    _notify_users(_department_people(old_department, Role.HANDLER), "reassign_decided", assignment.proposal, approved=bool(approve), text=note)
     if approve:
-        _notify_users(_department_people(new_department, Role.HANDLER), _("交办提案%(number)s，请签收") % {"number": assignment.proposal.display_number}, assignment.proposal.title, _url(assignment.proposal))
+        _notify_users(_department_people(new_department, Role.HANDLER), "assigned", assignment.proposal)
     return assignment
 
 
@@ -156,5 +155,5 @@ def assignment_send_opinion(*, actor: User, assignment: Assignment, opinion: str
         _event(assignment.proposal, "opinion_sent", actor, department=assignment.department_id)
     lead = assignment.proposal.assignments.filter(role=Assignment.Role.LEAD).select_related("department").first()
     if lead:
-        _notify_users(_department_people(lead.department, Role.HANDLER), _("%(dept)s已送会办意见") % {"dept": assignment.department}, assignment.proposal.title, _url(assignment.proposal))
+        _notify_users(_department_people(lead.department, Role.HANDLER), "co_opinion", assignment.proposal, dept=str(assignment.department))
     return assignment

@@ -26,7 +26,6 @@ from ._common import (
     _lock_assignment,
     _notify_users,
     _open_task,
-    _url,
 )
 
 
@@ -100,7 +99,7 @@ def reply_submit(*, actor: User, assignment: Assignment) -> Reply:
         assignment.status = Assignment.Status.REPLY_SUBMITTED
         assignment.save(update_fields=["status"])
         _event(proposal, "reply_submitted", actor, department=assignment.department_id, reply=reply.pk)
-    _notify_users(_department_people(assignment.department, Role.DEPT_LEADER), _("答复函待签发：%(title)s") % {"title": reply.title}, "", _url(proposal))
+    _notify_users(_department_people(assignment.department, Role.DEPT_LEADER), "reply_signoff", proposal, reply_title=reply.title)
     return reply
 
 
@@ -137,7 +136,7 @@ def reply_sign_off(*, actor: User, reply: Reply, approve: bool, note: str = "", 
         assignment.save(update_fields=["status"])
         _event(assignment.proposal, "reply_signed" if approve else "reply_returned_by_leader", actor, department=assignment.department_id, reply=reply.pk, note=note, doc_number=reply.doc_number)
     if not approve:
-        _notify_users(_department_people(assignment.department, Role.HANDLER), _("答复函被退回修改"), note, _url(assignment.proposal))
+        _notify_users(_department_people(assignment.department, Role.HANDLER), "reply_returned", assignment.proposal, text=note)
     return reply
 
 
@@ -170,5 +169,5 @@ def reply_review(*, actor: User, reply: Reply, passed: bool, note: str = "", rep
         assignment.save(update_fields=["status"])
         _event(assignment.proposal, "reply_passed" if passed else "reply_returned", actor, department=assignment.department_id, reply=reply.pk, note=note, reply_class=reply.reply_class, original_class=reply.original_class)
     if not passed:
-        _notify_users(_department_people(assignment.department, Role.HANDLER), _("答复函督办审核未通过，请修改"), note, _url(assignment.proposal))
+        _notify_users(_department_people(assignment.department, Role.HANDLER), "reply_review_failed", assignment.proposal, text=note)
     return reply

@@ -23,7 +23,6 @@ from ._common import (
     _notify_users,
     _open_task,
     _set_status,
-    _url,
 )
 
 
@@ -74,7 +73,7 @@ def proposal_review(
         proposal.reviewed_at = timezone.now()
         proposal.review_note = note
         fields = ["reviewed_at", "review_note"]
-        notice = ""
+        notice: dict = {}
         if outcome == ReviewOutcome.ACCEPT:
             _lock_session(proposal.session_id)
             wanted = number or _next_number(proposal.session)
@@ -85,12 +84,12 @@ def proposal_review(
             proposal.number = wanted
             fields.append("number")
             status, event = Proposal.Status.ACCEPTED, "accepted"
-            notice = _("您的提案已立案，编号%(number)s") % {"number": proposal.display_number}
+            notice = {"kind": "accepted"}
         elif outcome == ReviewOutcome.REJECT:
             proposal.rejection_reason = rejection_reason
             fields.append("rejection_reason")
             status, event = Proposal.Status.REJECTED, "rejected"
-            notice = _("您的提案不予立案：%(reason)s") % {"reason": rejection_reason.text}
+            notice = {"kind": "rejected", "reason": rejection_reason.text}
         elif outcome == ReviewOutcome.MERGE:
             target = Proposal.objects.select_for_update().get(pk=merge_into.pk)
             if target.pk == proposal.pk or target.session_id != proposal.session_id:
@@ -103,15 +102,16 @@ def proposal_review(
             fields.append("merged_into")
             status, event = Proposal.Status.MERGED, "merged"
             _event(target, "merged_in", actor, payload_merged=proposal.pk)
-            notice = _("您的提案已并入%(number)s《%(title)s》一并办理，答复将同样送达您。") % {"number": target.display_number, "title": target.title}
+            notice = {"kind": "merged", "target_number": target.number, "target_title": target.title}
         else:
             proposal.forwarded_to = forward_to
             fields.append("forwarded_to")
             status, event = Proposal.Status.FORWARDED, "forwarded"
-            notice = _("您的提案已转%(dept)s作为意见建议参考办理。") % {"dept": forward_to}
+            notice = {"kind": "forwarded_to_proposer", "dept": str(forward_to)}
         proposal.save(update_fields=fields)
         _set_status(proposal, status, actor, event, note=note)
-    _notify_users([proposal.proposer], notice, proposal.title, _url(proposal))
+    if notice:
+        _notify_users([proposal.proposer], notice.pop("kind"), proposal, **notice)
     if outcome == ReviewOutcome.FORWARD:
-        _notify_users(_department_people(forward_to, Role.HANDLER), _("转来意见建议：%(title)s") % {"title": proposal.title}, note, _url(proposal))
+        _notify_users(_department_people(forward_to, Role.HANDLER), "forwarded", proposal, text=note)
     return proposal

@@ -133,33 +133,33 @@ def test_public_proposals_cannot_be_changed(closed_public_proposal):
 # --- notifications -------------------------------------------------------------------------------------
 @pytest.fixture
 def notices(handler, other_handler):
-    workflow_services.notification_send(recipients=[handler], kind="task", title="提案第28号待签收")
-    workflow_services.notification_send(recipients=[handler], kind="urge", title="催办：答复即将到期")
-    workflow_services.notification_send(recipients=[other_handler], kind="task", title="别人的通知")
+    workflow_services.notification_send(recipients=[handler], kind="proposal.assigned", params={"proposal": 1, "number": 28, "title": "提案"})
+    workflow_services.notification_send(recipients=[handler], kind="calendar_missing", params={"year": 2027})
+    workflow_services.notification_send(recipients=[other_handler], kind="proposal.key_lead", params={"proposal": 2, "number": 3, "title": "别人的"})
     return {n.title: n for n in Notification.objects.all()}
 
 
 def test_the_user_lists_their_own_notifications(notices, handler):
     page = as_user(handler).get("/api/v1/notifications/").json()
     assert page["count"] == 2
-    assert {n["title"] for n in page["results"]} == {"提案第28号待签收", "催办：答复即将到期"}
+    assert {n["title"] for n in page["results"]} == {"交办提案第28号，请签收", "2027年工作日历尚未导入"}
     assert all(n["is_read"] is False and n["read_at"] is None for n in page["results"])
 
 
 def test_mark_one_read_and_filter_unread(notices, handler):
     api = as_user(handler)
-    target = notices["提案第28号待签收"]
+    target = notices["交办提案第28号，请签收"]
     # when the handler marks one read
     marked = api.post(f"/api/v1/notifications/{target.pk}/read/").json()
     # then it is read, and the unread filter leaves the other
     assert marked["id"] == target.pk and marked["is_read"] is True
     unread = api.get("/api/v1/notifications/?unread=true").json()
-    assert [n["title"] for n in unread["results"]] == ["催办：答复即将到期"]
+    assert [n["title"] for n in unread["results"]] == ["2027年工作日历尚未导入"]
     assert api.get("/api/v1/notifications/?unread=false").json()["count"] == 2
 
 
 def test_someone_elses_notification_does_not_exist(notices, handler):
-    other = notices["别人的通知"]
+    other = notices["您牵头督办重点提案第3号"]
     assert_error(as_user(handler).post(f"/api/v1/notifications/{other.pk}/read/"), 404)
     other.refresh_from_db()
     assert other.read_at is None
@@ -173,6 +173,6 @@ def test_mark_all_read_touches_only_ones_own(notices, handler, other_handler):
 
 
 def test_mark_some_read_by_ids(notices, handler):
-    ids = [notices["催办：答复即将到期"].pk, notices["别人的通知"].pk]
+    ids = [notices["2027年工作日历尚未导入"].pk, notices["您牵头督办重点提案第3号"].pk]
     assert as_user(handler).post("/api/v1/notifications/read-all/", {"ids": ids}, format="json").json() == {"marked": 1}
     assert_error(as_user(handler).post("/api/v1/notifications/read-all/", {"ids": ["x"]}, format="json"), 400)

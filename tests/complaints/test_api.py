@@ -24,7 +24,7 @@ from complaints.models import (
 )
 from tests.complaints import factories as f
 from tests.conftest import PASSWORD
-from tests.factories import UserFactory, at
+from tests.factories import at
 from workflow import sms
 from workflow.models import CaseEvent
 

@@ -314,7 +314,7 @@ def test_the_reply_preview_renders_the_draft_as_a_letter(client, session, catego
         a = signed.assignments.get()
         client.force_login(handler)
         response = client.post(f"/proposals/assignments/{a.pk}/reply/preview/", {
-            f"reply_class": "A", "title": "关于政务服务的答复", "body": "一、基本情况\n我局高度重视。",
+            "reply_class": "A", "title": "关于政务服务的答复", "body": "一、基本情况\n我局高度重视。",
             "contact_person": "张三", "contact_phone": "0839-1",
         })
         html = body(response)

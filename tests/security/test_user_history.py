@@ -1,5 +1,4 @@
 import pytest
-from workflow.models import User
 pytestmark = pytest.mark.django_db
 def test_login_writes_no_user_history_and_no_hash(client, handler):
     before = handler.history.count()

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from tests.factories import TZ, at
+from tests.factories import TZ
 from workflow import workdays
 from workflow.models import SupervisionState as S
 from workflow.supervision import Thresholds, WorkdayIndex

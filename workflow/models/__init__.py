@@ -2,7 +2,7 @@ from .calendar import CalendarDay, CalendarStamp, CalendarYear
 from .documents import DocumentCounter, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
-from .notifications import Notification
+from .notifications import Channel, Notification, NotificationPreference, NotificationSettings, OutboundMessage
 from .organisation import Department, Membership, User
 from .rules import LabelChoice, LabelScale, RuleSetting, TimeLimitRule, TimeUnit
 from .security import PasswordHistory, SecurityEvent
@@ -24,7 +24,11 @@ __all__ = [
     "LabelChoice",
     "LabelScale",
     "RuleSetting",
+    "Channel",
     "Notification",
+    "NotificationPreference",
+    "NotificationSettings",
+    "OutboundMessage",
     "PasswordHistory",
     "SecurityEvent",
     "SupervisionState",
