@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from workflow import registry
-from workflow.documents import chinese_date, issuer_size_pt, letter_paragraphs, seal_url
+from workflow.documents import CaseDocuments, chinese_date, issuer_size_pt, letter_paragraphs, register_case_documents, seal_url
 from workflow.rules import label_map_for
 
 from . import permissions
@@ -150,7 +150,26 @@ def _history_version(obj, label: str):
     return (f"{label}:{obj.pk}@h{row[0]}", row[1]) if row else (f"{label}:{obj.pk}", None)
 
 
+def _supervision_issuer(complaint: Complaint):
+    """督办通知单 come from the dispatch centre (the hotline centre)."""
+    from workflow.models import Department
+
+    from .roles import ComplaintDepartmentKind
+
+    return Department.objects.filter(kind=ComplaintDepartmentKind.HOTLINE_CENTRE, is_active=True).order_by("pk").first()
+
+
+def _supervises(user, complaint: Complaint) -> bool:
+    from .roles import Role
+
+    return (permissions.is_dispatcher(user) or permissions.user_has_role(user=user, role=Role.SUPERVISOR)) and bool(permissions.can_view(user, complaint))
+
+
 def register() -> None:
+    register_case_documents(CaseDocuments(
+        model="complaints.Complaint", noun=gettext_lazy("诉求"), number=lambda c: c.number, title=lambda c: c.title,
+        issuer=_supervision_issuer, supervises=_supervises,
+    ))
     registry.register_document_kind(registry.DocumentKind(
         code="complaint_reply_notice", label=gettext_lazy("答复告知书（PDF）"), model="complaints.ComplaintReply",
         template="documents/letter.html", context=notice_context, can_download=notice_can_download,

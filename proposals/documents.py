@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from workflow import registry
-from workflow.documents import chinese_date, issuer_size_pt, letter_paragraphs, seal_url, typeset_text
+from workflow.documents import CaseDocuments, chinese_date, issuer_size_pt, letter_paragraphs, register_case_documents, seal_url, typeset_text
 from workflow.models import Department, Membership
 from workflow.rules import label_map_for
 from workflow.selectors import user_roles
@@ -244,7 +244,23 @@ def _load_proposal(pk: int) -> Proposal:
     return Proposal.objects.select_related("session", "category", "proposer", "supervising_unit").get(pk=pk)
 
 
+def _supervision_issuer(proposal: Proposal):
+    """督办通知单 come from the supervising unit, else the proposal office."""
+    if proposal.supervising_unit_id:
+        return proposal.supervising_unit
+    return Department.objects.filter(kind=ProposalDepartmentKind.PROPOSAL_OFFICE, is_active=True).order_by("pk").first()
+
+
+def _supervises(user, proposal: Proposal) -> bool:
+    roles = user_roles(user=user)
+    return Role.PROPOSAL_OFFICE in roles or selectors.user_is_supervising(user, proposal)
+
+
 def register() -> None:
+    register_case_documents(CaseDocuments(
+        model="proposals.Proposal", noun=gettext_lazy("提案"), number=lambda p: f"{_case_label(p)}号",
+        title=lambda p: p.title, issuer=_supervision_issuer, supervises=_supervises,
+    ))
     registry.register_document_kind(registry.DocumentKind(
         code="proposal_reply", label=gettext_lazy("答复函（PDF）"), model="proposals.Reply",
         template="documents/letter.html", context=reply_context, can_download=reply_can_download,

@@ -29,6 +29,17 @@ class Line:
     chars: list
 
 
+def keep(pdf_bytes: bytes, name: str) -> None:
+    """With KEEP_PDFS=<dir> set, write the PDF there to look at (pdftoppm -png -r 60)."""
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("KEEP_PDFS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / f"{name}.pdf").write_bytes(pdf_bytes)
+
+
 def mm(points: float) -> float:
     return points / MM
 

@@ -1,5 +1,5 @@
 from .calendar import CalendarDay, CalendarStamp, CalendarYear
-from .documents import DocumentCounter, DocumentSeries, GeneratedDocument
+from .documents import DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Notification
@@ -16,6 +16,7 @@ __all__ = [
     "CaseEvent",
     "CaseTask",
     "DocumentCounter",
+    "DocumentNumber",
     "DocumentSeries",
     "EvaluationBase",
     "ExtensionRequestBase",

@@ -123,3 +123,26 @@ class GeneratedDocument(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.content_type.model}#{self.object_id} v{self.version}"
+
+
+class DocumentNumber(models.Model):
+    """The number (发文字号) a document about an object carries when the object
+    has no number field of its own (a supervision notice): drawn from the
+    issuer's series at the first render, then the same in every version."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("对象类型"))
+    object_id = models.PositiveBigIntegerField(_("对象编号"))
+    kind = models.CharField(_("文书种类"), max_length=48)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("发文单位"))
+    number = models.CharField(_("发文字号"), max_length=64)
+    issued_at = models.DateTimeField(_("编号时间"))
+
+    class Meta:
+        verbose_name = _("文书编号")
+        verbose_name_plural = _("文书编号")
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "kind"], name="uniq_document_number_object_kind"),
+        ]
+
+    def __str__(self):
+        return self.number
