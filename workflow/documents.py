@@ -168,14 +168,28 @@ def render_html(kind: registry.DocumentKind, case) -> str:
 class RenderedPDF:
     content: bytes
     pages: int
+    variant: str = ""
 
 
-def html_to_pdf(html: str) -> RenderedPDF:
-    """The final HTML as PDF (WeasyPrint; fonts subset and embedded)."""
+ARCHIVAL_VARIANT = "pdf/a-3b"
+
+
+def pdf_variant() -> str:
+    """The PDF variant every document is stored in: PDF/A-3b (ISO 19005-3, level B)
+    by default, so the issued file is the archival copy (settings.DOCUMENTS_PDF_VARIANT,
+    "" for plain PDF)."""
+    return getattr(settings, "DOCUMENTS_PDF_VARIANT", ARCHIVAL_VARIANT)
+
+
+def html_to_pdf(html: str, *, variant: str | None = None) -> RenderedPDF:
+    """The final HTML as PDF (WeasyPrint; fonts subset and embedded), PDF/A-3b by
+    default: XMP metadata with pdfaid part 3 / conformance B, an sRGB output intent."""
     import weasyprint
 
+    variant = pdf_variant() if variant is None else variant
     document = weasyprint.HTML(string=html, base_url=str(settings.MEDIA_ROOT), url_fetcher=LocalFetcher()).render()
-    return RenderedPDF(content=document.write_pdf(), pages=len(document.pages))
+    content = document.write_pdf(pdf_variant=variant) if variant else document.write_pdf()
+    return RenderedPDF(content=content, pages=len(document.pages), variant=variant or "")
 
 
 def _kind(code: str) -> registry.DocumentKind:
@@ -228,7 +242,7 @@ def document_render(*, actor, case, kind: str, html: str | None = None, reuse_un
                 version = (same.aggregate(m=Max("version"))["m"] or 0) + 1
                 doc = GeneratedDocument(
                     content_type=content_type, object_id=case.pk, kind=kind, version=version,
-                    sha256=hashlib.sha256(pdf.content).hexdigest(), size=len(pdf.content), pages=pdf.pages,
+                    sha256=hashlib.sha256(pdf.content).hexdigest(), size=len(pdf.content), pages=pdf.pages, pdf_variant=pdf.variant,
                     source_sha256=source_sha256, case_version=str(case_version)[:64], case_changed_at=case_changed_at,
                     generated_by=actor if actor is not None and actor.is_authenticated else None,
                     generated_at=timezone.now(),

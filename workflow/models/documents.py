@@ -104,6 +104,7 @@ class GeneratedDocument(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("大小（字节）"))
     pages = models.PositiveSmallIntegerField(_("页数"), default=0)
+    pdf_variant = models.CharField(_("PDF 版本"), max_length=16, blank=True, help_text=_("pdf/a-3b：归档版（PDF/A-3b）；空：普通 PDF"))
     source_sha256 = models.CharField(_("来源数据摘要"), max_length=64, help_text=_("生成时所用 HTML 的 SHA-256"))
     case_version = models.CharField(_("案件版本"), max_length=64, blank=True)
     case_changed_at = models.DateTimeField(_("案件数据时间"), null=True, blank=True)
