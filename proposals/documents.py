@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from workflow import registry
-from workflow.documents import CaseDocuments, chinese_date, issuer_size_pt, letter_paragraphs, register_case_documents, seal_url, typeset_text
+from workflow.documents import BatchSource, CaseDocuments, chinese_date, register_batch_source, issuer_size_pt, letter_paragraphs, register_case_documents, seal_url, typeset_text
 from workflow.models import Department, Membership
 from workflow.rules import label_map_for
 from workflow.selectors import user_roles
@@ -315,7 +315,31 @@ def _supervises(user, proposal: Proposal) -> bool:
     return Role.PROPOSAL_OFFICE in roles or selectors.user_is_supervising(user, proposal)
 
 
+def _sessions() -> list:
+    from .models import Session
+
+    return [(s.pk, f"{s.committee}{s.name}") for s in Session.objects.order_by("-year", "-pk")]
+
+
+def _session_reply_ids(session_id: str) -> list[int]:
+    return list(Reply.objects.filter(
+        assignment__proposal__session_id=int(session_id), status=Reply.Status.PASSED, replied_at__isnull=False,
+    ).values_list("pk", flat=True))
+
+
+def _office(user) -> bool:
+    return user.is_superuser or bool({Role.PROPOSAL_OFFICE, Role.ADMIN} & user_roles(user=user))
+
+
 def register() -> None:
+    registry.register_navigation(registry.NavEntry(
+        "document-batches", gettext_lazy("批量生成文书"), frozenset({Role.PROPOSAL_OFFICE, Role.ADMIN}),
+        gettext_lazy("整次会议的答复函打包下载"), order=80,
+    ))
+    register_batch_source(BatchSource(
+        code="proposal_replies_by_session", label=gettext_lazy("一次会议的全部答复函"), kind="proposal_reply",
+        choices=_sessions, object_ids=_session_reply_ids, can_start=_office,
+    ))
     register_case_documents(CaseDocuments(
         model="proposals.Proposal", noun=gettext_lazy("提案"), number=lambda p: f"{_case_label(p)}号",
         title=lambda p: p.title, issuer=_supervision_issuer, supervises=_supervises,

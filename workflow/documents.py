@@ -548,3 +548,146 @@ def register_engine_documents() -> None:
         version=lambda n: (f"urging:{n.pk}:{'signed' if n.signed_at else 'open'}", n.signed_at or n.issued_at),
         filename=_supervision_notice_filename, load=_load_urging_notice, app="workflow", order=200,
     ))
+
+
+# --- bulk generation (Celery), packed into a ZIP ------------------------------------------------------
+@dataclass(frozen=True)
+class BatchSource:
+    """A set of documents a case app offers to generate in bulk (e.g. every
+    reply letter of a session), registered with ``register_batch_source``:
+
+    * ``kind``: the document kind;
+    * ``choices() -> [(value, label)]``: what the user picks (a session);
+    * ``object_ids(value) -> [int]``: the objects of that choice;
+    * ``can_start(user)``: who may run it and download its ZIP (the office).
+    """
+
+    code: str
+    label: Any
+    kind: str
+    choices: Callable[[], list]
+    object_ids: Callable[[str], list]
+    can_start: Callable[[Any], bool]
+
+
+_batch_sources: dict[str, BatchSource] = {}
+BATCH_STALE_SECONDS = 600  # a "running" batch not touched for this long is taken over by the next run
+
+
+def register_batch_source(source: BatchSource) -> None:
+    _batch_sources[source.code] = source
+
+
+def batch_sources(*, user) -> list[BatchSource]:
+    return [s for s in _batch_sources.values() if user.is_authenticated and s.can_start(user)]
+
+
+def batch_source(code: str) -> BatchSource | None:
+    return _batch_sources.get(code)
+
+
+def document_batch_can_read(*, user, batch) -> bool:
+    source = _batch_sources.get(batch.source)
+    return bool(user.is_authenticated and source is not None and (batch.requested_by_id == user.pk or source.can_start(user)))
+
+
+def document_batches_for(*, user):
+    from .models import DocumentBatch
+
+    sources = [s.code for s in batch_sources(user=user)]
+    return DocumentBatch.objects.filter(source__in=sources).select_related("requested_by").order_by("-created_at", "-pk")
+
+
+def document_batch_start(*, actor, source: str, choice: str):
+    """Fix the set of objects and queue the Celery task (after the commit)."""
+    from .models import DocumentBatch
+    from .tasks import document_batch_run
+
+    spec = _batch_sources.get(source)
+    if spec is None or not (actor.is_authenticated and spec.can_start(actor)):
+        raise PermissionDenied(_("您无权批量生成文书。"))
+    labels = dict((str(v), str(label)) for v, label in spec.choices())
+    if str(choice) not in labels:
+        raise ValidationError({"choice": _("请选择要生成的范围。")})
+    ids = sorted({int(i) for i in spec.object_ids(str(choice))})
+    if not ids:
+        raise ValidationError({"choice": _("所选范围内没有可生成的文书。")})
+    now = timezone.now()
+    with transaction.atomic():
+        batch = DocumentBatch.objects.create(
+            source=source, kind=spec.kind, label=f"{spec.label}：{labels[str(choice)]}"[:200], object_ids=ids, total=len(ids),
+            requested_by=actor, created_at=now, updated_at=now,
+        )
+        transaction.on_commit(lambda: document_batch_run.delay(batch.pk))
+    return batch
+
+
+def _claim(batch_id: int) -> bool:
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    from .models import DocumentBatch
+
+    now = timezone.now()
+    stale = now - timedelta(seconds=BATCH_STALE_SECONDS)
+    return bool(DocumentBatch.objects.filter(
+        Q(status=DocumentBatch.Status.PENDING) | Q(status=DocumentBatch.Status.RUNNING, updated_at__lt=stale), pk=batch_id,
+    ).update(status=DocumentBatch.Status.RUNNING, updated_at=now))
+
+
+def document_batch_run(*, batch_id: int) -> str:
+    """Render every document of the batch (document_issue: an unchanged
+    document is not rendered again) and pack them into a ZIP. Safe to run
+    twice: a finished batch, or one another worker is running, is left alone;
+    a batch that died half-way is taken over after BATCH_STALE_SECONDS and
+    reuses what was already rendered."""
+    import io
+    import zipfile
+
+    from .models import DocumentBatch
+
+    if not _claim(batch_id):
+        return DocumentBatch.objects.filter(pk=batch_id).values_list("status", flat=True).first() or "missing"
+    batch = DocumentBatch.objects.select_related("requested_by").get(pk=batch_id)
+    spec = _kind(batch.kind)
+    try:
+        docs = []
+        for index, pk in enumerate(batch.object_ids, start=1):
+            try:
+                case = document_object(kind=batch.kind, pk=pk)
+            except Exception:  # the object was removed since: skipped, counted
+                case = None
+            if case is not None and spec.available(case):
+                docs.append((case, document_issue(actor=batch.requested_by, case=case, kind=batch.kind)))
+            DocumentBatch.objects.filter(pk=batch.pk).update(done=index, updated_at=timezone.now())
+        buffer = io.BytesIO()
+        names: set[str] = set()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+            for case, doc in docs:
+                name = document_filename(case=case, kind=batch.kind)
+                if name in names:
+                    name = f"{name[:-4]}-{case.pk}.pdf"
+                names.add(name)
+                archive.writestr(name, document_read(doc))
+        content = buffer.getvalue()
+        batch.refresh_from_db()
+        if batch.file:
+            batch.file.storage.delete(batch.file.name)
+        batch.file.save("batch.zip", ContentFile(content), save=False)
+        batch.sha256, batch.size = hashlib.sha256(content).hexdigest(), len(content)
+        batch.status, batch.finished_at, batch.updated_at = DocumentBatch.Status.DONE, timezone.now(), timezone.now()
+        batch.save(update_fields=["file", "sha256", "size", "status", "finished_at", "updated_at"])
+    except Exception as exc:
+        logger.exception("document batch %s failed", batch_id)
+        DocumentBatch.objects.filter(pk=batch_id).update(status=DocumentBatch.Status.FAILED, error=str(exc)[:2000], updated_at=timezone.now())
+        raise
+    return DocumentBatch.Status.DONE
+
+
+def document_batch_read(batch) -> bytes:
+    with batch.file.open("rb") as f:
+        content = f.read()
+    if hashlib.sha256(content).hexdigest() != batch.sha256:
+        raise ValidationError(_("压缩包校验失败（SHA-256 不符），请重新生成。"))
+    return content

@@ -33,3 +33,11 @@ def ping(self, nonce: str = "") -> dict:
     changes nothing, so it is safe to run any number of times.
     """
     return {"nonce": nonce, "hostname": self.request.hostname, "pid": os.getpid(), "eager": bool(self.request.is_eager)}
+
+
+@shared_task(name="workflow.document_batch_run")
+def document_batch_run(batch_id: int) -> str:
+    """Bulk generation of documents into a ZIP (workflow.documents); safe to run twice."""
+    from .documents import document_batch_run as run
+
+    return run(batch_id=batch_id)

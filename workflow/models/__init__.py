@@ -1,5 +1,5 @@
 from .calendar import CalendarDay, CalendarStamp, CalendarYear
-from .documents import DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
+from .documents import DocumentBatch, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Notification
@@ -15,6 +15,7 @@ __all__ = [
     "CalendarYear",
     "CaseEvent",
     "CaseTask",
+    "DocumentBatch",
     "DocumentCounter",
     "DocumentNumber",
     "DocumentSeries",
