@@ -10,10 +10,16 @@ from playwright.sync_api import expect
 
 from tests.complaints.conftest import _sms_outbox  # noqa: F401
 from tests.documents.test_citizen_notice import _replied
-from tests.e2e.conftest import CSP_WATCH, browser, login  # noqa: F401  (the watched browser)
+from tests.e2e.conftest import CSP_WATCH, login
 from workflow.models import DocumentBatch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Generated documents go to a temporary MEDIA_ROOT, never into the repository."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 def _shot(page, name: str) -> None:
@@ -23,7 +29,7 @@ def _shot(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_the_batch_page_polls_until_the_zip_is_ready(browser, live_server, office_user, width):  # noqa: F811
+def test_the_batch_page_polls_until_the_zip_is_ready(browser, live_server, office_user, width):
     now = timezone.now()
     batch = DocumentBatch.objects.create(
         source="proposal_replies_by_session", kind="proposal_reply", label="一次会议的全部答复函：六届四次会议", object_ids=[1, 2, 3, 4],
@@ -48,7 +54,7 @@ def test_the_batch_page_polls_until_the_zip_is_ready(browser, live_server, offic
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_the_public_progress_page_links_the_reply_notice(browser, live_server, dispatcher, re_handler, realestate_dept, width):  # noqa: F811
+def test_the_public_progress_page_links_the_reply_notice(browser, live_server, dispatcher, re_handler, realestate_dept, width):
     complaint, code = _replied(dispatcher, re_handler, realestate_dept)
     context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
     page = context.new_page()
