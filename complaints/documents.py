@@ -15,12 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from workflow import registry
-from workflow.documents import chinese_date, issuer_size_pt, letter_paragraphs, seal_url
+from workflow.documents import CaseDocuments, chinese_date, issuer_size_pt, letter_paragraphs, register_case_documents, seal_url
 from workflow.rules import label_map_for
 
 from . import permissions
 from .models import Complaint, ComplaintReply, HandlingNote
 from .selectors import mask_name
+
+
+PUBLIC_NOTICE = "complaint_reply_notice_public"
 
 
 def _staff(user) -> bool:
@@ -44,11 +47,14 @@ def _datetime(value) -> str:
     return f"{chinese_date(local)} {local:%H:%M}"
 
 
-def notice_context(reply: ComplaintReply) -> dict:
+def notice_context(reply: ComplaintReply, *, public: bool = False) -> dict:
+    """The reply notice; ``public``: the citizen's own download from the progress page,
+    redacted as that page is (the name masked, no internal handling notes, no staff
+    name: the department and its phone only)."""
     complaint = reply.complaint
     department = complaint.department
     issuer = department.name if department else _("12345政务服务便民热线")
-    findings = complaint.notes.filter(kind=HandlingNote.Kind.FINDING).order_by("created_at").values_list("text", flat=True)
+    findings = [] if public else complaint.notes.filter(kind=HandlingNote.Kind.FINDING).order_by("created_at").values_list("text", flat=True)
     body = [
         _("您于%(date)s通过%(channel)s反映的“%(title)s”（工单编号：%(number)s）已收悉。经办理，现将有关情况告知如下：") % {
             "date": chinese_date(complaint.received_at), "channel": complaint.get_channel_display(), "title": complaint.title,
@@ -67,13 +73,15 @@ def notice_context(reply: ComplaintReply) -> dict:
         "issuer_size_pt": issuer_size_pt(issuer),
         "doc_number": _("工单编号：%(number)s") % {"number": complaint.number},
         "class_mark": "",
-        "salutation": f"{complaint.citizen_name}：" if complaint.citizen_name else _("您好："),
+        "salutation": f"{mask_name(complaint.citizen_name) if public else complaint.citizen_name}：" if complaint.citizen_name else _("您好："),
         "paragraphs": letter_paragraphs("\n".join(body)),
         "signer": issuer,
         "date": chinese_date(reply.reviewed_at or reply.signed_at or reply.written_at),
         "seal_url": seal_url(department) if department else "",
         "public": False,
         "contact_note": (
+            (_("（联系电话：%(phone)s）") % {"phone": department.contact_phone} if department and department.contact_phone else "")
+            if public else
             _("（联系人：%(person)s，电话：%(phone)s）") % {"person": department.contact_person, "phone": department.contact_phone}
             if department and department.contact_person else ""
         ),
@@ -150,7 +158,26 @@ def _history_version(obj, label: str):
     return (f"{label}:{obj.pk}@h{row[0]}", row[1]) if row else (f"{label}:{obj.pk}", None)
 
 
+def _supervision_issuer(complaint: Complaint):
+    """督办通知单 come from the dispatch centre (the hotline centre)."""
+    from workflow.models import Department
+
+    from .roles import ComplaintDepartmentKind
+
+    return Department.objects.filter(kind=ComplaintDepartmentKind.HOTLINE_CENTRE, is_active=True).order_by("pk").first()
+
+
+def _supervises(user, complaint: Complaint) -> bool:
+    from .roles import Role
+
+    return (permissions.is_dispatcher(user) or permissions.user_has_role(user=user, role=Role.SUPERVISOR)) and bool(permissions.can_view(user, complaint))
+
+
 def register() -> None:
+    register_case_documents(CaseDocuments(
+        model="complaints.Complaint", noun=gettext_lazy("诉求"), number=lambda c: c.number, title=lambda c: c.title,
+        issuer=_supervision_issuer, supervises=_supervises,
+    ))
     registry.register_document_kind(registry.DocumentKind(
         code="complaint_reply_notice", label=gettext_lazy("答复告知书（PDF）"), model="complaints.ComplaintReply",
         template="documents/letter.html", context=notice_context, can_download=notice_can_download,
@@ -159,6 +186,16 @@ def register() -> None:
         filename=lambda r: f"答复告知书-{r.complaint.number}-{r.round}",
         load=lambda pk: ComplaintReply.objects.select_related("complaint__department", "complaint__category").get(pk=pk),
         app="complaints", order=50,
+    ))
+    registry.register_document_kind(registry.DocumentKind(
+        # The citizen's own copy: served only by the public progress page (complaints.public_views), never by /documents/.
+        code=PUBLIC_NOTICE, label=gettext_lazy("答复告知书（群众下载）"), model="complaints.ComplaintReply",
+        template="documents/letter.html", context=lambda r: notice_context(r, public=True), can_download=lambda user, r: False,
+        available=lambda r: r.status == ComplaintReply.Status.PASSED,
+        version=lambda r: _history_version(r, "complaint_reply"),
+        filename=lambda r: f"答复告知书-{r.complaint.number}",
+        load=lambda pk: ComplaintReply.objects.select_related("complaint__department", "complaint__category").get(pk=pk),
+        app="complaints", order=55,
     ))
     registry.register_document_kind(registry.DocumentKind(
         code="complaint_closure", label=gettext_lazy("办理记录（PDF）"), model="complaints.Complaint",

@@ -11,4 +11,5 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("rate/<str:token>/", views.rate, name="rate"),
     path("<str:number>/follow/", views.follow, name="follow"),
+    path("<str:number>/notice.pdf", views.reply_notice_pdf, name="reply_notice"),
 ]

@@ -15,23 +15,28 @@ at what was sent.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from workflow import documents
 from workflow.events import present_timeline
 from workflow.rules import time_limit_text
 from workflow.web import label_map
 
 from . import selectors, services, throttle
 from .attachments import check_uploads
-from .models import Channel, CitizenLink, Complaint
+from .documents import PUBLIC_NOTICE
+from .models import Channel, CitizenLink, Complaint, ComplaintReply
 from .public_forms import ComplaintSubmitForm, NotResolvedForm, RateForm, TrackForm, mark_for_screen_readers
 
 RESULT_KEY = "complaints_public_result"
@@ -207,6 +212,7 @@ def track(request):
             progress = selectors.complaint_progress(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
             if progress is not None:
                 complaint = progress.complaint
+                _grant_download(request, complaint)
                 return render(request, "complaints/public/progress.html", {
                     "progress": progress, "complaint": complaint, "case": progress.case, "steps": _public_steps(progress),
                     "has_phone": bool(complaint.citizen_phone),
@@ -218,6 +224,48 @@ def track(request):
         form = TrackForm()
     mark_for_screen_readers(form, required=("number", "code"))
     return render(request, "complaints/public/track.html", {"form": form})
+
+
+# --- the reply notice, for the citizen who looked the case up ---------------------------------
+TRACKED_KEY = "complaints_public_tracked"
+TRACKED_SECONDS = 30 * 60
+
+
+def _grant_download(request, complaint: Complaint) -> None:
+    """Number and query code checked: this browser may download the case's reply notice for 30 minutes."""
+    now = int(time.time())
+    grants = {pk: t for pk, t in (request.session.get(TRACKED_KEY) or {}).items() if now - t < TRACKED_SECONDS}
+    grants[str(complaint.pk)] = now
+    request.session[TRACKED_KEY] = dict(list(grants.items())[-10:])
+
+
+def _public_reply(complaint: Complaint):
+    """The reply the progress page shows (as complaints.selectors.complaint_progress)."""
+    case = complaint.merged_into or complaint
+    if not (case.replied_at or case.status == Complaint.Status.CLOSED):
+        return None
+    return case.replies.filter(status=ComplaintReply.Status.PASSED).order_by("-round", "-pk").first()
+
+
+@never_cache
+@require_http_methods(["GET"])
+def reply_notice_pdf(request, number: str):
+    """GET /complaint/<number>/notice.pdf: the reply notice (答复告知书) as PDF, redacted as
+    the progress page is, for the browser that entered this case's number and query code
+    in the last 30 minutes; 403 for anyone else (an unknown number gets the same answer)."""
+    granted = request.session.get(TRACKED_KEY) or {}
+    complaint = Complaint.objects.select_related("merged_into").filter(number=(number or "").strip().upper()[:20]).first()
+    issued_at = granted.get(str(complaint.pk)) if complaint is not None else None
+    if issued_at is None or time.time() - issued_at >= TRACKED_SECONDS:
+        raise PermissionDenied(_("请先在“查询进度”页输入编号和查询码，再下载答复告知书。"))
+    reply = _public_reply(complaint)
+    if reply is None:
+        raise Http404(_("该诉求尚未答复，暂无答复告知书。"))
+    doc = documents.document_issue(actor=None, case=reply, kind=PUBLIC_NOTICE)
+    response = HttpResponse(documents.document_read(doc), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, f"答复告知书-{complaint.number}.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- rate ----------------------------------------------------------------------------------

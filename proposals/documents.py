@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from workflow import registry
-from workflow.documents import chinese_date, issuer_size_pt, letter_paragraphs, seal_url, typeset_text
+from workflow.documents import BatchSource, CaseDocuments, chinese_date, register_batch_source, issuer_size_pt, letter_paragraphs, register_case_documents, seal_url, typeset_text
 from workflow.models import Department, Membership
 from workflow.rules import label_map_for
 from workflow.selectors import user_roles
@@ -219,6 +219,65 @@ def closure_context(proposal: Proposal) -> dict:
     }
 
 
+def opinion_form_can_download(user, proposal: Proposal) -> bool:
+    """The form goes to the member: the proposer (and confirmed co-signers), the office, the handling departments."""
+    if not _visible(user, proposal.pk):
+        return False
+    if _internal(user, proposal):
+        return True
+    return proposal.proposer_id == user.pk or proposal.cosigners.filter(member=user, status=Cosigner.Status.CONFIRMED).exists()
+
+
+FORM_STATUSES = (Proposal.Status.REPLIED, Proposal.Status.EVALUATED, Proposal.Status.REHANDLING, Proposal.Status.CLOSED)
+
+
+def opinion_form_context(proposal: Proposal) -> dict:
+    """办理情况征询意见表: what the member is asked to rate, with the boxes ticked once they rated."""
+    classes = label_map_for("reply_class")
+    ratings = label_map_for("proposal_rating")
+    assignments = list(proposal.assignments.select_related("department").order_by("role", "pk"))
+    latest: dict[int, Reply] = {}
+    for r in Reply.objects.filter(assignment__proposal=proposal, status=Reply.Status.PASSED).select_related("assignment__department").order_by("round", "pk"):
+        latest[r.assignment_id] = r
+    evaluation = (
+        Evaluation.objects.filter(proposal=proposal, rater_id=proposal.proposer_id).order_by("-round", "-created_at").first()
+    )
+    proposers = [proposal.organisation_name] if proposal.organisation_name else [proposal.proposer.full_name or str(proposal.proposer)] + [
+        c.member.full_name or str(c.member)
+        for c in proposal.cosigners.filter(status=Cosigner.Status.CONFIRMED).select_related("member").order_by("pk")
+    ]
+    office = Department.objects.filter(kind=ProposalDepartmentKind.PROPOSAL_OFFICE, is_active=True).order_by("pk").first()
+
+    def boxes(field: str) -> list[dict]:
+        chosen = getattr(evaluation, field, None)
+        return [{"label": label, "checked": code == chosen} for code, label in ratings.items()]
+
+    return {
+        "title": _("提案办理情况征询意见表"),
+        "subtitle": _("%(committee)s%(session)s") % {"committee": proposal.session.committee, "session": proposal.session.name},
+        "issuer": office.name if office else "",
+        "rows": [
+            [(_("提案编号"), proposal.year_number or proposal.display_number), (_("提案人"), "、".join(proposers))],
+            [(_("案由"), proposal.title)],
+            [(_("承办单位"), "；".join(f"{a.department.name}（{a.get_role_display()}）" for a in assignments))],
+        ],
+        "replies": [
+            {"department": r.assignment.department.name, "date": chinese_date(r.signed_at or r.replied_at), "number": r.doc_number or "",
+             "class": f"{r.reply_class}类 {classes.get(r.reply_class, '')}".strip()}
+            for r in latest.values()
+        ],
+        "ratings": [{"label": _("办理过程"), "choices": boxes("process_rating")}, {"label": _("办理结果"), "choices": boxes("result_rating")}],
+        "comment": evaluation.comment if evaluation else "",
+        "signed": (
+            _("委员：%(name)s　　%(date)s") % {"name": evaluation.rater.full_name or evaluation.rater, "date": chinese_date(evaluation.created_at)}
+            if evaluation else ""
+        ),
+        "footnote": _("请在相应方框内打“√”，对办理过程和办理结果分别评价，并将本表交回%(office)s（也可在平台上直接评价）。") % {
+            "office": office.name if office else _("提案委员会"),
+        },
+    }
+
+
 # --- versions and names ---------------------------------------------------------------------------------
 def _history_version(obj, label: str, changed_at=None):
     row = obj.history.order_by("-history_id").values_list("history_id", "history_date").first()
@@ -244,7 +303,47 @@ def _load_proposal(pk: int) -> Proposal:
     return Proposal.objects.select_related("session", "category", "proposer", "supervising_unit").get(pk=pk)
 
 
+def _supervision_issuer(proposal: Proposal):
+    """督办通知单 come from the supervising unit, else the proposal office."""
+    if proposal.supervising_unit_id:
+        return proposal.supervising_unit
+    return Department.objects.filter(kind=ProposalDepartmentKind.PROPOSAL_OFFICE, is_active=True).order_by("pk").first()
+
+
+def _supervises(user, proposal: Proposal) -> bool:
+    roles = user_roles(user=user)
+    return Role.PROPOSAL_OFFICE in roles or selectors.user_is_supervising(user, proposal)
+
+
+def _sessions() -> list:
+    from .models import Session
+
+    return [(s.pk, f"{s.committee}{s.name}") for s in Session.objects.order_by("-year", "-pk")]
+
+
+def _session_reply_ids(session_id: str) -> list[int]:
+    return list(Reply.objects.filter(
+        assignment__proposal__session_id=int(session_id), status=Reply.Status.PASSED, replied_at__isnull=False,
+    ).values_list("pk", flat=True))
+
+
+def _office(user) -> bool:
+    return user.is_superuser or bool({Role.PROPOSAL_OFFICE, Role.ADMIN} & user_roles(user=user))
+
+
 def register() -> None:
+    registry.register_navigation(registry.NavEntry(
+        "document-batches", gettext_lazy("批量生成文书"), frozenset({Role.PROPOSAL_OFFICE, Role.ADMIN}),
+        gettext_lazy("整次会议的答复函打包下载"), order=80,
+    ))
+    register_batch_source(BatchSource(
+        code="proposal_replies_by_session", label=gettext_lazy("一次会议的全部答复函"), kind="proposal_reply",
+        choices=_sessions, object_ids=_session_reply_ids, can_start=_office,
+    ))
+    register_case_documents(CaseDocuments(
+        model="proposals.Proposal", noun=gettext_lazy("提案"), number=lambda p: f"{_case_label(p)}号",
+        title=lambda p: p.title, issuer=_supervision_issuer, supervises=_supervises,
+    ))
     registry.register_document_kind(registry.DocumentKind(
         code="proposal_reply", label=gettext_lazy("答复函（PDF）"), model="proposals.Reply",
         template="documents/letter.html", context=reply_context, can_download=reply_can_download,
@@ -268,4 +367,12 @@ def register() -> None:
         version=lambda p: _history_version(p, "proposal"),
         filename=lambda p: f"提案办理情况记录-{_case_label(p)}号",
         load=_load_proposal, app="proposals", order=30,
+    ))
+    registry.register_document_kind(registry.DocumentKind(
+        code="proposal_opinion_form", label=gettext_lazy("办理情况征询意见表（PDF）"), model="proposals.Proposal",
+        template="documents/form.html", context=opinion_form_context, can_download=opinion_form_can_download,
+        available=lambda p: p.status in FORM_STATUSES,
+        version=lambda p: _history_version(p, "proposal"),
+        filename=lambda p: f"办理情况征询意见表-{_case_label(p)}号",
+        load=_load_proposal, app="proposals", order=25,
     ))

@@ -9,13 +9,14 @@ class WorkflowConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import navigation, notifications, roles, security_events, workdays
+        from . import documents, navigation, notifications, roles, security_events, workdays
 
         # The engine's own roles and pages; case apps add theirs in their ready()
         # (workflow comes before them in INSTALLED_APPS).
         roles.register_engine_roles()
         navigation.register_engine_navigation()
         notifications.register_engine_kinds()
+        documents.register_engine_documents()  # the supervision notice (督办通知单)
         # Creating the role groups, rule defaults and calendar is setup, not
         # business logic: it has to follow every migrate (and every test
         # flush), once every app's permissions exist (see the handler).

@@ -7,9 +7,12 @@ ones serve the stored version until the data changes (workflow.documents).
 """
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -80,3 +83,63 @@ class ProposalReplyPDFView(DocumentPDFView):
     )
     def get(self, request, pk: int, kind: str | None = None):
         return _issue(request, self.kind, pk)
+
+
+# --- bulk generation: start, progress (htmx polling), ZIP ----------------------------------------
+def _batch(request, pk: int):
+    from .models import DocumentBatch
+
+    batch = DocumentBatch.objects.select_related("requested_by").filter(pk=pk).first()
+    if batch is None:
+        raise Http404(_("没有找到该批量任务。"))
+    if not documents.document_batch_can_read(user=request.user, batch=batch):
+        raise PermissionDenied(_("您无权查看该批量任务。"))
+    return batch
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batches(request):
+    """GET /documents/batches/: the batches and the form to start one (the office); POST starts one."""
+    sources = documents.batch_sources(user=request.user)
+    if not sources:
+        raise PermissionDenied(_("您无权批量生成文书。"))
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            batch = documents.document_batch_start(
+                actor=request.user, source=request.POST.get("source", ""), choice=request.POST.get("choice", ""),
+            )
+        except ValidationError as exc:
+            errors = list(exc.messages)
+        else:
+            return redirect("document-batch", batch.pk)
+    options = [(s, [(str(v), str(label)) for v, label in s.choices()]) for s in sources]
+    return render(request, "documents/batches.html", {
+        "options": options, "batches": list(documents.document_batches_for(user=request.user)[:50]), "errors": errors,
+    }, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def batch_detail(request, pk: int):
+    return render(request, "documents/batch.html", {"batch": _batch(request, pk)})
+
+
+@login_required
+@require_GET
+def batch_status(request, pk: int):
+    """The progress fragment htmx polls every second until the batch is finished."""
+    return render(request, "documents/_batch_status.html", {"batch": _batch(request, pk)})
+
+
+@login_required
+@require_GET
+def batch_zip(request, pk: int):
+    batch = _batch(request, pk)
+    if batch.status != batch.Status.DONE or not batch.file:
+        raise Http404(_("压缩包尚未生成。"))
+    response = HttpResponse(documents.document_batch_read(batch), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, f"{batch.label}.zip".replace("：", "-"))
+    response["Cache-Control"] = "private, no-store"
+    return response

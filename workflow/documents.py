@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -30,6 +31,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import fonts, registry
 from .models import GeneratedDocument
@@ -166,14 +168,28 @@ def render_html(kind: registry.DocumentKind, case) -> str:
 class RenderedPDF:
     content: bytes
     pages: int
+    variant: str = ""
 
 
-def html_to_pdf(html: str) -> RenderedPDF:
-    """The final HTML as PDF (WeasyPrint; fonts subset and embedded)."""
+ARCHIVAL_VARIANT = "pdf/a-3b"
+
+
+def pdf_variant() -> str:
+    """The PDF variant every document is stored in: PDF/A-3b (ISO 19005-3, level B)
+    by default, so the issued file is the archival copy (settings.DOCUMENTS_PDF_VARIANT,
+    "" for plain PDF)."""
+    return getattr(settings, "DOCUMENTS_PDF_VARIANT", ARCHIVAL_VARIANT)
+
+
+def html_to_pdf(html: str, *, variant: str | None = None) -> RenderedPDF:
+    """The final HTML as PDF (WeasyPrint; fonts subset and embedded), PDF/A-3b by
+    default: XMP metadata with pdfaid part 3 / conformance B, an sRGB output intent."""
     import weasyprint
 
+    variant = pdf_variant() if variant is None else variant
     document = weasyprint.HTML(string=html, base_url=str(settings.MEDIA_ROOT), url_fetcher=LocalFetcher()).render()
-    return RenderedPDF(content=document.write_pdf(), pages=len(document.pages))
+    content = document.write_pdf(pdf_variant=variant) if variant else document.write_pdf()
+    return RenderedPDF(content=content, pages=len(document.pages), variant=variant or "")
 
 
 def _kind(code: str) -> registry.DocumentKind:
@@ -226,7 +242,7 @@ def document_render(*, actor, case, kind: str, html: str | None = None, reuse_un
                 version = (same.aggregate(m=Max("version"))["m"] or 0) + 1
                 doc = GeneratedDocument(
                     content_type=content_type, object_id=case.pk, kind=kind, version=version,
-                    sha256=hashlib.sha256(pdf.content).hexdigest(), size=len(pdf.content), pages=pdf.pages,
+                    sha256=hashlib.sha256(pdf.content).hexdigest(), size=len(pdf.content), pages=pdf.pages, pdf_variant=pdf.variant,
                     source_sha256=source_sha256, case_version=str(case_version)[:64], case_changed_at=case_changed_at,
                     generated_by=actor if actor is not None and actor.is_authenticated else None,
                     generated_at=timezone.now(),
@@ -296,13 +312,382 @@ class DocumentLink:
 
 
 def document_links(*, user, case) -> list[DocumentLink]:
-    """The documents about `case` this user may download, for a page's links."""
-    return [
+    """The documents about `case` this user may download, for a page's links;
+    on a case's page also its supervision notices (督办通知单)."""
+    links = [
         DocumentLink(kind=spec.code, label=str(spec.label), url=reverse("document-pdf", args=[spec.code, case.pk]))
         for spec in registry.document_kinds(case._meta.label_lower)
         if document_can_download(user=user, case=case, kind=spec.code)
     ]
+    if registry.document_kind(SUPERVISION_NOTICE) is not None:
+        links += [
+            DocumentLink(
+                kind=SUPERVISION_NOTICE, url=reverse("document-pdf", args=[SUPERVISION_NOTICE, notice.pk]),
+                label=_("督办通知单：%(step)s（%(day)s）") % {"step": notice.step, "day": timezone.localtime(notice.deadline).strftime("%Y-%m-%d")},
+            )
+            for notice in urging_notices_of(case)
+            if document_can_download(user=user, case=notice, kind=SUPERVISION_NOTICE)
+        ]
+    return links
 
 
 def font_report() -> dict:
     return fonts.report()
+
+
+# --- what the engine's own documents need from a case type ----------------------------------------
+@dataclass(frozen=True)
+class CaseDocuments:
+    """What a case app tells the engine about its cases for the engine's own
+    documents (the supervision notice), registered with ``register_case_documents``:
+
+    * ``noun``: what the case is called in running text ("提案", "诉求");
+    * ``number(case)``: its number as printed;
+    * ``title(case)``: its title (案由 / 诉求标题);
+    * ``issuer(case)``: the department issuing its supervision notices (the
+      supervising unit, the proposal office, the dispatch centre); None: the
+      name in settings.SUPERVISION_NOTICE_ISSUER, without a document number;
+    * ``supervises(user, case)``: who may read its supervision notices besides
+      the department concerned (the case's supervisors and its office).
+    """
+
+    model: str
+    noun: Any
+    number: Callable[[Any], str]
+    title: Callable[[Any], str]
+    issuer: Callable[[Any], Any]
+    supervises: Callable[[Any, Any], bool]
+
+
+_case_documents: dict[str, CaseDocuments] = {}
+
+
+def register_case_documents(info: CaseDocuments) -> None:
+    _case_documents[info.model.lower()] = info
+
+
+def case_documents(case) -> CaseDocuments | None:
+    return _case_documents.get(case._meta.label_lower) if case is not None else None
+
+
+def document_number_for(*, obj, kind: str, department, series: str) -> str:
+    """The number a document about `obj` carries: drawn from the issuer's
+    `series` at its first render (workflow.services.document_number_issue),
+    the same in every later version."""
+    from .models import DocumentNumber
+    from .services import document_number_issue
+
+    content_type = ContentType.objects.get_for_model(obj)
+    found = DocumentNumber.objects.filter(content_type=content_type, object_id=obj.pk, kind=kind).values_list("number", flat=True).first()
+    if found:
+        return found
+    now = timezone.now()
+    with transaction.atomic():
+        number = document_number_issue(
+            department=department, year=timezone.localtime(now).year, series=series,
+            is_used=lambda n: DocumentNumber.objects.filter(department=department, number=n).exists(),
+        )
+        row, _created = DocumentNumber.objects.get_or_create(
+            content_type=content_type, object_id=obj.pk, kind=kind,
+            defaults={"department": department, "number": number, "issued_at": now},
+        )
+    return row.number
+
+
+# --- the supervision notice (督办通知单), about an urging notice -------------------------------------
+SUPERVISION_NOTICE = "supervision_notice"
+SUPERVISION_SERIES = "supervision"
+SUPERVISION_RULE = ("supervision", "notice_response")  # (case kind, step) of the time-limit rule "办结时限"
+
+
+def _notice_task(notice):
+    try:
+        return notice.task
+    except Exception:  # the task model is gone (a case app removed): the notice still prints
+        return None
+
+
+def supervision_notice_facts(notice, *, today=None) -> dict:
+    """What a supervision notice says: as of when (today, or the day the step
+    was done), how many working days overdue, the breach record, and by when
+    the department must report back (the time-limit rule "supervision /
+    notice_response", 3 working days by default, from the notice's date)."""
+    from .models import BreachRecord
+    from .rules import RuleMissing, rule_deadline
+    from .workdays import CalendarYearMissing, add_working_days, working_days_between
+
+    today = today or timezone.localdate()
+    task = _notice_task(notice)
+    finished = getattr(task, "finished", None)
+    as_of = min(today, timezone.localtime(finished).date()) if finished else today
+    deadline_day = timezone.localtime(notice.deadline).date()
+    breach = BreachRecord.objects.filter(task_type_id=notice.task_type_id, task_id=notice.task_id, deadline=notice.deadline).first()
+    try:
+        late = max(working_days_between(deadline_day, as_of), 0)
+    except CalendarYearMissing:
+        late = breach.working_days_late if breach else None
+    try:
+        respond_by = timezone.localtime(rule_deadline(case_kind=SUPERVISION_RULE[0], step=SUPERVISION_RULE[1], start=notice.issued_at)).date()
+    except (RuleMissing, CalendarYearMissing):
+        try:
+            respond_by = add_working_days(timezone.localtime(notice.issued_at).date(), 3)
+        except CalendarYearMissing:
+            respond_by = None
+    return {"as_of": as_of, "finished": finished, "late": late, "breach": breach, "respond_by": respond_by, "deadline_day": deadline_day}
+
+
+def supervision_notice_context(notice) -> dict:
+    case = notice.case
+    info = case_documents(case)
+    department = info.issuer(case) if info else None
+    issuer = department.name if department else str(getattr(settings, "SUPERVISION_NOTICE_ISSUER", "") or _("督查室"))
+    doc_number = document_number_for(obj=notice, kind=SUPERVISION_NOTICE, department=department, series=SUPERVISION_SERIES) if department else ""
+    facts = supervision_notice_facts(notice)
+    noun = str(info.noun) if info else _("案件")
+    number = info.number(case) if info else str(notice.case_id)
+    title = info.title(case) if info else str(case)
+    handler = notice.department.name if notice.department_id else _("承办单位")
+    late = facts["late"]
+    late_text = _("%(n)d个工作日") % {"n": late} if late is not None else _("（工作日历未配置，无法计算）")
+    if facts["finished"]:
+        state = _("该环节已于%(day)s办结，逾期%(late)s。") % {"day": chinese_date(facts["finished"]), "late": late_text}
+    else:
+        state = _("截至%(day)s，该环节尚未办结，已逾期%(late)s。") % {"day": chinese_date(facts["as_of"]), "late": late_text}
+    paragraphs = [
+        _("你单位承办的%(noun)s“%(title)s”（编号：%(number)s），“%(step)s”环节的办理期限为%(deadline)s。") % {
+            "noun": noun, "title": title, "number": number, "step": notice.step, "deadline": chinese_date(facts["deadline_day"]),
+        } + state,
+    ]
+    if facts["breach"] is not None:
+        paragraphs.append(_("依照办理时限规定，该环节已属严重逾期，%(day)s已记入违诺记录（逾期%(n)d个工作日）。") % {
+            "day": chinese_date(facts["breach"].created_at), "n": facts["breach"].working_days_late,
+        })
+    respond_by = chinese_date(facts["respond_by"]) if facts["respond_by"] else _("收到本通知后3个工作日内")
+    required = _("请你单位接到本通知后抓紧办理，于%(day)s前办结，并将办理情况（含逾期原因和改进措施）书面报送%(issuer)s。") % {
+        "day": respond_by, "issuer": issuer,
+    }
+    paragraphs += [required, _("特此通知。")]
+    fields = [
+        (_("督办事项"), f"{noun}“{title}”（{number}）"),
+        (_("承办单位"), handler),
+        (_("办理环节"), _("%(step)s（期限：%(day)s）") % {"step": notice.step, "day": chinese_date(facts["deadline_day"])}),
+        (_("逾期情况"), (_("已办结，") if facts["finished"] else "") + _("逾期%(late)s") % {"late": late_text}
+         + (_("（严重逾期，已记违诺）") if facts["breach"] is not None else "")),
+        (_("签收情况"), _("%(who)s于%(day)s签收") % {"who": notice.signed_by.full_name or notice.signed_by, "day": chinese_date(notice.signed_at)}
+         if notice.signed_at and notice.signed_by_id else _("未签收")),
+    ]
+    return {
+        "title": _("督办通知单"),
+        "issuer": issuer,
+        "issuer_size_pt": issuer_size_pt(issuer),
+        "doc_number": doc_number,
+        "class_mark": "",
+        "salutation": f"{handler}：",
+        "paragraphs": [{"level": 0, "head": typeset_text(p), "rest": ""} for p in paragraphs],
+        "fields": fields,
+        "signer": issuer,
+        "date": chinese_date(notice.issued_at),
+        "seal_url": seal_url(department) if department else "",
+        "public": False,
+        "contact_note": "",
+        "copy_to": "",
+    }
+
+
+def supervision_notice_can_download(user, notice) -> bool:
+    """The department concerned (its handlers and leaders), administrators, and
+    whoever the case app says supervises the case (its supervisors, its office)."""
+    from .roles import EngineRole
+    from .selectors import user_membership_pairs
+
+    if not (user and user.is_authenticated):
+        return False
+    pairs = user_membership_pairs(user=user)
+    if user.is_superuser or any(role == EngineRole.ADMIN for role, _d in pairs):
+        return True
+    if notice.department_id and {(EngineRole.HANDLER, notice.department_id), (EngineRole.DEPT_LEADER, notice.department_id)} & set(pairs):
+        return True
+    case = notice.case
+    info = case_documents(case)
+    return bool(info and case is not None and info.supervises(user, case))
+
+
+def _supervision_notice_filename(notice) -> str:
+    case = notice.case
+    info = case_documents(case)
+    number = info.number(case) if info else str(notice.case_id)
+    return f"督办通知单-{number}-{notice.step}-{notice.pk}"
+
+
+def _load_urging_notice(pk: int):
+    from .models import UrgingNotice
+
+    return UrgingNotice.objects.select_related("department", "signed_by").get(pk=pk)
+
+
+def urging_notices_of(case):
+    """The urging notices about `case` (for its page's document links)."""
+    from .models import UrgingNotice
+
+    if case_documents(case) is None:
+        return []
+    return list(
+        UrgingNotice.objects.filter(case_type=ContentType.objects.get_for_model(case, for_concrete_model=True), case_id=case.pk)
+        .select_related("department", "signed_by").order_by("issued_at", "pk")
+    )
+
+
+def register_engine_documents() -> None:
+    """The engine's own document kind (the supervision notice), its number series and its time limit."""
+    registry.register_document_series(SUPERVISION_SERIES, "督办通知单", "{prefix}督〔{year}〕{number}号")
+    registry.register_time_limits([(*SUPERVISION_RULE, "", "督办通知单办结时限", 3, "wd", 0, "督办通知单发出后，承办单位报送办理情况")])
+    registry.register_document_kind(registry.DocumentKind(
+        code=SUPERVISION_NOTICE, label=gettext_lazy("督办通知单（PDF）"), model="workflow.UrgingNotice",
+        template="documents/letter.html", context=supervision_notice_context, can_download=supervision_notice_can_download,
+        available=lambda n: n.case_id is not None,
+        version=lambda n: (f"urging:{n.pk}:{'signed' if n.signed_at else 'open'}", n.signed_at or n.issued_at),
+        filename=_supervision_notice_filename, load=_load_urging_notice, app="workflow", order=200,
+    ))
+
+
+# --- bulk generation (Celery), packed into a ZIP ------------------------------------------------------
+@dataclass(frozen=True)
+class BatchSource:
+    """A set of documents a case app offers to generate in bulk (e.g. every
+    reply letter of a session), registered with ``register_batch_source``:
+
+    * ``kind``: the document kind;
+    * ``choices() -> [(value, label)]``: what the user picks (a session);
+    * ``object_ids(value) -> [int]``: the objects of that choice;
+    * ``can_start(user)``: who may run it and download its ZIP (the office).
+    """
+
+    code: str
+    label: Any
+    kind: str
+    choices: Callable[[], list]
+    object_ids: Callable[[str], list]
+    can_start: Callable[[Any], bool]
+
+
+_batch_sources: dict[str, BatchSource] = {}
+BATCH_STALE_SECONDS = 600  # a "running" batch not touched for this long is taken over by the next run
+
+
+def register_batch_source(source: BatchSource) -> None:
+    _batch_sources[source.code] = source
+
+
+def batch_sources(*, user) -> list[BatchSource]:
+    return [s for s in _batch_sources.values() if user.is_authenticated and s.can_start(user)]
+
+
+def batch_source(code: str) -> BatchSource | None:
+    return _batch_sources.get(code)
+
+
+def document_batch_can_read(*, user, batch) -> bool:
+    source = _batch_sources.get(batch.source)
+    return bool(user.is_authenticated and source is not None and (batch.requested_by_id == user.pk or source.can_start(user)))
+
+
+def document_batches_for(*, user):
+    from .models import DocumentBatch
+
+    sources = [s.code for s in batch_sources(user=user)]
+    return DocumentBatch.objects.filter(source__in=sources).select_related("requested_by").order_by("-created_at", "-pk")
+
+
+def document_batch_start(*, actor, source: str, choice: str):
+    """Fix the set of objects and queue the Celery task (after the commit)."""
+    from .models import DocumentBatch
+    from .tasks import document_batch_run
+
+    spec = _batch_sources.get(source)
+    if spec is None or not (actor.is_authenticated and spec.can_start(actor)):
+        raise PermissionDenied(_("您无权批量生成文书。"))
+    labels = dict((str(v), str(label)) for v, label in spec.choices())
+    if str(choice) not in labels:
+        raise ValidationError({"choice": _("请选择要生成的范围。")})
+    ids = sorted({int(i) for i in spec.object_ids(str(choice))})
+    if not ids:
+        raise ValidationError({"choice": _("所选范围内没有可生成的文书。")})
+    now = timezone.now()
+    with transaction.atomic():
+        batch = DocumentBatch.objects.create(
+            source=source, kind=spec.kind, label=f"{spec.label}：{labels[str(choice)]}"[:200], object_ids=ids, total=len(ids),
+            requested_by=actor, created_at=now, updated_at=now,
+        )
+        transaction.on_commit(lambda: document_batch_run.delay(batch.pk))
+    return batch
+
+
+def _claim(batch_id: int) -> bool:
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    from .models import DocumentBatch
+
+    now = timezone.now()
+    stale = now - timedelta(seconds=BATCH_STALE_SECONDS)
+    return bool(DocumentBatch.objects.filter(
+        Q(status=DocumentBatch.Status.PENDING) | Q(status=DocumentBatch.Status.RUNNING, updated_at__lt=stale), pk=batch_id,
+    ).update(status=DocumentBatch.Status.RUNNING, updated_at=now))
+
+
+def document_batch_run(*, batch_id: int) -> str:
+    """Render every document of the batch (document_issue: an unchanged
+    document is not rendered again) and pack them into a ZIP. Safe to run
+    twice: a finished batch, or one another worker is running, is left alone;
+    a batch that died half-way is taken over after BATCH_STALE_SECONDS and
+    reuses what was already rendered."""
+    import io
+    import zipfile
+
+    from .models import DocumentBatch
+
+    if not _claim(batch_id):
+        return DocumentBatch.objects.filter(pk=batch_id).values_list("status", flat=True).first() or "missing"
+    batch = DocumentBatch.objects.select_related("requested_by").get(pk=batch_id)
+    spec = _kind(batch.kind)
+    try:
+        docs = []
+        for index, pk in enumerate(batch.object_ids, start=1):
+            try:
+                case = document_object(kind=batch.kind, pk=pk)
+            except Exception:  # the object was removed since: skipped, counted
+                case = None
+            if case is not None and spec.available(case):
+                docs.append((case, document_issue(actor=batch.requested_by, case=case, kind=batch.kind)))
+            DocumentBatch.objects.filter(pk=batch.pk).update(done=index, updated_at=timezone.now())
+        buffer = io.BytesIO()
+        names: set[str] = set()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+            for case, doc in docs:
+                name = document_filename(case=case, kind=batch.kind)
+                if name in names:
+                    name = f"{name[:-4]}-{case.pk}.pdf"
+                names.add(name)
+                archive.writestr(name, document_read(doc))
+        content = buffer.getvalue()
+        batch.refresh_from_db()
+        if batch.file:
+            batch.file.storage.delete(batch.file.name)
+        batch.file.save("batch.zip", ContentFile(content), save=False)
+        batch.sha256, batch.size = hashlib.sha256(content).hexdigest(), len(content)
+        batch.status, batch.finished_at, batch.updated_at = DocumentBatch.Status.DONE, timezone.now(), timezone.now()
+        batch.save(update_fields=["file", "sha256", "size", "status", "finished_at", "updated_at"])
+    except Exception as exc:
+        logger.exception("document batch %s failed", batch_id)
+        DocumentBatch.objects.filter(pk=batch_id).update(status=DocumentBatch.Status.FAILED, error=str(exc)[:2000], updated_at=timezone.now())
+        raise
+    return DocumentBatch.Status.DONE
+
+
+def document_batch_read(batch) -> bytes:
+    with batch.file.open("rb") as f:
+        content = f.read()
+    if hashlib.sha256(content).hexdigest() != batch.sha256:
+        raise ValidationError(_("压缩包校验失败（SHA-256 不符），请重新生成。"))
+    return content

@@ -64,3 +64,11 @@ def outbound_flush(now: str | None = None) -> int:
     ids = notifications.outbound_due(now=moment)
     notifications.queue_now(ids)
     return len(ids)
+
+
+@shared_task(name="workflow.document_batch_run")
+def document_batch_run(batch_id: int) -> str:
+    """Bulk generation of documents into a ZIP (workflow.documents); safe to run twice."""
+    from .documents import document_batch_run as run
+
+    return run(batch_id=batch_id)

@@ -29,6 +29,17 @@ class Line:
     chars: list
 
 
+def keep(pdf_bytes: bytes, name: str) -> None:
+    """With KEEP_PDFS=<dir> set, write the PDF there to look at (pdftoppm -png -r 60)."""
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("KEEP_PDFS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / f"{name}.pdf").write_bytes(pdf_bytes)
+
+
 def mm(points: float) -> float:
     return points / MM
 
@@ -106,3 +117,31 @@ def table_cells(pdf_bytes: bytes) -> list[str]:
             for table in page.extract_tables():
                 cells += [(cell or "").replace("\n", "").replace(" ", "") for row in table for cell in row]
     return cells
+
+
+def pdfa_report(pdf_bytes: bytes) -> dict:
+    """What PDF/A-3b asks that can be read without a validator (veraPDF is not available):
+    the XMP identification, the output intent and its ICC profile, encryption, fonts."""
+    import re
+
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8") if "/Metadata" in root else ""
+    part = re.search(r'pdfaid:part="?(\d)', xmp) or re.search(r"<pdfaid:part>(\d)</pdfaid:part>", xmp)
+    conformance = re.search(r'pdfaid:conformance="?([ABU])', xmp) or re.search(r"<pdfaid:conformance>([ABU])</pdfaid:conformance>", xmp)
+    intents = [i.get_object() for i in (root.get("/OutputIntents") or [])]
+    icc = []
+    for intent in intents:
+        profile = intent.get("/DestOutputProfile")
+        if profile is not None:
+            data = profile.get_object().get_data()
+            icc.append({"subtype": str(intent.get("/S")), "components": int(profile.get_object().get("/N", 0)),
+                        "signature": data[36:40], "colour_space": data[16:20]})
+    return {
+        "part": part.group(1) if part else None,
+        "conformance": conformance.group(1) if conformance else None,
+        "icc": icc,
+        "encrypted": reader.is_encrypted or "/Encrypt" in reader.trailer,
+        "fonts_embedded": all(f["embedded"] for f in fonts(pdf_bytes).values()) and bool(fonts(pdf_bytes)),
+        "header": pdf_bytes[:8],
+    }

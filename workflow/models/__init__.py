@@ -1,5 +1,5 @@
 from .calendar import CalendarDay, CalendarStamp, CalendarYear
-from .documents import DocumentCounter, DocumentSeries, GeneratedDocument
+from .documents import DocumentBatch, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Channel, Notification, NotificationPreference, NotificationSettings, OutboundMessage
@@ -15,7 +15,9 @@ __all__ = [
     "CalendarYear",
     "CaseEvent",
     "CaseTask",
+    "DocumentBatch",
     "DocumentCounter",
+    "DocumentNumber",
     "DocumentSeries",
     "EvaluationBase",
     "ExtensionRequestBase",

@@ -104,6 +104,7 @@ class GeneratedDocument(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("大小（字节）"))
     pages = models.PositiveSmallIntegerField(_("页数"), default=0)
+    pdf_variant = models.CharField(_("PDF 版本"), max_length=16, blank=True, help_text=_("pdf/a-3b：归档版（PDF/A-3b）；空：普通 PDF"))
     source_sha256 = models.CharField(_("来源数据摘要"), max_length=64, help_text=_("生成时所用 HTML 的 SHA-256"))
     case_version = models.CharField(_("案件版本"), max_length=64, blank=True)
     case_changed_at = models.DateTimeField(_("案件数据时间"), null=True, blank=True)
@@ -123,3 +124,71 @@ class GeneratedDocument(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.content_type.model}#{self.object_id} v{self.version}"
+
+
+class DocumentNumber(models.Model):
+    """The number (发文字号) a document about an object carries when the object
+    has no number field of its own (a supervision notice): drawn from the
+    issuer's series at the first render, then the same in every version."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("对象类型"))
+    object_id = models.PositiveBigIntegerField(_("对象编号"))
+    kind = models.CharField(_("文书种类"), max_length=48)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("发文单位"))
+    number = models.CharField(_("发文字号"), max_length=64)
+    issued_at = models.DateTimeField(_("编号时间"))
+
+    class Meta:
+        verbose_name = _("文书编号")
+        verbose_name_plural = _("文书编号")
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "kind"], name="uniq_document_number_object_kind"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+def document_batch_path(instance: "DocumentBatch", filename: str) -> str:
+    return f"documents/batches/{instance.created_at:%Y}/batch-{instance.pk}-{instance.kind}.zip"
+
+
+class DocumentBatch(models.Model):
+    """Many documents of one kind generated in the background (Celery) and
+    packed into one ZIP: e.g. every reply letter of a session. `object_ids`
+    are fixed when the batch is made; `done` counts the ones rendered so far
+    (the progress bar)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    source = models.CharField(_("批量来源"), max_length=48)
+    kind = models.CharField(_("文书种类"), max_length=48)
+    label = models.CharField(_("名称"), max_length=200)
+    object_ids = models.JSONField(_("对象"), default=list)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    done = models.PositiveIntegerField(_("已生成"), default=0)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    error = models.TextField(_("错误"), blank=True)
+    file = models.FileField(_("压缩包"), upload_to=document_batch_path, max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("发起人"))
+    created_at = models.DateTimeField(_("创建时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批量生成")
+        verbose_name_plural = _("批量生成")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else 100
