@@ -29,7 +29,7 @@ from workflow.audit import audit_export
 from workflow.events import present_timeline
 from workflow.rules import time_limit_text
 from workflow.selectors import require_role, user_has_role, user_roles
-from workflow.web import apply_service_errors, bound_data, keyed_form, label_map, querystring_without_page, run_action
+from workflow.web import decision_refusal, apply_service_errors, bound_data, keyed_form, label_map, querystring_without_page, run_action
 
 from . import forms, permissions, routing, selectors, services
 from .models import Appeal, Attachment, Complaint, ComplaintExtension, ComplaintRating, ComplaintReply, Dispatch, Suspension
@@ -65,15 +65,6 @@ def _my_task(user, complaint: Complaint, nodes, dispatch_id: int | None = None):
         if task.flow_task.name in nodes and (dispatch_id is None or (task.data or {}).get("dispatch_id") == dispatch_id):
             return task
     return None
-
-
-def _decision(decision) -> str | None:
-    """A refusal of who is a 403; a refusal of when is returned (shown, or left to the service on POST)."""
-    if decision:
-        return None
-    if decision.forbidden:
-        raise PermissionDenied(decision.reason)
-    return decision.reason
 
 
 def _apply_errors(form, exc: ValidationError, rename: dict | None = None) -> None:
@@ -483,7 +474,7 @@ def callback(request, pk: int):
 def extension_decide(request, pk: int):
     req = get_object_or_404(ComplaintExtension.objects.select_related("department", "requested_by"), pk=pk)
     complaint = _complaint(request.user, req.complaint_id)
-    _decision(permissions.can_decide_requests(request.user))
+    decision_refusal(permissions.can_decide_requests(request.user))
     action = _extension_decide_action(req, _bound(request))
     success = _("已同意延期。") if request.POST.get("approve") == "1" else _("已不同意延期。")
     return _run(request, complaint, action, lambda d: services.complaint_extension_decide(
@@ -495,7 +486,7 @@ def extension_decide(request, pk: int):
 def suspension_decide(request, pk: int):
     suspension = get_object_or_404(Suspension.objects.select_related("department", "requested_by"), pk=pk)
     complaint = _complaint(request.user, suspension.complaint_id)
-    _decision(permissions.can_decide_requests(request.user))
+    decision_refusal(permissions.can_decide_requests(request.user))
     action = _suspension_decide_action(suspension, _bound(request))
     success = _("已同意挂起。") if request.POST.get("approve") == "1" else _("已不同意挂起。")
     return _run(request, complaint, action, lambda d: services.complaint_suspension_decide(
@@ -507,7 +498,7 @@ def suspension_decide(request, pk: int):
 def appeal_decide(request, pk: int):
     appeal = get_object_or_404(Appeal.objects.select_related("department", "rating", "filed_by"), pk=pk)
     complaint = _complaint(request.user, appeal.complaint_id)
-    _decision(permissions.can_decide_appeal(request.user))
+    decision_refusal(permissions.can_decide_appeal(request.user))
     action = _appeal_decide_action(appeal, _bound(request))
     return _run(request, complaint, action, lambda d: services.appeal_decide(
         actor=request.user, appeal=appeal, facts_true=d["facts_true"], reasonable=d["reasonable"], malicious=d["malicious"], note=d["note"],
@@ -603,7 +594,7 @@ def rectify(request, pk: int):
 @login_required
 def note(request, pk: int):
     complaint = _complaint(request.user, pk)
-    refused = _decision(permissions.can_add_note(request.user, complaint))
+    refused = decision_refusal(permissions.can_add_note(request.user, complaint))
     action = _note_action(complaint, _bound(request))
     return _run(request, complaint, action, lambda d: services.complaint_add_note(
         actor=request.user, complaint=complaint, kind=d["kind"], text=d["text"], mode=d["mode"], contacted_at=d["contacted_at"],
@@ -614,7 +605,7 @@ def note(request, pk: int):
 @login_required
 def instruct(request, pk: int):
     complaint = _complaint(request.user, pk)
-    refused = _decision(permissions.can_instruct(request.user, complaint))
+    refused = decision_refusal(permissions.can_instruct(request.user, complaint))
     action = _instruct_action(complaint, _bound(request))
     return _run(request, complaint, action, lambda d: services.complaint_instruct(actor=request.user, complaint=complaint, text=d["text"]),
                 _("批示已保存，承办人将收到通知。"), unavailable=refused)
@@ -623,7 +614,7 @@ def instruct(request, pk: int):
 @login_required
 def extension(request, pk: int):
     complaint = _complaint(request.user, pk)
-    refused = _decision(permissions.can_request_extension(request.user, complaint))
+    refused = decision_refusal(permissions.can_request_extension(request.user, complaint))
     action = _extension_action(complaint, _bound(request))
     return _run(request, complaint, action, lambda d: services.complaint_extension_request(
         actor=request.user, complaint=complaint, requested_until=d["requested_until"], reason=d["reason"],
@@ -633,7 +624,7 @@ def extension(request, pk: int):
 @login_required
 def suspend(request, pk: int):
     complaint = _complaint(request.user, pk)
-    refused = _decision(permissions.can_request_suspension(request.user, complaint))
+    refused = decision_refusal(permissions.can_request_suspension(request.user, complaint))
     action = _suspend_action(complaint, _bound(request))
     return _run(request, complaint, action, lambda d: services.complaint_suspension_request(
         actor=request.user, complaint=complaint, reason=d["reason"],
@@ -643,7 +634,7 @@ def suspend(request, pk: int):
 @login_required
 def resume(request, pk: int):
     complaint = _complaint(request.user, pk)
-    refused = _decision(permissions.can_resume(request.user, complaint))
+    refused = decision_refusal(permissions.can_resume(request.user, complaint))
     action = _resume_action(complaint, _bound(request))
     return _run(request, complaint, action, lambda d: services.complaint_resume(actor=request.user, complaint=complaint, note=d["note"]),
                 _("已恢复办理，办理期限已顺延。"), unavailable=refused)
@@ -653,7 +644,7 @@ def resume(request, pk: int):
 def appeal(request, pk: int):
     rating = get_object_or_404(ComplaintRating, pk=pk)
     complaint = _complaint(request.user, rating.complaint_id)
-    refused = _decision(permissions.can_appeal(request.user, complaint, rating))
+    refused = decision_refusal(permissions.can_appeal(request.user, complaint, rating))
     action = _appeal_action(rating, _bound(request))
     return _run(request, complaint, action, lambda d: services.appeal_file(actor=request.user, rating=rating, reason=d["reason"]),
                 _("申诉已提交，等待督查人员复核。"), unavailable=refused)
@@ -663,7 +654,7 @@ def appeal(request, pk: int):
 def reveal(request, pk: int):
     """The citizen's full contact details, on this response only (never in a URL), audited."""
     complaint = _complaint(request.user, pk)
-    _decision(permissions.can_reveal_contact(request.user, complaint))
+    decision_refusal(permissions.can_reveal_contact(request.user, complaint))
     form = forms.RevealForm(_bound(request), auto_id="id_reveal_%s")
     contact = None
     if request.method == "POST" and form.is_valid():

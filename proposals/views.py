@@ -32,6 +32,7 @@ from workflow.events import present_timeline
 from workflow.rules import negative_codes, time_limit_text
 from workflow.selectors import require_role
 from workflow.web import (
+    decision_refusal,
     apply_service_errors,
     bool_choice,
     bound_data,
@@ -78,15 +79,6 @@ def _extension_or_404(user, pk: int) -> tuple[ExtensionRequest, Proposal]:
 
 def _detail_url(proposal) -> str:
     return reverse("proposals:detail", args=[proposal.pk])
-
-
-def _decision(decision) -> str | None:
-    """A refusal of who is a 403; a refusal of when is returned (the page goes back to the case)."""
-    if decision:
-        return None
-    if decision.forbidden:
-        raise PermissionDenied(decision.reason)
-    return decision.reason
 
 
 def _timeline(entries: list, labels: dict) -> tuple[list[dict], list[dict]]:
@@ -381,7 +373,7 @@ def proposal_edit(request, pk: int):
 @login_required
 def delete_draft(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    refused = _decision(permissions.can_delete_draft(request.user, proposal))
+    refused = decision_refusal(permissions.can_delete_draft(request.user, proposal))
     form = keyed_form(forms.DeleteDraftForm, "delete", bound_data(request))
     return _run(request, proposal, "delete", form, lambda d: services.proposal_delete_draft(actor=request.user, proposal=proposal),
                 _("草稿“%(title)s”已删除。") % {"title": proposal.title}, template="delete", title=_("删除草稿"),
@@ -391,7 +383,7 @@ def delete_draft(request, pk: int):
 @login_required
 def withdraw(request, pk: int):
     proposal = _proposal_or_404(request.user, pk)
-    refused = _decision(permissions.can_withdraw(request.user, proposal))
+    refused = decision_refusal(permissions.can_withdraw(request.user, proposal))
     form = keyed_form(forms.WithdrawForm, "withdrawproposal", bound_data(request))
     return _run(request, proposal, "withdrawproposal", form,
                 lambda d: services.proposal_withdraw(actor=request.user, proposal=proposal, reason=d["reason"]),

@@ -79,6 +79,19 @@ def apply_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def decision_refusal(decision) -> str | None:
+    """A permission predicate's decision on a page: a refusal of *who* is a 403; a refusal
+    of *when* is returned as its reason (the page goes back to the case, or shows it), None
+    when allowed."""
+    from django.core.exceptions import PermissionDenied
+
+    if decision:
+        return None
+    if decision.forbidden:
+        raise PermissionDenied(decision.reason)
+    return decision.reason
+
+
 def querystring_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)

@@ -1,32 +1,6 @@
-/* Complaint staff forms (detail page actions, triage, intake).
-   Progressive disclosure: a form's data-disclose maps a field (data-field) or a
-   group (data-group) to "input=value|value"; only the chosen outcome's fields show.
-   Without JavaScript every field shows and the server reads only the chosen ones. */
+/* Complaint staff forms (detail page actions, triage, intake): the reply's live preview.
+   Their progressive disclosure is static/js/disclose.js, shared with the proposal forms. */
 (function () {
-  function current(form, name) {
-    var els = form.querySelectorAll('[name="' + name + '"]');
-    for (var i = 0; i < els.length; i++) {
-      var el = els[i];
-      if (el.type === "radio") { if (el.checked) { return el.value; } }
-      else if (el.type === "checkbox") { if (el.checked) { return "on"; } }
-      else { return el.value; }
-    }
-    return "";
-  }
-  function update(form, rules) {
-    Object.keys(rules).forEach(function (target) {
-      var cond = rules[target].split("="), wanted = cond[1].split("|");
-      var show = wanted.indexOf(current(form, cond[0])) !== -1;
-      form.querySelectorAll('[data-field="' + target + '"], [data-group="' + target + '"]').forEach(function (el) { el.hidden = !show; });
-    });
-  }
-  document.querySelectorAll("form[data-disclose]").forEach(function (form) {
-    var raw = form.getAttribute("data-disclose");
-    if (!raw || !raw.trim()) { return; }
-    var rules = JSON.parse(raw);
-    form.addEventListener("change", function () { update(form, rules); });
-    update(form, rules);
-  });
   /* Live preview of a reply: textareas with data-preview write into [data-preview-target] of the same
      action card (the preview sits after the form, in its card: complaints/action_reply.html). */
   document.querySelectorAll("textarea[data-preview]").forEach(function (area) {

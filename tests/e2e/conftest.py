@@ -147,3 +147,16 @@ def login(page, live_server, username, password="pw-123456"):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+
+
+def open_as(browser, live_server, username, *, phone=False, width=1280, height=900):
+    """A fresh context signed in as `username`, on its home page (a phone: 390 x 844, touch)."""
+    if phone:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    else:
+        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    login(page, live_server, username)
+    page.wait_for_selector("[data-testid=inbox]")
+    return context, page

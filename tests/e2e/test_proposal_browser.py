@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from proposals.models import Category, Proposal, Reply, Session
-from tests.e2e.conftest import login
+from tests.e2e.conftest import open_as
 from workflow.demo import provisional_year_rows
 from workflow.services import calendar_import_rows
 
@@ -20,18 +20,6 @@ TITLE = "关于加快“最多跑一次”改革向纵深推进的建议"
 
 def import_provisional_calendar(year: int) -> None:
     calendar_import_rows(actor=None, rows=provisional_year_rows(year), note="临时日历，待国务院公布后替换")
-
-
-def open_as(browser, live_server, username, phone=False):
-    if phone:
-        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    else:
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    login(page, live_server, username)
-    page.wait_for_selector("[data-testid=inbox]")
-    return context, page
 
 
 def click_and_wait(page, selector):

@@ -11,21 +11,12 @@ from proposals import services
 from proposals.flows import ProposalFlow
 from proposals.models import Proposal, ProposalTask, Session
 from proposals.selectors import open_tasks_for
-from tests.e2e.conftest import login
+from tests.e2e.conftest import open_as
 from tests.proposals import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = "/tmp/shots-forms"
-
-
-def open_as(browser, live_server, username, width=1366, height=900):
-    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    login(page, live_server, username)
-    page.wait_for_selector("[data-testid=inbox]")
-    return context, page
 
 
 def submit_and_wait(page, selector):
@@ -34,6 +25,9 @@ def submit_and_wait(page, selector):
 
 
 def shot(page, name):
+    """Screenshots for a person looking at the pages (E2E_SHOTS=1); none in CI."""
+    if not os.environ.get("E2E_SHOTS"):
+        return
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 

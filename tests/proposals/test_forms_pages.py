@@ -169,7 +169,7 @@ def test_a_refused_post_shows_the_errors_and_the_url_still_answers_get(client, s
         assert refused.status_code == 400 and "不予立案须选择理由" in html
         assert "内容不属于提案范围" in html  # the input is kept
         assert 'data-testid="page-title"' in html
-        # the branch fields carry their rules (static/js/branch_fields.js)
+        # the branch fields carry their rules (static/js/disclose.js)
         assert 'data-disclose=\'{"number": "outcome=accept"' in html
         assert client.get(url).status_code == 200
         assert client.get(url, HTTP_ACCEPT_LANGUAGE="en").status_code == 200

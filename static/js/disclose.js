@@ -1,6 +1,7 @@
-/* Branch fields of the proposal forms (review, assign, decisions): a form's data-disclose maps a
-   field (data-field, set by proposals/_field.html) to "input=value|value"; only the fields of the
-   chosen branch show. Without JavaScript every field shows and the server reads only the chosen ones. */
+/* Progressive disclosure for the forms of every case type (proposal review, assign, decisions;
+   complaint actions, triage, intake): a form's data-disclose maps a field (data-field) or a group
+   (data-group) to "input=value|value"; only the fields of the chosen branch show. Without
+   JavaScript every field shows and the server reads only the chosen ones. */
 (function () {
   function current(form, name) {
     var els = form.querySelectorAll('[name="' + name + '"]');
@@ -16,7 +17,7 @@
     Object.keys(rules).forEach(function (target) {
       var cond = rules[target].split("="), wanted = cond[1].split("|");
       var show = wanted.indexOf(current(form, cond[0])) !== -1;
-      form.querySelectorAll('[data-field="' + target + '"]').forEach(function (el) { el.hidden = !show; });
+      form.querySelectorAll('[data-field="' + target + '"], [data-group="' + target + '"]').forEach(function (el) { el.hidden = !show; });
     });
   }
   document.querySelectorAll("form[data-disclose]").forEach(function (form) {
