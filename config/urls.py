@@ -15,7 +15,7 @@ router.register("departments", workflow_api.DepartmentViewSet, basename="departm
 router.register("users", workflow_api.UserDirectoryViewSet, basename="user")
 router.register("notifications", workflow_api.NotificationViewSet, basename="notification")
 router.register("urging-notices", workflow_api.UrgingNoticeViewSet, basename="urging-notice")
-router.register("supervision-notices", workflow_api.SupervisionNoticeViewSet, basename="supervision-notice")
+router.register("supervision-notices", workflow_api.SupervisionNoticeViewSet, basename="api-supervision-notice")
 
 api_v1 = [
     path("", include(router.urls)),
