@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -69,8 +68,11 @@ def notice_list(request):
     mine = [n for n in rows if n.issued_by_id == request.user.pk]
     for n in rows:
         n.can_answer = notices.can_answer(user=request.user, notice=n)
+    from .selectors import user_membership_pairs
+
+    answerer = any(role in notices.ANSWERING_ROLES for role, _dept in user_membership_pairs(user=request.user))
     return render(request, "workflow/notice_list.html", {
-        "to_answer": [n for n in rows if n.can_answer], "issued": mine, "now": timezone.now(),
+        "to_answer": [n for n in rows if n.can_answer], "issued": mine, "answerer": answerer,
     })
 
 
