@@ -31,3 +31,7 @@ class ComplaintsConfig(AppConfig):
         metrics.register()
         registry.register_task_model(ComplaintTask)
         registry.register_supervision(ComplaintTask, case_kind="complaint", severe_step="reprimand", exclude=suspended_tasks)
+        from .models import Complaint
+        from .permissions import may_issue_notice, notice_departments
+
+        registry.register_notice_hooks(Complaint, code="complaint", may_issue=may_issue_notice, departments=notice_departments)

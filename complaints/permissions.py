@@ -158,3 +158,21 @@ def can_say_not_resolved(complaint: Complaint, now=None) -> bool:
 
 def can_decide_appeal(user) -> Decision:
     return role_decision(user, Role.SUPERVISOR, _("只有督查人员可以复核申诉。"))
+
+
+# --- supervision notices (workflow.notices) ----------------------------------------------
+def may_issue_notice(user, complaint: Complaint) -> bool:
+    """Supervisors supervise every complaint (they see them all)."""
+    return user_has_role(user=user, role=Role.SUPERVISOR)
+
+
+def notice_departments(complaint: Complaint) -> list:
+    """The departments the open complaint is dispatched to (not redirected or returned)."""
+    if not complaint.is_open:
+        return []
+    seen, result = set(), []
+    for d in complaint.dispatches.exclude(status__in=[Dispatch.Status.REDIRECTED, Dispatch.Status.RETURNED]).select_related("department").order_by("role", "pk"):
+        if d.department_id not in seen:
+            seen.add(d.department_id)
+            result.append(d.department)
+    return result

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from workflow import account_views, audit_views, dashboard_views, document_views, notification_views
+from workflow import account_views, audit_views, dashboard_views, document_views, notice_views, notification_views
 from workflow import api as workflow_api
 from workflow import api_auth
 from workflow import views as workflow_views
@@ -15,6 +15,7 @@ router.register("departments", workflow_api.DepartmentViewSet, basename="departm
 router.register("users", workflow_api.UserDirectoryViewSet, basename="user")
 router.register("notifications", workflow_api.NotificationViewSet, basename="notification")
 router.register("urging-notices", workflow_api.UrgingNoticeViewSet, basename="urging-notice")
+router.register("supervision-notices", workflow_api.SupervisionNoticeViewSet, basename="api-supervision-notice")
 
 api_v1 = [
     path("", include(router.urls)),
@@ -45,6 +46,10 @@ urlpatterns = [
     path("tasks/<str:kind>/<int:pk>/release/", workflow_views.task_release, name="task-release"),
     path("supervision/urging/", workflow_views.urging_notices, name="supervision-urging"),
     path("supervision/urging/<int:pk>/sign/", workflow_views.urging_notice_sign_view, name="supervision-urging-sign"),
+    path("supervision/notices/", notice_views.notice_list, name="supervision-notices"),
+    path("supervision/notices/new/<slug:case_type>/<int:case_id>/", notice_views.notice_new, name="supervision-notice-new"),
+    path("supervision/notices/<int:pk>/sign/", notice_views.notice_sign, name="supervision-notice-sign"),
+    path("supervision/notices/<int:pk>/respond/", notice_views.notice_respond, name="supervision-notice-respond"),
     path("supervision/dashboard/", dashboard_views.supervision_dashboard, name="supervision-dashboard"),
     path("supervision/dashboard.xlsx", dashboard_views.supervision_dashboard_export, name="supervision-dashboard-export"),
     path("notifications/", workflow_views.notifications, name="notifications"),

@@ -25,3 +25,10 @@ class ProposalsConfig(AppConfig):
         metrics.register()
         registry.register_task_model(ProposalTask)
         registry.register_supervision(ProposalTask, case_kind="proposal", severe_step="severe_overdue")
+        from .models import Proposal
+        from .permissions import may_issue_notice, notice_departments
+        from .roles import Role
+
+        registry.register_notice_hooks(
+            Proposal, code="proposal", may_issue=may_issue_notice, departments=notice_departments, issuer_roles=[Role.KEY_LEADER],
+        )

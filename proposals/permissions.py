@@ -107,3 +107,23 @@ def can_withdraw(user, proposal) -> Decision:
             return not_now(_("草稿尚未提交，无需撤回；可以直接删除。"))
         return not_now(_("只有待审查的提案可以撤回：提案委审查后不能再撤回。"))
     return ALLOW
+
+
+# --- supervision notices (workflow.notices) ----------------------------------------------
+def may_issue_notice(user, proposal) -> bool:
+    """A supervisor of the proposal (a key one, or their unit supervises it) or the
+    key proposal's leading official issues supervision notices about it."""
+    from .selectors import user_is_supervising
+
+    return user_is_supervising(user, proposal)
+
+
+def notice_departments(proposal) -> list:
+    """The departments handling the proposal now (none before assignment or once answered and closed)."""
+    from .models import Assignment, Proposal
+
+    if proposal.status not in Proposal.OPEN_STATUSES:
+        return []
+    return [
+        a.department for a in proposal.assignments.exclude(status=Assignment.Status.REASSIGNED_AWAY).select_related("department").order_by("role", "pk")
+    ]

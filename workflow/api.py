@@ -417,3 +417,114 @@ class UrgingNoticeViewSet(mixins.ListModelMixin, api_support.ServiceAPIMixin, vi
             raise Http404
         notice = urging_notice_sign(actor=request.user, notice=notice)
         return Response(UrgingNoticeSerializer(notice).data)
+
+
+# --- supervision: notices by hand (督办单, workflow.notices) -------------------------------------
+class SupervisionNoticeSerializer(Serializer):
+    id = serializers.IntegerField()
+    case_type = serializers.SerializerMethodField(help_text="案件类型（proposal、complaint）")
+    case_id = serializers.IntegerField()
+    department = DepartmentRefSerializer(help_text="被督办单位")
+    issued_by = serializers.CharField(source="issued_by.username")
+    issued_at = serializers.DateTimeField()
+    requirement = serializers.CharField(help_text="督办要求")
+    deadline = serializers.DateTimeField(help_text="答复期限（当日24时前）")
+    signed_by = serializers.CharField(source="signed_by.username", default=None, allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    response = serializers.CharField(help_text="书面答复")
+    responded_by = serializers.CharField(source="responded_by.username", default=None, allow_null=True)
+    responded_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["issued", "signed", "responded", "overdue"], read_only=True,
+        help_text="issued 待签收，signed 已签收待答复，responded 已答复，overdue 逾期未答复",
+    )
+    responded_late = serializers.BooleanField(read_only=True)
+
+    def get_case_type(self, notice) -> str:
+        hooks = registry.notice_hooks_for(notice.case_type.model_class())
+        return hooks.code if hooks else notice.case_type.model
+
+
+class SupervisionNoticeIssueSerializer(Serializer):
+    case_type = serializers.CharField(max_length=32, help_text="proposal 或 complaint")
+    case_id = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+    department = serializers.IntegerField(min_value=1, max_value=MAX_INT, help_text="被督办单位 id（正在办理该案件的单位）")
+    requirement = serializers.CharField(max_length=2000)
+    deadline = serializers.DateField(help_text="答复期限：今天以后的工作日")
+
+
+class SupervisionNoticeRespondSerializer(Serializer):
+    response = serializers.CharField(max_length=5000)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="督办单", description="被督办单位的承办人员和单位领导看到本单位收到的督办单；督办人看到自己下发的，附状态（逾期未答复为 overdue）。"),
+)
+class SupervisionNoticeViewSet(mixins.ListModelMixin, api_support.ServiceAPIMixin, viewsets.GenericViewSet):
+    serializer_class = SupervisionNoticeSerializer
+
+    @property
+    def queryset(self):  # for the schema's path parameter type; get_queryset scopes
+        from .models import SupervisionNotice
+
+        return SupervisionNotice.objects.none()
+
+    def get_queryset(self):
+        from .notices import notices_for
+
+        return notices_for(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        from .notices import annotate_status
+
+        page = self.paginate_queryset(self.get_queryset())
+        if page is not None:
+            return self.get_paginated_response(SupervisionNoticeSerializer(annotate_status(page), many=True).data)
+        return Response(SupervisionNoticeSerializer(annotate_status(self.get_queryset()), many=True).data)
+
+    @extend_schema(
+        summary="下发督办单",
+        description="该案件的督查人员或重点提案的牵头领导向正在办理的单位下发（其他人 403）；期限须为今天以后的工作日（400）。",
+        request=SupervisionNoticeIssueSerializer, responses={201: SupervisionNoticeSerializer},
+    )
+    def create(self, request):
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        from . import notices
+
+        data = self._input(SupervisionNoticeIssueSerializer)
+        case = notices.case_for(code=data["case_type"], pk=data["case_id"])
+        if case is None:
+            raise Http404
+        if not notices.can_issue(user=request.user, case=case):
+            raise PermissionDenied(_("只有该案件的督查人员或牵头领导可以下发督办单。"))
+        notice = notices.supervision_notice_issue(
+            actor=request.user, case=case, department=data["department"], requirement=data["requirement"], deadline=data["deadline"],
+        )
+        return Response(SupervisionNoticeSerializer(notices.annotate_status([notice])[0]).data, status=201)
+
+    @extend_schema(
+        summary="签收督办单", description="被督办单位的承办人员或单位领导签收（其他人 403）；已签收的再签 400。",
+        request=None, responses=SupervisionNoticeSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        from . import notices
+
+        notice = notices.supervision_notice_sign(actor=request.user, notice=notices.notice_get(user=request.user, pk=self._pk()))
+        return Response(SupervisionNoticeSerializer(notices.annotate_status([notice])[0]).data)
+
+    @extend_schema(
+        summary="答复督办单", description="被督办单位签收后书面答复，一次（其他人 403；未签收、已答复、答复为空 400）。",
+        request=SupervisionNoticeRespondSerializer, responses=SupervisionNoticeSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def respond(self, request, pk=None):
+        from . import notices
+
+        data = self._input(SupervisionNoticeRespondSerializer)
+        notice = notices.supervision_notice_respond(
+            actor=request.user, notice=notices.notice_get(user=request.user, pk=self._pk()), response=data["response"],
+        )
+        return Response(SupervisionNoticeSerializer(notices.annotate_status([notice])[0]).data)

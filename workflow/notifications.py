@@ -386,6 +386,12 @@ def _step(params, lookup):
     return values
 
 
+def _notices_url(params) -> str:
+    from django.urls import reverse
+
+    return reverse("supervision-notices")
+
+
 def register_engine_kinds() -> None:
     group = _("督办")
     sample = {"case": "关于加强社区养老服务的建议", "step": "", "date": "2026-03-02", "url": "/cases/1/"}
@@ -403,6 +409,20 @@ def register_engine_kinds() -> None:
         "supervision_breach", label=_("严重逾期"), group=group, app="workflow",
         title=_("严重逾期：%(step)s"), body=_("“%(case)s”的“%(step)s”（%(dept)s）已逾期%(n)d个工作日，已记录违诺。"),
         values=_step, channels=(IN_APP, EMAIL, SMS), sample={**sample, "dept": "区教育局", "days": 6},
+    )
+    notice_sample = {"notice": 1, "dept": "区教育局", "date": "2026-03-09", "case": "关于加强社区养老服务的建议", "text": "请于期限内书面答复整改情况。"}
+    register_kind(
+        "supervision_notice", label=_("督办单"), group=group, app="workflow",
+        title=_("督办单：请于%(date)s前书面答复"), body=_("“%(case)s”：%(text)s"),
+        url=_notices_url, channels=(IN_APP, EMAIL, SMS), sample=notice_sample,
+    )
+    register_kind(
+        "supervision_notice_signed", label=_("督办单已签收"), group=group, app="workflow",
+        title=_("%(dept)s已签收督办单"), url=_notices_url, channels=(IN_APP,), sample=notice_sample,
+    )
+    register_kind(
+        "supervision_notice_responded", label=_("督办单已答复"), group=group, app="workflow",
+        title=_("%(dept)s已答复督办单"), url=_notices_url, channels=(IN_APP, EMAIL), sample=notice_sample,
     )
     register_kind(
         "calendar_missing", label=_("工作日历缺失"), group=_("系统管理"), app="workflow",

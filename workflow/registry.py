@@ -334,3 +334,47 @@ def register_metric_provider(provider: MetricProvider) -> None:
 
 def metric_providers() -> list[MetricProvider]:
     return sorted(_metric_providers.values(), key=lambda p: (p.order, p.code))
+
+
+# --- supervision notices by hand (督办单) ----------------------------------------------------
+@dataclass(frozen=True)
+class NoticeHooks:
+    """What a case type tells the engine about supervision notices (workflow.notices).
+
+    * ``code``: the case type in URLs and the API ("proposal", "complaint");
+    * ``case_model``: its case model (the notices' events are declared on it);
+    * ``may_issue(user, case) -> bool``: whether the user supervises this case
+      (issues notices about it);
+    * ``departments(case) -> list[Department]``: the departments that may be
+      asked now (those handling the case; none once it is closed);
+    * ``load(pk)``: the case, or None (defaults to the model's manager).
+    """
+
+    code: str
+    case_model: Any
+    may_issue: Callable[[Any, Any], bool]
+    departments: Callable[[Any], list]
+    load: Callable[[int], Any] | None = None
+
+
+_notice_hooks: dict[str, NoticeHooks] = {}
+
+
+def register_notice_hooks(case_model, *, code: str, may_issue, departments, load=None, issuer_roles=()) -> None:
+    """Let supervisors issue supervision notices about this case type; also declares
+    the notices' event types on the case model and the list page's navigation entry
+    (for handlers, department leaders, supervisors and the case app's `issuer_roles`)."""
+    _notice_hooks[code] = NoticeHooks(code, case_model, may_issue, departments, load)
+    from .notices import register_notice_events, register_notice_navigation
+
+    register_notice_events(case_model)
+    register_notice_navigation(issuer_roles)
+
+
+def notice_hooks(code: str) -> NoticeHooks | None:
+    return _notice_hooks.get(code)
+
+
+def notice_hooks_for(case) -> NoticeHooks | None:
+    label = case._meta.label_lower
+    return next((h for h in _notice_hooks.values() if h.case_model._meta.label_lower == label), None)

@@ -6,7 +6,7 @@ from .notifications import Channel, Notification, NotificationPreference, Notifi
 from .organisation import Department, Membership, User
 from .rules import LabelChoice, LabelScale, RuleSetting, TimeLimitRule, TimeUnit
 from .security import PasswordHistory, SecurityEvent
-from .supervision import BreachRecord, UrgingNotice
+from .supervision import BreachRecord, SupervisionNotice, UrgingNotice
 from .tasks import CaseTask, SupervisionState
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "SecurityEvent",
     "SupervisionState",
     "BreachRecord",
+    "SupervisionNotice",
     "UrgingNotice",
     "Membership",
     "TimeLimitRule",
