@@ -23,5 +23,5 @@ def test_switch_to_english_on_a_phone(live_server, phone_page, member):
     phone_page.wait_for_selector("[data-testid=inbox]")
     phone_page.click(".navbar-toggler")
     phone_page.select_option("select[name=language]", "en")
-    phone_page.wait_for_selector("text=My tasks")
+    phone_page.wait_for_selector("#inbox-title:has-text(\"My tasks\")")
     assert phone_page.locator("html").get_attribute("lang") == "en"
