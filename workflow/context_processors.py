@@ -15,9 +15,9 @@ def roles(request):
         return menu_for(user=user, roles=user_roles(user=user) if signed_in else set(), path=request.path)
 
     def counts():
-        from .inbox import inbox_counts
+        from .inbox import nav_counts
 
-        return inbox_counts(user=user) if signed_in else {}
+        return nav_counts(user=user) if signed_in else {}
 
     return {
         "user_roles": user_roles(user=user) if user is not None else set(),

@@ -93,6 +93,7 @@ def test_list_query_count_does_not_grow_with_the_rows(client, dispatcher, reales
     with at(2026, 3, 2, 9):
         f.dispatched(dispatcher, realestate_dept)
         as_user(client, dispatcher)
+        client.get(url("list"))  # the navigation's counts are cached after the first page
         with CaptureQueriesContext(connection) as one:
             assert client.get(url("list")).status_code == 200
         for i in range(9):
