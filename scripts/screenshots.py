@@ -77,7 +77,7 @@ def shoot(base: str, env) -> None:
 
     paths = case_paths(env)
     shots = [
-        ("member-home", "member1", "/"),
+        ("member-home", "member2", "/"),
         ("handler-inbox", "handler1", "/"),
         ("proposal-detail", "handler1", paths["proposal"]),
         ("reply-editor", "handler1", paths["reply"]),
