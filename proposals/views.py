@@ -270,8 +270,8 @@ def _run(request, proposal: Proposal, key: str, form, call, success, *, template
 
     def context() -> dict:
         if "ctx" not in state:
-            posted = request.method == "POST"
-            ctx = _detail_context(request, proposal, {key: form} if posted else None)
+            # the form is bound on a POST, and on a GET that brings back a refused POST's input
+            ctx = _detail_context(request, proposal, {key: form} if form.is_bound else None)
             action = next((a for a in ctx["actions"] if a["key"] == key), None)
             state["open"] = action is not None
             if action is None:  # the step closed meanwhile: the page still shows the service's refusal

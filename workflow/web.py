@@ -2,6 +2,8 @@
 label scales, service errors on forms, small request helpers."""
 from __future__ import annotations
 
+import time
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -104,9 +106,58 @@ def action_card(key: str, template: str, title, url: str, form, **extra) -> dict
     return {"key": key, "template": template, "title": title, "url": url, "form": form, **extra}
 
 
+STASH_KEY = "workflow:form-stash"
+STASH_SECONDS = 30 * 60  # how long a refused form's input comes back on its page
+STASH_MAX_CHARS = 20_000  # a refused form larger than this is not kept (sessions stay small)
+STASH_SKIP = {"csrfmiddlewaretoken", "password", "otp", "token"}
+
+
 def bound_data(request):
-    """The POST data when the request is one (the action's form is bound), else None."""
-    return request.POST if request.method == "POST" else None
+    """The data the action's form is bound to: the POST, or, on a GET of the page whose
+    POST was last refused (a language switch, the address bar, coming back within
+    STASH_SECONDS), that POST's input, kept in the session by run_action so nothing
+    typed is lost; a successful POST there forgets it. None for a fresh form."""
+    if request.method == "POST":
+        return request.POST
+    session = getattr(request, "session", None)
+    stash = session.get(STASH_KEY) if session is not None else None
+    if stash and stash.get("path") == request.path and time.time() - stash.get("at", 0) < STASH_SECONDS:
+        from django.http import QueryDict
+
+        data = QueryDict(mutable=True)
+        for key, values in stash["data"].items():
+            data.setlist(key, values)
+        return data
+    return None
+
+
+def _stash_refused(request, form) -> None:
+    """Keep a refused POST's input and errors for the GETs of the same page (bound_data)."""
+    data = {k: v for k, v in request.POST.lists() if k not in STASH_SKIP}
+    if sum(len(x) for values in data.values() for x in values) <= STASH_MAX_CHARS and hasattr(request, "session"):
+        errors = {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
+        request.session[STASH_KEY] = {"path": request.path, "data": data, "errors": errors, "at": time.time()}
+
+
+def _stash_errors(request, form) -> None:
+    """On a GET that brought back a refused input: its errors again (the service's too,
+    which a GET cannot re-run), on the form the page shows."""
+    stash = (getattr(request, "session", None) or {}).get(STASH_KEY) or {}
+    if not form.is_bound or stash.get("path") != request.path:
+        return
+    form.is_valid()  # the form's own checks, in the page's language now
+    for field, messages in (stash.get("errors") or {}).items():
+        key = field if field in form.fields else None
+        present = set(form.errors.get(field, [])) if key else set(form.non_field_errors())
+        for message in messages:
+            if message not in present:  # a service's refusal, as it was worded then
+                form.add_error(key, message)
+
+
+def _stash_clear(request) -> None:
+    session = getattr(request, "session", None)
+    if session is not None and (session.get(STASH_KEY) or {}).get("path") == request.path:
+        del session[STASH_KEY]
 
 
 def run_action(request, *, action: dict, call, success: str, done_url: str, page_template: str, context: dict,
@@ -119,7 +170,9 @@ def run_action(request, *, action: dict, call, success: str, done_url: str, page
     service and goes back to the case with the success message, or shows the
     same page again with the errors and the user's input (error_status). The
     URL therefore always answers GET: a reload, a bookmark or a language
-    switch after a refused POST shows the form again, never a 405.
+    switch after a refused POST shows the form again, never a 405, and the
+    GET shows the refused input and its errors again (kept in the session until
+    the page succeeds or for STASH_SECONDS: bound_data).
 
     `context` and `unavailable` may be callables, evaluated only when the page is
     shown (a successful POST does not build the page); a context may carry the
@@ -139,12 +192,16 @@ def run_action(request, *, action: dict, call, success: str, done_url: str, page
             except ValidationError as exc:
                 (apply_errors or apply_service_errors)(form, exc)
             else:
+                _stash_clear(request)
                 messages.success(request, success(result) if callable(success) else success)
                 return redirect(done_url)
         status = error_status
+        _stash_refused(request, action["form"])
     elif unavailable:
         messages.warning(request, unavailable)
         return redirect(back_url or done_url)
+    else:
+        _stash_errors(request, action["form"])
     context = dict(context() if callable(context) else context)
     action = context.pop("action", None) or action
     return render(request, page_template, {**context, "action": action, "now": timezone.now()}, status=status)

@@ -62,12 +62,18 @@ def test_a_refused_review_survives_reload_and_language_switch(live_server, brows
     # then a reload and a language switch still show the form, never a 405
     response = page.reload()  # the browser sends the POST again: the same errors, not a 405
     assert response.status == 400 and page.locator("[data-testid=do-review]").is_visible()
-    response = page.goto(page.url)  # the address bar, a bookmark: GET
+    response = page.goto(page.url)  # the address bar, a bookmark: GET, with the refused input and its error
     assert response.status == 200 and page.locator("[data-testid=do-review]").is_visible()
+    assert page.locator("#id_review_outcome_3").is_checked()
+    assert "不予立案须选择理由" in page.locator("[data-testid=action-review]").inner_text()
     with page.expect_navigation():
         page.select_option("select[name=language]", "en")
     assert page.url.endswith(f"/proposals/{p.pk}/review/")
     assert page.locator("[data-testid=do-review]").is_visible()
+    # the refused input is still there after the switch, with the service's refusal (as it was worded)
+    assert page.locator("#id_review_outcome_3").is_checked()
+    assert "不予立案须选择理由" in page.locator("[data-testid=action-review]").inner_text()
+    assert "Review result" in page.locator("[data-testid=action-review]").inner_text()  # the form itself in English
     ctx.close()
 
 
