@@ -442,7 +442,7 @@ class ReportSerializer(Serializer):
 
 class ReportIssueSerializer(Serializer):
     period = serializers.ChoiceField(choices=["day", "month", "quarter", "year", "custom"])
-    date = serializers.DateField(required=False, help_text="所在的日、月、季度或年；不填为今天")
+    date = serializers.DateField(required=False, help_text="所在的日、月、季度或年（须已结束）；不填为上个月")
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
     scope = serializers.CharField(required=False, allow_blank=True, default="")
@@ -468,11 +468,11 @@ class ReportListView(api_support.ServiceAPIMixin, APIView):
     def post(self, request):
         from django.utils import timezone
 
-        from .reports import report_issue
+        from .reports import last_month, report_issue
 
         serializer = ReportIssueSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        report = report_issue(actor=request.user, kind=d["period"], day=d.get("date") or timezone.localdate(), start=d.get("start"),
+        report = report_issue(actor=request.user, kind=d["period"], day=d.get("date") or last_month(timezone.localdate()), start=d.get("start"),
                               end=d.get("end"), scope=d.get("scope") or "", rank_by=d.get("rank_by") or "")
         return Response(ReportSerializer(report).data, status=201)

@@ -20,7 +20,7 @@ from .web import StyledForm
 class ReportForm(StyledForm):
     period = forms.ChoiceField(label=gettext_lazy("统计周期"), choices=Report.Period.choices, initial=Report.Period.MONTH)
     date = forms.DateField(label=gettext_lazy("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                           help_text=gettext_lazy("所在的日、月、季度或年；不填为今天"))
+                           help_text=gettext_lazy("所在的日、月、季度或年（须已结束）"))
     start = forms.DateField(label=gettext_lazy("自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     end = forms.DateField(label=gettext_lazy("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     scope = forms.ChoiceField(label=gettext_lazy("范围"), required=False)
@@ -38,7 +38,7 @@ class ReportForm(StyledForm):
 
 def _issue_params(data: dict) -> dict:
     return {
-        "kind": data["period"], "day": data.get("date") or timezone.localdate(), "start": data.get("start"), "end": data.get("end"),
+        "kind": data["period"], "day": data.get("date") or reports.last_month(timezone.localdate()), "start": data.get("start"), "end": data.get("end"),
         "scope": data.get("scope") or "", "rank_by": data.get("rank_by") or "",
     }
 
@@ -75,7 +75,7 @@ def report_new(request):
                 messages.success(request, _("已发布通报：%(number)s %(title)s") % {"number": report.doc_number, "title": report.title})
                 return redirect("supervision-reports")
     else:
-        initial = {"period": Report.Period.MONTH, "date": timezone.localdate()}
+        initial = {"period": Report.Period.MONTH, "date": reports.last_month(timezone.localdate())}
         prefill = ReportForm(request.GET, user=request.user)
         prefill.is_valid()  # only the valid fields of the dashboard's query are taken
         cleaned = getattr(prefill, "cleaned_data", {})

@@ -224,8 +224,10 @@ def _check(kind: str, day: dt.date, start, end, scope: str, rank_by: str, today:
         if (end - start).days > dashboard.MAX_RANGE_DAYS:
             raise ValidationError(_("自定义时段最长三年。"))
     first, last, _granularity = dashboard.period_bounds(kind, day, start, end)
-    if first > today:
-        raise ValidationError(_("不能为尚未开始的时段发布通报。"))
+    if last >= today:
+        # A report is about a finished period: one issued mid-period would hold the period's
+        # place (one report per period) with half its figures, and the monthly task would find it.
+        raise ValidationError(_("统计期至%(day)s尚未结束，只能为已结束的时段发布通报。") % {"day": last.isoformat()})
     return first, last
 
 
@@ -364,7 +366,7 @@ def report_context(report: Report) -> dict:
     data = report.figures or {}
     families = fonts.css_families()
     period = period_text(report.period_kind, report.first_day, report.last_day)
-    sections = []
+    sections, charts = [], 0
     numerals = "一二三四五六七八九十"
     intro = [_("现将%(period)s各承办单位%(noun)s办理情况通报如下。") % {"period": period, "noun": scope_noun(report.scope)}]
     for index, s in enumerate(data.get("sections", [])):
@@ -385,6 +387,7 @@ def report_context(report: Report) -> dict:
             percent = metric["kind"] == "rate"
             bars = [{"label": e["department"]["short_name"][:10], "value": e["value"], "muted": muted} for e, muted in entries if e["value"] is not None]
             if bars:
+                charts += 1
                 chart = bar_chart_svg(bars, unit="%" if percent else "", font_family=families["fangsong"], percent=percent)
             rows = [
                 {"rank": str(e["rank"]) if not muted else _("样本不足，不参与排名"), "name": e["department"]["name"], "cases": e["cases"],
@@ -394,7 +397,7 @@ def report_context(report: Report) -> dict:
         sections.append({
             "heading": f"{numerals[index % 10]}、{s['label']}办理情况", "summary": typeset_text(summary), "chart": chart, "rows": rows,
             "metric": metric, "minimum": ranking["minimum"] if ranking else data.get("minimum"),
-            "chart_note": _("图%(n)d  各单位%(metric)s") % {"n": index + 1, "metric": metric["label"]} if metric else "",
+            "chart_note": _("图%(n)d  各单位%(metric)s") % {"n": charts, "metric": metric["label"]} if chart else "",
         })
     breach_rows = data.get("breaches", [])
     reprimand_heading = f"{numerals[len(sections) % 10]}、" + _("通报批评")

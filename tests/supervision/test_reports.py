@@ -133,7 +133,9 @@ def test_issue_through_the_form(client, login, supervisor, march):
         bad = client.post(NEW, {"period": "custom", "start": "2026-03-10", "end": "2026-03-01"})
         assert bad.status_code == 200 and "结束日期不能早于开始日期" in bad.content.decode()
         future = client.post(NEW, {"period": "month", "date": "2026-06-01"})
-        assert "尚未开始" in future.content.decode()
+        assert "尚未结束" in future.content.decode()
+        ongoing = client.post(NEW, {"period": "month", "date": "2026-04-01"})
+        assert "只能为已结束的时段发布通报" in ongoing.content.decode()
     assert Report.objects.count() == 1
 
 
