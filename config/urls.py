@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from workflow import account_views, audit_views, dashboard_views, document_views, notice_views, notification_views
+from workflow import account_views, audit_views, dashboard_views, document_views, notice_views, notification_views, report_views
 from workflow import api as workflow_api
 from workflow import api_auth
 from workflow import views as workflow_views
@@ -24,6 +24,7 @@ api_v1 = [
     path("inbox/", workflow_api.OneInboxView.as_view(), name="api-one-inbox"),
     path("tasks/<str:kind>/<int:pk>/claim/", workflow_api.TaskClaimView.as_view(), name="api-task-claim"),
     path("tasks/<str:kind>/<int:pk>/release/", workflow_api.TaskReleaseView.as_view(), name="api-task-release"),
+    path("reports/", workflow_api.ReportListView.as_view(), name="api-reports"),
     path("calendar/deadline/", workflow_api.DeadlineView.as_view(), name="api-deadline"),
     path("auth/token/", api_auth.TokenView.as_view(), name="api-token"),
     path("auth/logout/", api_auth.LogoutView.as_view(), name="api-logout"),
@@ -52,6 +53,8 @@ urlpatterns = [
     path("supervision/notices/<int:pk>/respond/", notice_views.notice_respond, name="supervision-notice-respond"),
     path("supervision/dashboard/", dashboard_views.supervision_dashboard, name="supervision-dashboard"),
     path("supervision/dashboard.xlsx", dashboard_views.supervision_dashboard_export, name="supervision-dashboard-export"),
+    path("supervision/reports/", report_views.report_list, name="supervision-reports"),
+    path("supervision/reports/new/", report_views.report_new, name="supervision-report-new"),
     path("notifications/", workflow_views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", workflow_views.notification_open, name="notification-open"),
     path("documents/<slug:kind>/<int:pk>/pdf/", document_views.document_pdf, name="document-pdf"),

@@ -528,3 +528,62 @@ class SupervisionNoticeViewSet(mixins.ListModelMixin, api_support.ServiceAPIMixi
             actor=request.user, notice=notices.notice_get(user=request.user, pk=self._pk()), response=data["response"],
         )
         return Response(SupervisionNoticeSerializer(notices.annotate_status([notice])[0]).data)
+
+
+# --- the periodic report (通报) -----------------------------------------------------------------------
+class ReportSerializer(Serializer):
+    id = serializers.IntegerField()
+    doc_number = serializers.CharField(help_text="发文字号")
+    title = serializers.CharField()
+    period_kind = serializers.CharField(help_text="day | month | quarter | year | custom")
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    scope = serializers.CharField(help_text="空：全部案件类型；否则案件类型代码")
+    rank_by = serializers.CharField()
+    issuer_name = serializers.CharField(help_text="发文机关")
+    issued_by = serializers.CharField(source="issued_by.username", default=None, allow_null=True, help_text="空：系统自动发布")
+    issued_at = serializers.DateTimeField()
+    pdf = serializers.SerializerMethodField(help_text="PDF 下载地址")
+
+    def get_pdf(self, report) -> str:
+        from django.urls import reverse
+
+        return reverse("api-document-pdf", args=["report", report.pk])
+
+
+class ReportIssueSerializer(Serializer):
+    period = serializers.ChoiceField(choices=["day", "month", "quarter", "year", "custom"])
+    date = serializers.DateField(required=False, help_text="所在的日、月、季度或年（须已结束）；不填为上个月")
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    scope = serializers.CharField(required=False, allow_blank=True, default="")
+    rank_by = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReportListView(api_support.ServiceAPIMixin, APIView):
+    """GET: the issued reports, newest first (everyone the dashboard is for); POST: issue one."""
+
+    @extend_schema(summary="通报列表", responses=ReportSerializer(many=True))
+    def get(self, request):
+        from django.core.paginator import Paginator
+
+        from .reports import list_reports_for
+
+        page = Paginator(list_reports_for(user=request.user), 50).get_page(request.query_params.get("page"))
+        return Response({"count": page.paginator.count, "results": ReportSerializer(page.object_list, many=True).data})
+
+    @extend_schema(
+        summary="发布通报", description="督查人员、提案委、热线派单中心（能查看全部单位的）可发布；其他人 403；同一时段已发布 400。",
+        request=ReportIssueSerializer, responses={201: ReportSerializer},
+    )
+    def post(self, request):
+        from django.utils import timezone
+
+        from .reports import last_month, report_issue
+
+        serializer = ReportIssueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        report = report_issue(actor=request.user, kind=d["period"], day=d.get("date") or last_month(timezone.localdate()), start=d.get("start"),
+                              end=d.get("end"), scope=d.get("scope") or "", rank_by=d.get("rank_by") or "")
+        return Response(ReportSerializer(report).data, status=201)

@@ -278,6 +278,9 @@ def register_dashboard_navigation(roles) -> None:
         "supervision-dashboard", gettext_lazy("督办看板"), frozenset({*base, *(existing.roles if existing else ()), *roles}),
         gettext_lazy("逾期预警、按时办结率、满意率等指标和单位排名，可导出Excel"), order=25, primary=True,
     ))
+    from .reports import register_report_navigation
+
+    register_report_navigation({*base, *(existing.roles if existing else ()), *roles})  # 通报: the same readers
 
 
 def ranking_minimum() -> int:

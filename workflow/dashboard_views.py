@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import dashboard, registry
+from . import dashboard, registry, reports
 from .audit import audit_export
 from .models import Department
 from .web import StyledForm
@@ -94,6 +94,7 @@ def supervision_dashboard(request):
     }
     return render(request, "workflow/dashboard.html", {
         "form": form, "board": board, "charts": charts, "querystring": request.GET.urlencode(),
+        "can_issue_report": reports.report_can_issue_any(user=request.user),  # the 生成通报 button
     })
 
 

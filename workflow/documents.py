@@ -548,6 +548,9 @@ def register_engine_documents() -> None:
         version=lambda n: (f"urging:{n.pk}:{'signed' if n.signed_at else 'open'}", n.signed_at or n.issued_at),
         filename=_supervision_notice_filename, load=_load_urging_notice, app="workflow", order=200,
     ))
+    from .reports import register_report_documents
+
+    register_report_documents()  # the periodic report (通报): workflow.reports
 
 
 # --- bulk generation (Celery), packed into a ZIP ------------------------------------------------------

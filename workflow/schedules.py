@@ -7,6 +7,7 @@ DEFAULT_SCHEDULES = [
     ("检查下一年度工作日历", "workflow.calendar_check_next_year", ("0", "8", "*", "*", "11,12")),
     ("督办巡检：期限预警、催办与违诺", "workflow.supervision_sweep", ("*/15", "*", "*", "*", "*")),
     ("发送到期的邮件和短信（免打扰结束、重试）", "workflow.outbound_flush", ("*", "*", "*", "*", "*")),
+    ("每月1日发布上月通报", "workflow.report_monthly", ("0", "8", "*", "1", "*")),
 ]
 
 

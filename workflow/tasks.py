@@ -72,3 +72,13 @@ def document_batch_run(batch_id: int) -> str:
     from .documents import document_batch_run as run
 
     return run(batch_id=batch_id)
+
+
+@shared_task(name="workflow.report_monthly")
+def report_monthly(today: str | None = None) -> int:
+    """On the 1st of each month: last month's 通报, issued by the system. Safe to run twice
+    (one report per period and scope). `today` (ISO date) is for replays and tests."""
+    from .reports import report_issue_last_month
+
+    day = dt.date.fromisoformat(today) if today else None
+    return report_issue_last_month(today=day).pk

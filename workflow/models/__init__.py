@@ -5,6 +5,7 @@ from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Channel, Notification, NotificationPreference, NotificationSettings, OutboundMessage
 from .organisation import Department, Membership, User
 from .rules import LabelChoice, LabelScale, RuleSetting, TimeLimitRule, TimeUnit
+from .reports import Report
 from .security import PasswordHistory, SecurityEvent
 from .supervision import BreachRecord, SupervisionNotice, UrgingNotice
 from .tasks import CaseTask, SupervisionState
@@ -32,6 +33,7 @@ __all__ = [
     "NotificationSettings",
     "OutboundMessage",
     "PasswordHistory",
+    "Report",
     "SecurityEvent",
     "SupervisionState",
     "BreachRecord",
