@@ -313,6 +313,22 @@ def _sweep_lock(model) -> None:
 
 
 # --- deadlines moved by a calendar correction ----------------------------------------------
+def calendar_deadlines_recompute(*, now: dt.datetime | None = None) -> int:
+    """Recompute the calendar-based deadlines of every supervised model's open tasks
+    (called after a calendar import; the sweep does the same at its start, so a day
+    changed in the admin is caught within one sweep). States follow in the next sweep."""
+    from .flow.runtime import OPEN_TASK
+
+    now = now or timezone.now()
+    moved = 0
+    for spec in registry.supervision_specs():
+        base = spec.task_model.objects.filter(status__in=list(OPEN_TASK))
+        if spec.exclude is not None:
+            base = base.exclude(spec.exclude())
+        moved += recompute_calendar_deadlines(spec.task_model, base, now=now)
+    return moved
+
+
 def recompute_calendar_deadlines(model, open_tasks, *, now: dt.datetime) -> int:
     """Recompute the calendar-dependent deadlines of open tasks (their basis: start
     date, amount, unit) on today's calendar, e.g. after an administrator declared a
