@@ -10,9 +10,13 @@ def pending_extension_tasks():
     from .flows import ProposalFlow
     from .models import ExtensionRequest
 
-    pending = ExtensionRequest.objects.filter(
+    # The ids as a list (one query: few requests wait at a time): a key of the JSON
+    # `data` compared with a subquery needs a cast PostgreSQL and SQLite spell apart.
+    pending = list(ExtensionRequest.objects.filter(
         status=ExtensionRequest.Status.PENDING, requested_at__lt=F("assignment__deadline"),
-    ).values("assignment_id")
+    ).values_list("assignment_id", flat=True).distinct())
+    if not pending:
+        return Q(pk__in=[])
     return Q(data__assignment_id__in=pending, flow_task__in=[ProposalFlow.draft_reply, ProposalFlow.revise])
 
 
