@@ -10,6 +10,7 @@ from complaints.models import ComplaintTask
 from proposals.models import ProposalTask
 from tests.complaints import factories as cf
 from tests.e2e.conftest import login
+from tests.factories import at
 from tests.proposals import factories as pf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -18,9 +19,11 @@ SHOTS = os.environ.get("SWEEP_SHOTS", "/tmp/shots-sweep")
 
 
 def test_lists_filter_by_deadline_state(live_server, browser, office_user, member, dispatcher, handler, approval_dept):
-    late = pf.assigned(lead=approval_dept, title="逾期未签收的提案")
-    pf.assigned(lead=approval_dept, title="按时的提案")
+    with at(2026, 3, 2, 9):  # within the seeded calendar years; the deadlines are set relative to now below
+        late = pf.assigned(lead=approval_dept, title="逾期未签收的提案")
+        on_time = pf.assigned(lead=approval_dept, title="按时的提案")
     ProposalTask.objects.filter(proposal=late, status="NEW").update(deadline=timezone.now() - dt.timedelta(days=2))
+    ProposalTask.objects.filter(proposal=on_time, status="NEW").update(deadline=timezone.now() + dt.timedelta(days=20))
     complaint = cf.handling(dispatcher, handler, approval_dept, title="逾期的工单")
     cf.handling(dispatcher, handler, approval_dept, title="按时的工单", phone="13800000007")
     ComplaintTask.objects.filter(complaint=complaint, status="NEW").update(deadline=timezone.now() - dt.timedelta(days=2))
