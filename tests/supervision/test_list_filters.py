@@ -1,8 +1,6 @@
 """The proposal and complaint lists filter by 期限状态: the cases having an open task
 in that supervision state *now* (the live ranges, as the chips), scoped as the
 list is, in a fixed number of queries."""
-import datetime as dt
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,18 +10,13 @@ from complaints import services as complaint_services
 from complaints.models import ComplaintTask
 from proposals.models import Proposal
 from tests.complaints import factories as cf
-from tests.factories import TZ, at
+from tests.factories import at
 from tests.proposals import factories as pf
 from workflow.supervision import deadline_chips
 
 pytestmark = pytest.mark.django_db
 
 NOW = (2026, 3, 6, 10)  # a Friday
-
-
-def rows(response, attr):
-    """The ids of the cases shown, by their detail links."""
-    return response.content.decode().count(attr)
 
 
 @pytest.fixture
