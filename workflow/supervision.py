@@ -31,6 +31,12 @@ department's leaders. Notices and records are unique per task and deadline,
 notifications carry a dedupe key with the deadline: a second run, or two at
 once, write and send nothing more. A deadline moved later (extension) puts
 the task back in the state it now belongs to in the same sweep.
+
+A case app's `pending_extension` hook holds back the urging notice and the
+breach record while an extension asked in time waits for its decision; at
+its start the sweep recomputes the calendar-based deadlines of open tasks
+(their stored basis) after a calendar correction, then evaluates the states
+with them (docs/supervision.md).
 """
 from __future__ import annotations
 
