@@ -9,6 +9,20 @@ def suspended_tasks():
     return Q(complaint__suspended_since__isnull=False)
 
 
+def pending_extension_tasks():
+    """Handling tasks of a complaint whose extension request (asked in time, the
+    service checks the lead time) waits for the dispatcher's decision."""
+    from django.db.models import F, Q
+
+    from .flows import ComplaintFlow
+    from .models import ComplaintExtension
+
+    pending = ComplaintExtension.objects.filter(
+        status=ComplaintExtension.Status.PENDING, requested_at__lt=F("complaint__deadline"),
+    ).values("complaint_id")
+    return Q(complaint_id__in=pending, flow_task__in=[ComplaintFlow.handle, ComplaintFlow.revise, ComplaintFlow.co_opinion])
+
+
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("投诉与工单")
@@ -30,7 +44,10 @@ class ComplaintsConfig(AppConfig):
         documents.register()
         metrics.register()
         registry.register_task_model(ComplaintTask)
-        registry.register_supervision(ComplaintTask, case_kind="complaint", severe_step="reprimand", exclude=suspended_tasks)
+        registry.register_supervision(
+            ComplaintTask, case_kind="complaint", severe_step="reprimand", exclude=suspended_tasks,
+            pending_extension=pending_extension_tasks,
+        )
         from .models import Complaint
         from .permissions import may_issue_notice, notice_departments
 

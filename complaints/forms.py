@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from workflow.models import Department
+from workflow.models import Department, SupervisionState
 from workflow.web import StyledForm, bool_choice, label_field, model_max_length
 
 from . import selectors
@@ -64,6 +64,7 @@ class FilterForm(StyledForm):
     rating = forms.ChoiceField(label=_("评价"), required=False)
     overdue = forms.BooleanField(label=_("只看逾期"), required=False)
     suspended = forms.BooleanField(label=_("只看挂起"), required=False)
+    deadline_state = forms.ChoiceField(label=_("期限状态"), required=False, choices=[("", _("全部期限状态"))] + list(SupervisionState.choices))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,7 +80,7 @@ class FilterForm(StyledForm):
         return {
             "q": (d["q"] or "").strip(), "status": d["status"], "department": d["department"].pk if d["department"] else None,
             "category": d["category"].pk if d["category"] else None, "channel": d["channel"], "kind": d["kind"],
-            "rating": d["rating"], "overdue": d["overdue"], "suspended": d["suspended"],
+            "rating": d["rating"], "overdue": d["overdue"], "suspended": d["suspended"], "deadline_state": d["deadline_state"],
         }
 
 

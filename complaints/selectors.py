@@ -22,6 +22,7 @@ from workflow import crypto, events
 from workflow.flow.runtime import OPEN_TASK
 from workflow.selectors import open_tasks
 from workflow.sms import mask_phone
+from workflow.supervision import cases_in_state
 
 from . import permissions
 from .redaction import mask_address, mask_email, mask_id_number, mask_name, redact
@@ -29,7 +30,7 @@ from .models import Appeal, Complaint, ComplaintExtension, ComplaintReply, Compl
 from .services._common import secret_hash
 
 PHONE_SEARCH_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
-FILTERS = ("status", "department", "category", "channel", "kind", "overdue", "rating", "suspended", "q", "bad", "received_from", "received_to")
+FILTERS = ("status", "department", "category", "channel", "kind", "overdue", "rating", "suspended", "q", "bad", "received_from", "received_to", "deadline_state")
 
 
 def _scope(qs: QuerySet, user) -> QuerySet:
@@ -64,6 +65,9 @@ def complaint_list(*, user, filters: dict | None = None) -> QuerySet[Complaint]:
         qs = qs.filter(suspended_since__isnull=False)
     if filters.get("overdue"):
         qs = qs.filter(overdue_q(timezone.now()))
+    if filters.get("deadline_state"):
+        # Complaints with an open task in that supervision state now (unknown values match nothing).
+        qs = qs.filter(pk__in=cases_in_state(ComplaintTask, str(filters["deadline_state"])))
     if filters.get("received_from"):
         qs = qs.filter(received_at__date__gte=filters["received_from"])
     if filters.get("received_to"):

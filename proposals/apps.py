@@ -2,6 +2,24 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def pending_extension_tasks():
+    """Reply tasks of an assignment whose extension request (explained before
+    the reply deadline) waits for the proposal office's decision."""
+    from django.db.models import F, Q
+
+    from .flows import ProposalFlow
+    from .models import ExtensionRequest
+
+    # The ids as a list (one query: few requests wait at a time): a key of the JSON
+    # `data` compared with a subquery needs a cast PostgreSQL and SQLite spell apart.
+    pending = list(ExtensionRequest.objects.filter(
+        status=ExtensionRequest.Status.PENDING, requested_at__lt=F("assignment__deadline"),
+    ).values_list("assignment_id", flat=True).distinct())
+    if not pending:
+        return Q(pk__in=[])
+    return Q(data__assignment_id__in=pending, flow_task__in=[ProposalFlow.draft_reply, ProposalFlow.revise])
+
+
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = _("政协提案")
@@ -24,7 +42,7 @@ class ProposalsConfig(AppConfig):
         documents.register()
         metrics.register()
         registry.register_task_model(ProposalTask)
-        registry.register_supervision(ProposalTask, case_kind="proposal", severe_step="severe_overdue")
+        registry.register_supervision(ProposalTask, case_kind="proposal", severe_step="severe_overdue", pending_extension=pending_extension_tasks)
         from .models import Proposal
         from .permissions import may_issue_notice, notice_departments
         from .roles import Role

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from workflow.models import Department, User
+from workflow.models import Department, SupervisionState, User
 from workflow.web import MAX_INT, StyledForm, bool_choice, label_field, model_max_length
 
 from . import selectors
@@ -310,6 +310,7 @@ class ProposalFilterForm(StyledForm):
     department = forms.ModelChoiceField(label=_("承办单位"), queryset=Department.objects.none(), required=False, empty_label=_("全部单位"))
     key = forms.ChoiceField(label=_("重点"), required=False, choices=[("", _("全部")), ("1", _("重点提案")), ("0", _("非重点提案"))])
     overdue = forms.BooleanField(label=_("只看逾期"), required=False)
+    deadline_state = forms.ChoiceField(label=_("期限状态"), required=False, choices=[("", _("全部期限状态"))] + list(SupervisionState.choices))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -328,5 +329,6 @@ class ProposalFilterForm(StyledForm):
             department=d["department"].pk if d["department"] else None,
             is_key={"1": True, "0": False}.get(d["key"]),
             overdue=d["overdue"] or None,
+            deadline_state=d["deadline_state"] or None,
             q=(d["q"] or "").strip() or None,
         )

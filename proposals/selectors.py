@@ -19,6 +19,7 @@ from workflow import events
 from workflow.models import Membership, User
 from workflow.selectors import open_tasks, user_has_role, user_membership_pairs, user_roles
 from workflow.selectors import overdue_tasks as engine_overdue_tasks
+from workflow.supervision import cases_in_state
 
 from .models import Assignment, Cosigner, Evaluation, ExtensionRequest, Proposal, ProposalTask, Reply
 from .roles import Role
@@ -87,6 +88,7 @@ class ProposalFilters:
     department: int | None = None
     is_key: bool | None = None
     overdue: bool | None = None
+    deadline_state: str | None = None  # a SupervisionState: proposals with an open task in it now
     q: str | None = None
 
 
@@ -106,6 +108,8 @@ def proposal_list(*, user: User, filters: ProposalFilters | None = None) -> Quer
         qs = qs.filter(is_key=f.is_key)
     if f.overdue:
         qs = qs.filter(_overdue_q())
+    if f.deadline_state:
+        qs = qs.filter(pk__in=cases_in_state(ProposalTask, f.deadline_state))
     if f.q:
         number = int(f.q) if f.q.isascii() and f.q.isdecimal() else None
         qs = qs.filter(Q(title__icontains=f.q) | Q(number=number) if number is not None else Q(title__icontains=f.q))

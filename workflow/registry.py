@@ -270,21 +270,27 @@ class SupervisionSpec:
       the deadline a task is severely overdue (e.g. complaints' "reprimand");
     * ``exclude() -> Q``: open tasks the sweep leaves alone (e.g. a suspended
       complaint's clock is stopped); None for none.
+    * ``pending_extension() -> Q``: open tasks whose department asked in time
+      for a later deadline that is not decided yet: the sweep may warn about
+      them but issues no urging notice or breach record until the decision
+      (refused: the original deadline applies at the next sweep; approved: the
+      new one). A Q on the task model (a subquery, not per task); None for none.
     """
 
     task_model: Any
     case_kind: str
     severe_step: str
     exclude: Callable[[], Any] | None = None
+    pending_extension: Callable[[], Any] | None = None
 
 
 _supervision: dict[str, SupervisionSpec] = {}
 
 
-def register_supervision(task_model, *, case_kind: str, severe_step: str, exclude=None) -> None:
+def register_supervision(task_model, *, case_kind: str, severe_step: str, exclude=None, pending_extension=None) -> None:
     """Put a registered task model under the deadline sweep; also declares the
     supervision event types on its case model (workflow.supervision)."""
-    _supervision[task_model._meta.label_lower] = SupervisionSpec(task_model, case_kind, severe_step, exclude)
+    _supervision[task_model._meta.label_lower] = SupervisionSpec(task_model, case_kind, severe_step, exclude, pending_extension)
     from .supervision import register_supervision_events
 
     register_supervision_events(task_model)

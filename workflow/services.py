@@ -267,6 +267,12 @@ def calendar_import_rows(
         obj, _created = CalendarYear.objects.update_or_create(year=year, defaults={"source": source, "note": note, "provisional": provisional})
     # The bulk writes above send no model signals: tell every process's calendar here.
     workdays.calendar_stamp_bump()
+    # Deadlines of open tasks computed on the old calendar move with it (also done by
+    # every supervision sweep, which catches a day changed in the admin).
+    if to_update:
+        from .supervision import calendar_deadlines_recompute
+
+        transaction.on_commit(calendar_deadlines_recompute)
     return years
 
 

@@ -31,6 +31,12 @@ department's leaders. Notices and records are unique per task and deadline,
 notifications carry a dedupe key with the deadline: a second run, or two at
 once, write and send nothing more. A deadline moved later (extension) puts
 the task back in the state it now belongs to in the same sweep.
+
+A case app's `pending_extension` hook holds back the urging notice and the
+breach record while an extension asked in time waits for its decision; at
+its start the sweep recomputes the calendar-based deadlines of open tasks
+(their stored basis) after a calendar correction, then evaluates the states
+with them (docs/supervision.md).
 """
 from __future__ import annotations
 
@@ -62,6 +68,7 @@ logger = logging.getLogger(__name__)
 State = SupervisionState
 
 EVENT_URGED, EVENT_BREACH, EVENT_URGING_SIGNED = "supervision_urged", "supervision_breach", "urging_signed"
+EVENT_RECOMPUTED = "deadline_recomputed"
 
 
 def register_supervision_events(task_model) -> None:
@@ -71,6 +78,7 @@ def register_supervision_events(task_model) -> None:
         EventType(EVENT_URGED, gettext_lazy("逾期催办")),
         EventType(EVENT_BREACH, gettext_lazy("严重逾期，记录违诺")),
         EventType(EVENT_URGING_SIGNED, gettext_lazy("签收催办单")),
+        EventType(EVENT_RECOMPUTED, gettext_lazy("工作日历调整，期限重新计算")),
     ])
 
 
@@ -238,6 +246,30 @@ def deadline_chips(tasks, *, now: dt.datetime | None = None) -> list:
     return tasks
 
 
+def cases_in_state(task_model, state: str, *, now: dt.datetime | None = None) -> models.QuerySet:
+    """Ids of the cases having an open task of `task_model` in supervision `state`
+    *now* (the live ranges of workflow.inbox.StateRanges, as the chips), for a
+    list's "期限状态" filter: `case_qs.filter(pk__in=...)`. Starts from
+    viewflow's open-task index; a fixed number of queries. Tasks the case app
+    excludes from supervision (a suspended complaint: its clock is stopped) are
+    only ever on time. An unknown state matches nothing."""
+    from .inbox import StateRanges
+    from .selectors import open_task_ids
+
+    case_id = f"{task_model.case_field}_id"
+    if state not in State.values:
+        return task_model.objects.none().values(case_id)
+    tasks = task_model.objects.filter(pk__in=open_task_ids())
+    spec = registry.supervision_spec(task_model)
+    if spec is not None and spec.exclude is not None:
+        held = task_model.objects.filter(spec.exclude()).values("pk")
+        if state == State.ON_TIME:
+            tasks = tasks.filter(StateRanges(now or timezone.now()).q(task_model, state) | Q(pk__in=held))
+            return tasks.order_by().values(case_id)
+        tasks = tasks.exclude(pk__in=held)
+    return tasks.filter(StateRanges(now or timezone.now()).q(task_model, state)).order_by().values(case_id)
+
+
 # --- the sweep ---------------------------------------------------------------------------
 TARGETS = (State.SEVERELY_OVERDUE, State.OVERDUE, State.WARNING, State.ON_TIME)
 BATCH = 1000  # tasks per UPDATE and per round of side effects (SQLite limits the parameters of one statement)
@@ -246,18 +278,27 @@ BATCH = 1000  # tasks per UPDATE and per round of side effects (SQLite limits th
 def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
     """Move every supervised open task to the state its deadline gives at `now`,
     set-wise, with reminders, urging notices and breach records for the tasks
-    entering a state. Safe to run twice, or twice at once. Returns counts per state entered."""
+    entering a state. Safe to run twice, or twice at once (on PostgreSQL one
+    sweep at a time: a transaction-level advisory lock per batch). Returns
+    counts per state entered (and `recomputed`: deadlines moved by a calendar change)."""
     from .flow.runtime import OPEN_TASK
 
     rules = Rules()
     today = timezone.localtime(now).date()
     workdays = WorkdayIndex(today)
     counts = {state: 0 for state in TARGETS}
+    counts["recomputed"] = 0
     for spec in registry.supervision_specs():
         model = spec.task_model
         base = model.objects.filter(status__in=[s for s in OPEN_TASK])
         if spec.exclude is not None:
             base = base.exclude(spec.exclude())
+        counts["recomputed"] += recompute_calendar_deadlines(model, base, now=now)
+        # A pending extension request (asked in time) holds back the urging notice
+        # and the breach record until it is decided; a warning may still go out.
+        held = None
+        if spec.pending_extension is not None:
+            held = model.objects.filter(spec.pending_extension()).values("pk")
         severe = rules.severe_wd(spec.case_kind)
         groups: dict[int, list] = {}
         for node in base.values_list("flow_task", flat=True).distinct():
@@ -269,17 +310,94 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
             q = Q(pk__in=[])
             for warn, nodes in groups.items():
                 q |= Q(flow_task__in=nodes) & thresholds[warn].range_q(target)
-            entering_ids = list(base.filter(q).exclude(supervision_state=target).order_by("pk").values_list("pk", flat=True))
+            candidates = base.filter(q).exclude(supervision_state=target)
+            if held is not None and target in (State.OVERDUE, State.SEVERELY_OVERDUE):
+                candidates = candidates.exclude(pk__in=held)
+            entering_ids = list(candidates.order_by("pk").values_list("pk", flat=True))
             for start in range(0, len(entering_ids), BATCH):
                 with transaction.atomic():
+                    _sweep_lock(model)
+                    # Under the lock, only the tasks still not in `target`: a sweep
+                    # running at the same time may have moved them (and sent) already.
                     batch = list(
                         model.objects.filter(pk__in=entering_ids[start:start + BATCH])
+                        .exclude(supervision_state=target)
                         .select_related(model.case_field, "department").order_by("pk")
                     )
+                    if not batch:
+                        continue
                     model.objects.filter(pk__in=[t.pk for t in batch]).update(supervision_state=target, state_changed_at=now)
                     counts[target] += len(batch)
                     _entered(model, target, batch, now=now, today=today, workdays=workdays)
     return counts
+
+
+def _sweep_lock(model) -> None:
+    """On PostgreSQL, one sweep batch of a task model at a time (until the
+    transaction ends); SQLite writes one transaction at a time anyway."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"supervision_sweep:{model._meta.label_lower}"])
+
+
+# --- deadlines moved by a calendar correction ----------------------------------------------
+def calendar_deadlines_recompute(*, now: dt.datetime | None = None) -> int:
+    """Recompute the calendar-based deadlines of every supervised model's open tasks
+    (called after a calendar import; the sweep does the same at its start, so a day
+    changed in the admin is caught within one sweep). States follow in the next sweep."""
+    from .flow.runtime import OPEN_TASK
+
+    now = now or timezone.now()
+    moved = 0
+    for spec in registry.supervision_specs():
+        base = spec.task_model.objects.filter(status__in=list(OPEN_TASK))
+        if spec.exclude is not None:
+            base = base.exclude(spec.exclude())
+        moved += recompute_calendar_deadlines(spec.task_model, base, now=now)
+    return moved
+
+
+def recompute_calendar_deadlines(model, open_tasks, *, now: dt.datetime) -> int:
+    """Recompute the calendar-dependent deadlines of open tasks (their basis: start
+    date, amount, unit) on today's calendar, e.g. after an administrator declared a
+    working day a holiday. Set-wise: one query for the distinct bases, one UPDATE and
+    one insert of events per basis whose deadline moved. A deadline set by hand since
+    (an approved extension, a suspension's end) differs from `deadline_computed` and
+    stays. Returns how many tasks moved."""
+    from .workdays import compute_deadline
+
+    if not hasattr(model, "deadline_from"):
+        return 0
+    computed = open_tasks.filter(deadline_from__isnull=False, deadline_computed__isnull=False, deadline=models.F("deadline_computed"))
+    bases = computed.values_list("deadline_from", "deadline_amount", "deadline_unit", "deadline_computed").distinct()
+    moved = 0
+    for day, amount, unit, old in bases:
+        try:
+            new = compute_deadline(_start_of_day(day), amount, unit)
+        except CalendarYearMissing:
+            continue  # never guess: a year deleted since keeps the deadline computed then
+        if new == old:
+            continue
+        with transaction.atomic():
+            _sweep_lock(model)
+            same = computed.filter(deadline_from=day, deadline_amount=amount, deadline_unit=unit, deadline_computed=old)
+            tasks = list(same.select_related(model.case_field).order_by("pk"))
+            if not tasks:
+                continue
+            model.objects.filter(pk__in=[t.pk for t in tasks]).update(deadline=new, deadline_computed=new)
+            case_model = model._meta.get_field(model.case_field).related_model
+            case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)
+            CaseEvent.objects.bulk_create([
+                CaseEvent(
+                    case_type=case_ct, case_id=getattr(t, f"{model.case_field}_id"), type=EVENT_RECOMPUTED, created_at=now,
+                    payload={"department": t.department_id, "step": t.step_title, "from": _day(old), "to": _day(new)},
+                )
+                for t in tasks
+            ])
+            moved += len(tasks)
+    return moved
 
 
 def _dedupe(kind: str, task, ct: ContentType) -> str:

@@ -25,7 +25,7 @@ from viewflow.workflow import flow
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
-from ..rules import RuleMissing, rule_deadline
+from ..rules import RuleMissing
 from ..workdays import CalendarYearMissing
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,17 @@ def step_deadline(*, case_kind: str, step: str, start: dt.datetime, category: st
     """A deadline from the rules table. A missing rule or calendar year refuses
     the action with a message for the user and an error in the log for the
     administrators: a task is never created without its deadline."""
+    return _step_rule_deadline(case_kind=case_kind, step=step, start=start, category=category)[1]
+
+
+def _step_rule_deadline(*, case_kind: str, step: str, start: dt.datetime, category: str = ""):
+    """(rule, deadline), refusing as step_deadline says."""
+    from ..rules import time_limit
+    from ..workdays import compute_deadline
+
     try:
-        return rule_deadline(case_kind=case_kind, step=step, start=start, category=category)
+        rule = time_limit(case_kind=case_kind, step=step, category=category)
+        return rule, compute_deadline(start, rule.amount, rule.unit)
     except RuleMissing as exc:
         logger.error("time-limit rule missing: %s/%s", case_kind, step)
         raise ValidationError(str(exc))
@@ -110,13 +119,28 @@ def task_created(*, activation, case_kind: str, case_field: str, case) -> None:
     task.role = str(step.role)
     flow_instance = activation.flow_class.instance
     task.department = this.resolve(flow_instance, step.department)(activation) if step.department else None
+    fields = [case_field, "role", "department", "deadline"]
     if isinstance(step.deadline, str):
-        task.deadline = step_deadline(case_kind=case_kind, step=step.deadline, start=timezone.now())
+        start = timezone.now()
+        rule, task.deadline = _step_rule_deadline(case_kind=case_kind, step=step.deadline, start=start)
+        fields += _deadline_basis(task, rule=rule, start=start)
     elif step.deadline is not None:
         task.deadline = this.resolve(flow_instance, step.deadline)(activation)
     else:
         task.deadline = None
-    task.save(update_fields=[case_field, "role", "department", "deadline"])
+    task.save(update_fields=fields)
+
+
+def _deadline_basis(task, *, rule, start: dt.datetime) -> list[str]:
+    """Remember what a calendar-dependent deadline was computed from, so that the
+    sweep can recompute it when an administrator corrects the calendar."""
+    from ..models import TimeUnit
+
+    if rule.unit == TimeUnit.HOURS or not hasattr(task, "deadline_from"):
+        return []
+    task.deadline_from = timezone.localtime(start).date()
+    task.deadline_amount, task.deadline_unit, task.deadline_computed = rule.amount, rule.unit, task.deadline
+    return ["deadline_from", "deadline_amount", "deadline_unit", "deadline_computed"]
 
 
 def open_task(*, task_model, case_field: str, case, nodes, **data):

@@ -32,6 +32,15 @@ class CaseTask(Task):
         _("督办状态"), max_length=20, choices=SupervisionState.choices, default=SupervisionState.ON_TIME, db_index=True
     )
     state_changed_at = models.DateTimeField(_("督办状态变化时间"), null=True, blank=True)
+    # The deadline's basis when it was computed from a time-limit rule on the calendar
+    # (working days, natural days, months: hours do not depend on the calendar): the
+    # start date, the amount and unit, and the deadline so computed. The sweep
+    # recomputes it when the calendar changed, as long as `deadline` still equals
+    # `deadline_computed` (a date set by hand, e.g. an approved extension, stays).
+    deadline_from = models.DateField(_("期限起算日"), null=True, blank=True)
+    deadline_amount = models.PositiveIntegerField(_("期限数量"), null=True, blank=True)
+    deadline_unit = models.CharField(_("期限单位"), max_length=8, blank=True)
+    deadline_computed = models.DateTimeField(_("按日历计算的期限"), null=True, blank=True)
 
     case_field = ""  # the concrete model's foreign key to its case
 
