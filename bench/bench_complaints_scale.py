@@ -67,8 +67,9 @@ def measure_sweep(label: str, scale_note: str) -> list[dict]:
             t0 = time.perf_counter()
             counts = supervision_sweep(now=timezone.now())
             seconds = time.perf_counter() - t0
+        entered = {str(getattr(state, "value", state)): n for state, n in counts.items()}
         rows.append({"name": f"supervision_sweep_{run}_s_{label}", "value": round(seconds, 2), "unit": "s", "scale": scale_note,
-                     "notes": f"workflow.supervision.supervision_sweep(now=now), {run} run; entered {dict((str(getattr(k, "value", k)), v) for k, v in counts.items())}; {len(ctx.captured_queries)} queries",
+                     "notes": f"workflow.supervision.supervision_sweep(now=now), {run} run; entered {entered}; {len(ctx.captured_queries)} queries",
                      "queries": len(ctx.captured_queries)})
     return rows
 
