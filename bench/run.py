@@ -19,15 +19,21 @@ import django  # noqa: E402
 django.setup()
 
 
+# Run only when named (`bench/run.py complaints_scale`): they build data sets of millions of rows.
+EXPLICIT_ONLY = {"complaints_scale"}
+
+
 def main() -> None:
     """All benchmarks, or only those named (`bench/run.py scale calendar`): then
-    their rows replace their previous rows in latest.json and the others stay."""
+    their rows replace their previous rows in latest.json and the others stay.
+    The benchmarks in EXPLICIT_ONLY run only when named."""
     only = set(sys.argv[1:])
     results = []
     bench_dir = Path(__file__).parent
     out = bench_dir / "results" / "latest.json"
     for info in sorted(pkgutil.iter_modules([str(bench_dir)]), key=lambda i: i.name):
-        if not info.name.startswith("bench_") or (only and info.name.removeprefix("bench_") not in only):
+        name = info.name.removeprefix("bench_")
+        if not info.name.startswith("bench_") or (only and name not in only) or (not only and name in EXPLICIT_ONLY):
             continue
         module = importlib.import_module(f"bench.{info.name}")
         print(f"==> {info.name}")

@@ -188,50 +188,77 @@ def make_templates(*, session) -> dict[str, int]:
 
 
 # --- set-wise copies -------------------------------------------------------------------
-def _copy_tables(template_ids: list[int]) -> list[Table]:
-    """Every table holding rows of the template proposals, parents before children."""
-    from proposals.models import Proposal, ProposalProcess, ProposalTask
+@dataclass
+class CaseSpec:
+    """What a case app copies: its case, process and task models, the field
+    linking process and task to the case, the models left out (rows that must
+    stay unique, such as one-time link tokens), the keys of its tasks' `data`
+    naming its rows, and the departments its templates are dispatched to (the
+    ones bench_map rotates through the bench departments)."""
+
+    app_label: str
+    case: str  # model names in app_label
+    process: str
+    task: str
+    case_field: str
+    task_data_keys: dict[str, str]  # data key -> model name whose id it holds
+    departments: tuple[str, ...]
+    skip: tuple[str, ...] = ()
+
+    def model(self, name):
+        return apps.get_model(self.app_label, name)
+
+
+PROPOSALS = CaseSpec("proposals", "Proposal", "ProposalProcess", "ProposalTask", "proposal",
+                     {"assignment_id": "Assignment", "reply_id": "Reply", "cosigner_id": "Cosigner", "rated_proposal_id": "Proposal"},
+                     ("approval", "hrss"))
+
+
+def _copy_tables(template_ids: list[int], spec: CaseSpec = PROPOSALS) -> list[Table]:
+    """Every table holding rows of the template cases, parents before children."""
     from viewflow.workflow.models import Process, Task
 
+    Case, CaseProcess, CaseTask = spec.model(spec.case), spec.model(spec.process), spec.model(spec.task)
     ids = ",".join(str(i) for i in template_ids)
-    proc_ids = f"SELECT process_ptr_id FROM {ProposalProcess._meta.db_table} WHERE proposal_id IN ({ids})"
+    proc_ids = f"SELECT process_ptr_id FROM {CaseProcess._meta.db_table} WHERE {spec.case_field}_id IN ({ids})"
     task_ids = f"SELECT id FROM {Task._meta.db_table} WHERE process_id IN ({proc_ids})"
-    proposal_ct = ContentType.objects.get_for_model(Proposal).pk
+    case_ct = ContentType.objects.get_for_model(Case).pk
     tables = [
-        Table(Proposal, Proposal._meta.db_table, "id", f"id IN ({ids})"),
+        Table(Case, Case._meta.db_table, "id", f"id IN ({ids})"),
         Table(Process, Process._meta.db_table, "id", f"id IN ({proc_ids})"),
-        Table(ProposalProcess, ProposalProcess._meta.db_table, "process_ptr_id", f"process_ptr_id IN ({proc_ids})"),
+        Table(CaseProcess, CaseProcess._meta.db_table, "process_ptr_id", f"process_ptr_id IN ({proc_ids})"),
         Table(Task, Task._meta.db_table, "id", f"id IN ({task_ids})"),
-        Table(ProposalTask, ProposalTask._meta.db_table, "task_ptr_id", f"task_ptr_id IN ({task_ids})"),
+        Table(CaseTask, CaseTask._meta.db_table, "task_ptr_id", f"task_ptr_id IN ({task_ids})"),
     ]
     previous = Task._meta.get_field("previous").remote_field.through
     tables.append(Table(previous, previous._meta.db_table, "id", f"to_task_id IN ({task_ids})"))
-    # The proposal's own rows: every model of the proposals app hanging from a copied row
-    # (assignments and evaluations from the proposal; replies, consultations and
-    # extension requests from the assignment), parents before children.
+    # The case's own rows: every model of its app hanging from a copied row
+    # (for proposals: assignments and evaluations from the proposal; replies,
+    # consultations and extension requests from the assignment), parents before children.
+    skip = {spec.model(name) for name in spec.skip} | {CaseProcess, CaseTask}
     changed = True
     while changed:
         changed = False
-        for model in apps.get_app_config("proposals").get_models():
-            if any(t.model is model for t in tables) or model in (ProposalProcess, ProposalTask) or model.__name__.startswith("Historical"):
+        for model in apps.get_app_config(spec.app_label).get_models():
+            if any(t.model is model for t in tables) or model in skip or model.__name__.startswith("Historical"):
                 continue
             for f in model._meta.concrete_fields:
                 parent = next((t for t in tables if f.is_relation and t.model is f.related_model), None)
-                if parent is not None and not (model is Proposal):
+                if parent is not None and not (model is Case):
                     tables.append(Table(model, model._meta.db_table, "id",
                                         f"{f.column} IN (SELECT p.{parent.pk} FROM {parent.table} p WHERE p.{parent.where})"))
                     changed = True
                     break
     # History of the copied models (simple_history keeps the original id in `id`).
     copied = {t.model for t in tables}
-    for model in apps.get_app_config("proposals").get_models():
+    for model in apps.get_app_config(spec.app_label).get_models():
         original = getattr(model, "instance_type", None)
         if model.__name__.startswith("Historical") and original in copied:
             where = next(t.where for t in tables if t.model is original)
             tables.append(Table(model, model._meta.db_table, "history_id", where))
     from workflow.models import CaseEvent
 
-    tables.append(Table(CaseEvent, CaseEvent._meta.db_table, "id", f"case_type_id = {proposal_ct} AND case_id IN ({ids})"))
+    tables.append(Table(CaseEvent, CaseEvent._meta.db_table, "id", f"case_type_id = {case_ct} AND case_id IN ({ids})"))
     return tables
 
 
@@ -253,8 +280,17 @@ def _shift(expr: str, offset: tuple[int, int]) -> str:
     return f"{expr} + {base} + (c.k - 1) * {span}"
 
 
-def _column_exprs(t: Table, offsets: dict, mapped: dict[str, str], special: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
-    """Column names, their SELECT expressions and the joins they need."""
+def _days_back(expr: str, days: str, *, date_only: bool) -> str:
+    """`expr` moved `days` (an SQL integer expression) days into the past; NULL stays NULL."""
+    if connection.vendor == "postgresql":
+        return f"({expr} - ({days}))" if date_only else f"({expr} - make_interval(days => ({days})::integer))"
+    return f"{'date' if date_only else 'datetime'}({expr}, '-' || ({days}) || ' days')"
+
+
+def _column_exprs(t: Table, offsets: dict, mapped: dict[str, str], special: dict[str, str],
+                  days_back: str | None = None) -> tuple[list[str], list[str], list[str]]:
+    """Column names, their SELECT expressions and the joins they need; with
+    `days_back` (SQL in terms of c.k), every date and time moves that many days back."""
     cols, exprs, joins = [], [], []
     fields = t.model._meta.local_concrete_fields
     original = getattr(t.model, "instance_type", None)
@@ -275,6 +311,8 @@ def _column_exprs(t: Table, offsets: dict, mapped: dict[str, str], special: dict
             alias = f"m_{col}"
             joins.append(f'LEFT JOIN bench_map {alias} ON {alias}.kind = \'{kind}\' AND {alias}.kmod = c.k % {MAP_MODULUS} AND {alias}.old_id = t."{col}"')
             exprs.append(f'COALESCE({alias}.new_id, t."{col}")')
+        elif days_back is not None and isinstance(f, (models.DateTimeField, models.DateField)):
+            exprs.append(_days_back(f't."{col}"', days_back, date_only=not isinstance(f, models.DateTimeField)))
         else:
             exprs.append(f't."{col}"')
     return cols, exprs, joins
@@ -300,7 +338,7 @@ def ensure_members() -> list[int]:
     return have + [u.pk for u in users]
 
 
-def _fill_map(depts: list, members: list[int]) -> None:
+def _fill_map(depts: list, members: list[int], codes: tuple[str, ...] = PROPOSALS.departments) -> None:
     """bench_map(kind, kmod, old_id, new_id): copy k of a template handled by
     行政审批局 (lead) and 人社局 (co-handler) goes to bench departments k and
     k+1 (mod 40), their handlers and leaders with them, and its proposer is
@@ -309,7 +347,7 @@ def _fill_map(depts: list, members: list[int]) -> None:
     their share of the data set."""
     from workflow.models import Department, Membership, User
 
-    old = {code: Department.objects.get(code=code) for code in ("approval", "hrss")}
+    old = {code: Department.objects.get(code=code) for code in codes}
     people = {(m.department_id, m.role): m.user_id for m in Membership.objects.filter(is_active=True, department__in=[*old.values(), *depts])}
     member1 = User.objects.get(username="member1").pk
     rows = []
@@ -318,7 +356,7 @@ def _fill_map(depts: list, members: list[int]) -> None:
             rows.append(("u", kmod, member1, members[kmod]))
         if kmod % BENCH_DEPARTMENTS == 0:
             continue
-        for offset, code in enumerate(("approval", "hrss")):
+        for offset, code in enumerate(codes):
             new = depts[(kmod + offset) % BENCH_DEPARTMENTS]
             rows.append(("d", kmod, old[code].pk, new.pk))
             for role in ("handler", "dept_leader"):
@@ -331,12 +369,11 @@ def _fill_map(depts: list, members: list[int]) -> None:
         c.execute("CREATE INDEX bench_map_idx ON bench_map (kind, kmod, old_id)")
 
 
-def _task_data_expr(offsets: dict) -> str:
-    """A task's `data` names rows of its case (the assignment, reply, co-signer,
-    rated proposal, rater): the copy's data names the copy's rows."""
-    from proposals.models import Assignment, Cosigner, Proposal, Reply
-
-    keys = {"assignment_id": Assignment, "reply_id": Reply, "cosigner_id": Cosigner, "rated_proposal_id": Proposal}
+def _task_data_expr(offsets: dict, spec: CaseSpec = PROPOSALS) -> str:
+    """A task's `data` names rows of its case (for proposals the assignment,
+    reply, co-signer, rated proposal, rater; for complaints the dispatch): the
+    copy's data names the copy's rows."""
+    keys = {key: spec.model(name) for key, name in spec.task_data_keys.items()}
     pg = connection.vendor == "postgresql"
     expr = "t.data"
 
@@ -357,30 +394,38 @@ def _task_data_expr(offsets: dict) -> str:
     return f"CASE WHEN {has('user_id')} THEN {put(expr, 'user_id', rater)} ELSE {expr} END"
 
 
-def copy_templates(*, template_ids: list[int], copies: int, chunk: int = 2000, log=print) -> None:
-    from proposals.models import Proposal
+def copy_templates(*, template_ids: list[int], copies: int, chunk: int = 2000, log=print, spec: CaseSpec = PROPOSALS,
+                   days_back: str | None = None) -> None:
+    """Copy the template cases `copies` times (copy k = 1..copies). `days_back`
+    (SQL in terms of c.k) moves every date and time of copy k into the past."""
     from viewflow.workflow.models import Task
     from workflow.models import Department, User
 
-    tables = _copy_tables(template_ids)
+    Case = spec.model(spec.case)
+    tables = _copy_tables(template_ids, spec)
     offsets = {t.table: _offset(t.table, t.pk, t.where) for t in tables}
-    # Parent-linked primary keys are the parent's ids: their foreign key shifts them.
-    number = _offset(Proposal._meta.db_table, "number", tables[0].where)
-    proposal_ct = ContentType.objects.get_for_model(Proposal).pk
-    case_id = _shift("t.case_id", offsets[Proposal._meta.db_table])
+    case_ct = ContentType.objects.get_for_model(Case).pk
+    case_id = _shift("t.case_id", offsets[Case._meta.db_table])
+    history = next(t.table for t in tables if getattr(t.model, "instance_type", None) is Case)
+    if isinstance(Case._meta.get_field("number"), models.IntegerField):
+        # Parent-linked primary keys are the parent's ids: their foreign key shifts them.
+        number = _shift("t.number", _offset(Case._meta.db_table, "number", tables[0].where))
+    else:
+        # A text number (unique): the template's, suffixed with the copy index.
+        number = "t.number || '-' || CAST(c.k AS varchar(10))"
     special = {
-        f"{Proposal._meta.db_table}.number": _shift("t.number", number),
-        "proposals_historicalproposal.number": _shift("t.number", number),
-        "workflow_caseevent.case_id": f"CASE WHEN t.case_type_id = {proposal_ct} THEN {case_id} ELSE t.case_id END",
+        f"{Case._meta.db_table}.number": number,
+        f"{history}.number": number,
+        "workflow_caseevent.case_id": f"CASE WHEN t.case_type_id = {case_ct} THEN {case_id} ELSE t.case_id END",
     }
-    special[f"{Task._meta.db_table}.data"] = _task_data_expr(offsets)
+    special[f"{Task._meta.db_table}.data"] = _task_data_expr(offsets, spec)
     mapped = {Department._meta.db_table: "d", User._meta.db_table: "u"}
     with connection.cursor() as c:
         c.execute("DROP TABLE IF EXISTS bench_copies")
         c.execute("CREATE TABLE bench_copies (k integer PRIMARY KEY)")
     plans = []
     for t in tables:
-        cols, exprs, joins = _column_exprs(t, offsets, mapped, special)
+        cols, exprs, joins = _column_exprs(t, offsets, mapped, special, days_back)
         sql = (f'INSERT INTO "{t.table}" ({", ".join(cols)}) SELECT {", ".join(exprs)} '
                f'FROM "{t.table}" t CROSS JOIN bench_copies c {" ".join(joins)} WHERE t.{t.where}')
         plans.append((t.table, sql))

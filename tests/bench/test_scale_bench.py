@@ -97,3 +97,51 @@ def test_the_list_queries_read_indexes_not_whole_tables():
             if not sql.lstrip().upper().startswith("SELECT"):
                 continue
             assert not _whole_table_scans(sql), f"{name}: {sql[:300]}"
+
+
+def test_the_complaint_generator_builds_every_shape_and_the_pages_keep_their_query_counts():
+    from bench import bench_complaints_scale, scale_complaints
+    from complaints.models import Complaint, ComplaintTask, Dispatch
+
+    call_command("demo_data", verbosity=0)
+    demo = {row["name"].rsplit("_ms_", 1)[0]: row["queries"] for row in bench_complaints_scale.measure_pages("demo", "demo", repeat=1)}
+    needed = 300 - Complaint.objects.count() - len(scale_complaints.MIX)  # the templates count too
+
+    built = scale_complaints.build_complaints(complaints=300, chunk=50, log=lambda *a: None)
+
+    assert built["complaints"] == Complaint.objects.count() >= 290
+    numbers = list(Complaint.objects.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers))
+    for shape, pk in built["templates"].items():
+        template = Complaint.objects.get(pk=pk)
+        copies = Complaint.objects.filter(number__startswith=f"{template.number}-")
+        # Each shape has its share of the data set, every copy in the template's state.
+        assert copies.count() + 1 == max(1, round(needed * scale_complaints.MIX[shape])), shape
+        assert set(copies.values_list("status", flat=True)) == {template.status}, shape
+        assert copies.filter(suspended_since__isnull=shape != "suspended").count() == copies.count(), shape
+        # Its tasks are the template's: the same steps, open where the template's are open.
+        steps = sorted((str(t.flow_task), t.status) for t in template.tasks.all())
+        copy = copies.order_by("-pk").first()
+        assert sorted((str(t.flow_task), t.status) for t in copy.tasks.all()) == steps, shape
+        open_tasks = ComplaintTask.objects.filter(complaint__in=copies, status__in=["NEW", "ASSIGNED", "STARTED"]).count()
+        if shape in scale_complaints.OPEN_SHAPES:
+            assert open_tasks >= copies.count(), shape
+        else:
+            assert open_tasks == 0, shape
+        # The copy's personal data is valid ciphertext, its task data names its own dispatches.
+        assert copy.citizen_phone == template.citizen_phone == "13800009999"
+        for task in copy.tasks.exclude(data={}):
+            if "dispatch_id" in task.data:
+                assert Dispatch.objects.get(pk=task.data["dispatch_id"]).complaint_id == copy.pk, (shape, task.data)
+    # Spread over the bench departments and over the last two years.
+    assert Dispatch.objects.values("department").distinct().count() >= 20
+    oldest = Complaint.objects.order_by("received_at").first().received_at
+    assert (Complaint.objects.order_by("-received_at").first().received_at - oldest).days > 365
+
+    big = {row["name"].rsplit("_ms_", 1)[0]: row["queries"] for row in bench_complaints_scale.measure_pages("300", "300", repeat=1)}
+    # The demo has no overdue complaint: its overdue list counts 0 rows and the
+    # paginator skips the query of the rows, one query fewer than a list with rows.
+    assert big.pop("complaint_overdue_dispatcher") == demo.pop("complaint_overdue_dispatcher") + 1
+    assert big == demo, "a complaint page's query count changed with the data size"
+    sweep = bench_complaints_scale.measure_sweep("300", "300")
+    assert sweep[1]["value"] >= 0 and "'severely_overdue': 0" in sweep[1]["notes"]
