@@ -283,6 +283,15 @@ def register_dashboard_navigation(roles) -> None:
     register_report_navigation({*base, *(existing.roles if existing else ()), *roles})  # 通报: the same readers
 
 
+def ranking_minimum_ensure() -> int:
+    """The ranking minimum's row (rules as data), when missing: 1 when created, else 0."""
+    _row, created = RuleSetting.objects.get_or_create(
+        code=RANKING_MIN_CODE,
+        defaults={"name": "参与排名的最少案件数", "value": RANKING_MIN_DEFAULT, "note": "统计期内案件数少于此数的单位不参与排名（样本不足）"},
+    )
+    return int(created)
+
+
 def ranking_minimum() -> int:
     row = RuleSetting.objects.filter(code=RANKING_MIN_CODE).values_list("value", flat=True).first()
     return RANKING_MIN_DEFAULT if row is None else row

@@ -357,6 +357,9 @@ def rules_seed_defaults(*, actor: User | None = None) -> int:
     for code, name, number_format in registry.document_series_defaults():
         _obj, was_created = DocumentSeries.objects.get_or_create(code=code, defaults={"name": name, "format": number_format})
         created += was_created
+    from .dashboard import ranking_minimum_ensure
+
+    created += ranking_minimum_ensure()
     return created
 
 
