@@ -175,7 +175,7 @@ def _supervises(user, complaint: Complaint) -> bool:
 
 def register() -> None:
     register_case_documents(CaseDocuments(
-        model="complaints.Complaint", noun=gettext_lazy("诉求"), number=lambda c: c.number, title=lambda c: c.title,
+        model="complaints.Complaint", noun=gettext_lazy("诉求"), number=lambda c: c.number, title=lambda c: c.safe_title,
         issuer=_supervision_issuer, supervises=_supervises,
     ))
     registry.register_document_kind(registry.DocumentKind(

@@ -139,5 +139,6 @@ def compute(query) -> ProviderFigures:
 def register() -> None:
     registry.register_metric_provider(registry.MetricProvider(
         code="complaint", label=_("投诉工单"), access=access, compute=compute, filter_choices=filter_choices, metrics=tuple(METRICS), order=20, app="complaints",
+        noun=_("投诉"),
     ))
     dashboard.register_dashboard_navigation({Role.DISPATCHER, Role.OPERATOR})

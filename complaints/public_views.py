@@ -29,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from workflow import documents
+from workflow.document_views import StoredFileChanged, changed_file_response, read_checked
 from workflow.events import present_timeline
 from workflow.rules import time_limit_text
 from workflow.web import label_map
@@ -258,11 +259,18 @@ def reply_notice_pdf(request, number: str):
     issued_at = granted.get(str(complaint.pk)) if complaint is not None else None
     if issued_at is None or time.time() - issued_at >= TRACKED_SECONDS:
         raise PermissionDenied(_("请先在“查询进度”页输入编号和查询码，再下载答复告知书。"))
+    if complaint.merged_into_id:
+        # The merged case's notice is a letter to its own requester (their title, their dates):
+        # this citizen reads the shared reply on the progress page instead.
+        raise Http404(_("您的诉求已与同类诉求合并办理，答复内容请在进度页查看。"))
     reply = _public_reply(complaint)
     if reply is None:
         raise Http404(_("该诉求尚未答复，暂无答复告知书。"))
     doc = documents.document_issue(actor=None, case=reply, kind=PUBLIC_NOTICE)
-    response = HttpResponse(documents.document_read(doc), content_type="application/pdf")
+    try:
+        response = HttpResponse(read_checked(documents.document_read, doc), content_type="application/pdf")
+    except StoredFileChanged as exc:
+        return changed_file_response(request, exc)
     response["Content-Disposition"] = content_disposition_header(True, f"答复告知书-{complaint.number}.pdf")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -131,5 +131,6 @@ def compute(query) -> ProviderFigures:
 def register() -> None:
     registry.register_metric_provider(registry.MetricProvider(
         code="proposal", label=_("政协提案"), access=access, compute=compute, filter_choices=filter_choices, metrics=tuple(METRICS), order=10, app="proposals",
+        noun=_("提案"),
     ))
     dashboard.register_dashboard_navigation({Role.PROPOSAL_OFFICE})

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from . import api_support, registry, selectors, services, workdays
 from . import inbox as inbox_selectors
 from .api_support import MAX_INT, Bool, Serializer, error_response, user_directory
+from .web import statistics_date_validators
 from .models import Department, Membership, Notification, SupervisionState, TimeUnit
 
 
@@ -553,9 +554,9 @@ class ReportSerializer(Serializer):
 
 class ReportIssueSerializer(Serializer):
     period = serializers.ChoiceField(choices=["day", "month", "quarter", "year", "custom"])
-    date = serializers.DateField(required=False, help_text="所在的日、月、季度或年（须已结束）；不填为上个月")
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    date = serializers.DateField(required=False, validators=statistics_date_validators(), help_text="所在的日、月、季度或年（须已结束）；不填为上个月")
+    start = serializers.DateField(required=False, validators=statistics_date_validators())
+    end = serializers.DateField(required=False, validators=statistics_date_validators())
     scope = serializers.CharField(required=False, allow_blank=True, default="")
     rank_by = serializers.CharField(required=False, allow_blank=True, default="")
 

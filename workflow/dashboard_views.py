@@ -13,15 +13,15 @@ from django.utils.translation import gettext_lazy
 from . import dashboard, registry, reports
 from .audit import audit_export
 from .models import Department
-from .web import StyledForm
+from .web import StyledForm, statistics_date_validators
 
 
 class DashboardFilterForm(StyledForm):
     period = forms.ChoiceField(label=gettext_lazy("统计周期"), choices=dashboard.PERIODS, required=False)
-    date = forms.DateField(label=gettext_lazy("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    date = forms.DateField(label=gettext_lazy("日期"), required=False, validators=statistics_date_validators(), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                            help_text=gettext_lazy("所在的日、月、季度或年"))
-    start = forms.DateField(label=gettext_lazy("自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=gettext_lazy("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.DateField(label=gettext_lazy("自"), required=False, validators=statistics_date_validators(), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=gettext_lazy("至"), required=False, validators=statistics_date_validators(), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     department = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int, required=False, empty_value=None)
     case_type = forms.ChoiceField(label=gettext_lazy("案件类型"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("类别"), required=False)

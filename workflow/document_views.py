@@ -7,6 +7,8 @@ ones serve the stored version until the data changes (workflow.documents).
 """
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -22,6 +24,26 @@ from rest_framework.views import APIView
 
 from . import documents
 
+logger = logging.getLogger(__name__)
+
+
+class StoredFileChanged(Exception):
+    """A stored document or ZIP no longer matches its SHA-256."""
+
+
+def read_checked(read, obj) -> bytes:
+    """A stored file's bytes (documents.document_read / document_batch_read), or StoredFileChanged
+    when its checksum does not match: the page answers 409 with the reason, never a 500."""
+    try:
+        return read(obj)
+    except ValidationError as exc:
+        logger.error("stored file refused: %s %s", type(obj).__name__, obj.pk)
+        raise StoredFileChanged(" ".join(exc.messages)) from exc
+
+
+def changed_file_response(request, exc: StoredFileChanged) -> HttpResponse:
+    return render(request, "409.html", {"message": str(exc), "refresh_url": request.get_full_path()}, status=409)
+
 
 def _issue(request, kind: str, pk: int) -> HttpResponse:
     try:
@@ -31,7 +53,10 @@ def _issue(request, kind: str, pk: int) -> HttpResponse:
     if not documents.document_can_download(user=request.user, case=case, kind=kind):
         raise PermissionDenied(_("您无权下载该文书。"))
     doc = documents.document_issue(actor=request.user, case=case, kind=kind)
-    response = HttpResponse(documents.document_read(doc), content_type="application/pdf")
+    try:
+        response = HttpResponse(read_checked(documents.document_read, doc), content_type="application/pdf")
+    except StoredFileChanged as exc:
+        return changed_file_response(request, exc)
     download = request.GET.get("download") == "1"
     response["Content-Disposition"] = content_disposition_header(download, documents.document_filename(case=case, kind=kind))
     response["ETag"] = f'"{doc.sha256}"'
@@ -139,7 +164,10 @@ def batch_zip(request, pk: int):
     batch = _batch(request, pk)
     if batch.status != batch.Status.DONE or not batch.file:
         raise Http404(_("压缩包尚未生成。"))
-    response = HttpResponse(documents.document_batch_read(batch), content_type="application/zip")
+    try:
+        response = HttpResponse(read_checked(documents.document_batch_read, batch), content_type="application/zip")
+    except StoredFileChanged as exc:
+        return changed_file_response(request, exc)
     response["Content-Disposition"] = content_disposition_header(True, f"{batch.label}.zip".replace("：", "-"))
     response["Cache-Control"] = "private, no-store"
     return response

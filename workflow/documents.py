@@ -319,14 +319,18 @@ def document_links(*, user, case) -> list[DocumentLink]:
         for spec in registry.document_kinds(case._meta.label_lower)
         if document_can_download(user=user, case=case, kind=spec.code)
     ]
-    if registry.document_kind(SUPERVISION_NOTICE) is not None:
+    notices = list(urging_notices_of(case)) if registry.document_kind(SUPERVISION_NOTICE) is not None else []
+    if notices:
+        # The case is this page's: whether the user supervises it is asked once, not per notice.
+        info = case_documents(case)
+        supervises = bool(info and info.supervises(user, case))
         links += [
             DocumentLink(
                 kind=SUPERVISION_NOTICE, url=reverse("document-pdf", args=[SUPERVISION_NOTICE, notice.pk]),
                 label=_("督办通知单：%(step)s（%(day)s）") % {"step": notice.step, "day": timezone.localtime(notice.deadline).strftime("%Y-%m-%d")},
             )
-            for notice in urging_notices_of(case)
-            if document_can_download(user=user, case=notice, kind=SUPERVISION_NOTICE)
+            for notice in notices
+            if notice.case_id is not None and (supervises or _notice_department_reader(user, notice))
         ]
     return links
 
@@ -497,6 +501,18 @@ def supervision_notice_context(notice) -> dict:
 def supervision_notice_can_download(user, notice) -> bool:
     """The department concerned (its handlers and leaders), administrators, and
     whoever the case app says supervises the case (its supervisors, its office)."""
+    if _notice_department_reader(user, notice):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    case = notice.case
+    info = case_documents(case)
+    return bool(info and case is not None and info.supervises(user, case))
+
+
+def _notice_department_reader(user, notice) -> bool:
+    """Administrators and the notice's department (its handlers and leaders): from the
+    user's memberships, no query per notice."""
     from .roles import EngineRole
     from .selectors import user_membership_pairs
 
@@ -505,11 +521,7 @@ def supervision_notice_can_download(user, notice) -> bool:
     pairs = user_membership_pairs(user=user)
     if user.is_superuser or any(role == EngineRole.ADMIN for role, _d in pairs):
         return True
-    if notice.department_id and {(EngineRole.HANDLER, notice.department_id), (EngineRole.DEPT_LEADER, notice.department_id)} & set(pairs):
-        return True
-    case = notice.case
-    info = case_documents(case)
-    return bool(info and case is not None and info.supervises(user, case))
+    return bool(notice.department_id and {(EngineRole.HANDLER, notice.department_id), (EngineRole.DEPT_LEADER, notice.department_id)} & set(pairs))
 
 
 def _supervision_notice_filename(notice) -> str:
@@ -621,8 +633,33 @@ def document_batch_start(*, actor, source: str, choice: str):
             source=source, kind=spec.kind, label=f"{spec.label}：{labels[str(choice)]}"[:200], object_ids=ids, total=len(ids),
             requested_by=actor, created_at=now, updated_at=now,
         )
-        transaction.on_commit(lambda: document_batch_run.delay(batch.pk))
+        transaction.on_commit(lambda: _queue_batch(document_batch_run, batch.pk))
     return batch
+
+
+def _queue_batch(task, batch_id: int) -> None:
+    """Queue a batch; a broker that is down is logged, never a server error after the
+    commit: workflow.document_batch_flush queues it again within minutes."""
+    try:
+        task.delay(batch_id)
+    except Exception:  # kombu's connection errors differ by transport
+        logger.exception("document batch %s: could not queue, the flush will retry", batch_id)
+
+
+def document_batches_due() -> list[int]:
+    """Batches to queue again: pending for over a minute (never started) or running
+    without progress for BATCH_STALE_SECONDS (a worker stopped half-way)."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    from .models import DocumentBatch
+
+    now = timezone.now()
+    return list(DocumentBatch.objects.filter(
+        Q(status=DocumentBatch.Status.PENDING, created_at__lt=now - timedelta(seconds=60))
+        | Q(status=DocumentBatch.Status.RUNNING, updated_at__lt=now - timedelta(seconds=BATCH_STALE_SECONDS)),
+    ).order_by("pk").values_list("pk", flat=True)[:100])
 
 
 def _claim(batch_id: int) -> bool:

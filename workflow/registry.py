@@ -329,6 +329,7 @@ class MetricProvider:
     metrics: tuple = ()  # its workflow.dashboard.MetricDef, in order (the ranking's choices)
     order: int = 100
     app: str = ""
+    noun: Any = ""  # how a report's title names the case type ("关于…提案和投诉办理情况的通报"); else its label
 
 
 _metric_providers: dict[str, MetricProvider] = {}

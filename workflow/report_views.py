@@ -14,15 +14,15 @@ from django.utils.translation import gettext_lazy
 
 from . import dashboard, registry, reports
 from .models import Report
-from .web import StyledForm
+from .web import StyledForm, statistics_date_validators
 
 
 class ReportForm(StyledForm):
     period = forms.ChoiceField(label=gettext_lazy("统计周期"), choices=Report.Period.choices, initial=Report.Period.MONTH)
-    date = forms.DateField(label=gettext_lazy("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    date = forms.DateField(label=gettext_lazy("日期"), required=False, validators=statistics_date_validators(), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                            help_text=gettext_lazy("所在的日、月、季度或年（须已结束）"))
-    start = forms.DateField(label=gettext_lazy("自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=gettext_lazy("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.DateField(label=gettext_lazy("自"), required=False, validators=statistics_date_validators(), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=gettext_lazy("至"), required=False, validators=statistics_date_validators(), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     scope = forms.ChoiceField(label=gettext_lazy("范围"), required=False)
     rank_by = forms.ChoiceField(label=gettext_lazy("排名依据"), required=False)
 

@@ -37,9 +37,6 @@ from .models import BreachRecord, Department, Report
 REPORT_KIND = "report"
 REPORT_SERIES = "report"
 ALL_SCOPE = ""
-# How a case type is called in a report's title ("关于2026年3月提案和投诉办理情况的通报"),
-# by metric provider code; a provider not listed is called by its label.
-DEFAULT_NOUNS = {"proposal": "提案", "complaint": "投诉"}
 QUARTERS = "一二三四"
 
 
@@ -105,8 +102,10 @@ def period_text(kind: str, first: dt.date, last: dt.date) -> str:
 
 
 def scope_noun(scope: str) -> str:
-    nouns = {**DEFAULT_NOUNS, **getattr(settings, "REPORT_NOUNS", {})}
-    return "和".join(str(nouns.get(p.code, p.label)) for p in _scope_providers(scope))
+    """How the report's title names its case types: each provider's registered noun
+    (settings.REPORT_NOUNS may rename them by provider code), else its label."""
+    nouns = getattr(settings, "REPORT_NOUNS", {})
+    return "和".join(str(nouns.get(p.code) or p.noun or p.label) for p in _scope_providers(scope))
 
 
 def report_title(kind: str, first: dt.date, last: dt.date, scope: str) -> str:

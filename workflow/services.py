@@ -9,6 +9,7 @@ import calendar as _calendar
 import csv
 import datetime as dt
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -457,9 +458,12 @@ def notification_preferences_set(*, actor: User, channels: dict[str, set[str]], 
         NotificationPreference(user=actor, kind=kind, channels=sorted(set(chosen) & set(notifications.OPTIONAL_CHANNELS)))
         for kind, chosen in channels.items()
     ]
-    NotificationPreference.objects.filter(user=actor, kind__in=list(channels)).delete()
-    NotificationPreference.objects.bulk_create(rows)
-    NotificationSettings.objects.update_or_create(user=actor, defaults={"quiet_start": quiet_start, "quiet_end": quiet_end})
+    with transaction.atomic():
+        # One save at a time per person (a double click, two tabs): the rows are replaced whole.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        NotificationPreference.objects.filter(user=actor, kind__in=list(channels)).delete()
+        NotificationPreference.objects.bulk_create(rows)
+        NotificationSettings.objects.update_or_create(user=actor, defaults={"quiet_start": quiet_start, "quiet_end": quiet_end})
 
 
 # --- document numbers -------------------------------------------------------------
@@ -528,6 +532,23 @@ def _claimable_task(*, actor: User, task_model, task_id: int):
     return task_model.objects.select_related(task_model.case_field).get(pk=task_id)
 
 
+@contextmanager
+def _task_locked(task, actor: User):
+    """The task's activation under its process lock, in one transaction; a case kept
+    busy by someone else is a clear refusal (as in flow_step), never a server error;
+    the actor's navigation counts are forgotten once it commits."""
+    from viewflow.workflow.exceptions import FlowLockFailed
+
+    from .inbox import nav_counts_forget
+
+    try:
+        with transaction.atomic(), task.activation() as activation:
+            yield activation
+            transaction.on_commit(lambda: nav_counts_forget(user=actor))
+    except FlowLockFailed:
+        raise ValidationError(_("该案件正由他人同时办理，请稍后刷新重试。"))
+
+
 def task_claim(*, actor: User, task_model, task_id: int):
     """Take an unclaimed task of a shared queue, so colleagues see who is on it.
     Acting on a task takes it anyway (workflow.flow.runtime.flow_step): claiming
@@ -537,7 +558,7 @@ def task_claim(*, actor: User, task_model, task_id: int):
     from .flow.runtime import node_title
 
     task = _claimable_task(actor=actor, task_model=task_model, task_id=task_id)
-    with transaction.atomic(), task.activation() as activation:
+    with _task_locked(task, actor) as activation:
         current = activation.task
         if current.status == STATUS.ASSIGNED and current.owner_id == actor.pk:
             raise ValidationError(_("您已领取该任务。"))
@@ -558,7 +579,7 @@ def task_release(*, actor: User, task_model, task_id: int):
     from .flow.runtime import node_title
 
     task = _claimable_task(actor=actor, task_model=task_model, task_id=task_id)
-    with transaction.atomic(), task.activation() as activation:
+    with _task_locked(task, actor) as activation:
         current = activation.task
         if current.status != STATUS.ASSIGNED or current.owner_id != actor.pk:
             raise ValidationError(_("只能退回自己领取、尚未办理的任务。"))

@@ -74,6 +74,18 @@ def document_batch_run(batch_id: int) -> str:
     return run(batch_id=batch_id)
 
 
+@shared_task(name="workflow.document_batch_flush")
+def document_batch_flush() -> int:
+    """Every 5 minutes: queue again the batches never started (the broker was down when
+    they were queued) and those a stopped worker left running. Safe to run twice."""
+    from .documents import document_batches_due
+
+    ids = document_batches_due()
+    for batch_id in ids:
+        document_batch_run.delay(batch_id)
+    return len(ids)
+
+
 @shared_task(name="workflow.report_monthly")
 def report_monthly(today: str | None = None) -> int:
     """On the 1st of each month: last month's 通报, issued by the system. Safe to run twice

@@ -81,7 +81,6 @@ def task_release(request, kind: str, pk: int):
 
 def _claim_or_release(request, service, kind: str, pk: int, success: str):
     model = _task_model(kind)
-    inbox.nav_counts_forget(user=request.user)
     try:
         service(actor=request.user, task_model=model, task_id=pk)
     except model.DoesNotExist:

@@ -13,6 +13,20 @@ from .rules import label_choices
 MAX_INT = 2147483647
 
 
+def statistics_date_validators() -> list:
+    """Dates a statistics period may start from (dashboard, 通报): years 2000 to 2099, so
+    a far date is a clear error rather than an overflow in the period's arithmetic."""
+    import datetime as dt
+
+    from django.core.validators import MaxValueValidator, MinValueValidator
+    from django.utils.translation import gettext_lazy
+
+    return [
+        MinValueValidator(dt.date(2000, 1, 1), message=gettext_lazy("日期须在2000年至2099年之间。")),
+        MaxValueValidator(dt.date(2099, 12, 31), message=gettext_lazy("日期须在2000年至2099年之间。")),
+    ]
+
+
 def model_max_length(model, field: str) -> int:
     """A form or serializer field's max_length, taken from the model's column."""
     return model._meta.get_field(field).max_length

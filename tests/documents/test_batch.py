@@ -59,3 +59,22 @@ def test_only_the_office_may_start_or_download(client, seed_proposal, office_use
     response = client.post(reverse("document-batches"), {"source": "proposal_replies_by_session", "choice": "999"})
     assert response.status_code == 400 and "请选择要生成的范围" in response.content.decode()
     assert client.post(reverse("document-batches"), {"source": "nope", "choice": "1"}).status_code == 403
+
+
+def test_a_batch_never_queued_or_left_running_is_queued_again_by_the_flush(seed_proposal, office_user, monkeypatch):
+    from workflow.tasks import document_batch_flush
+
+    # given the broker down when the batch was queued: the request still succeeds
+    def down(batch_id):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(document_batch_run, "delay", down)
+    documents._queue_batch(document_batch_run, 0)  # logged, not raised
+    monkeypatch.undo()
+    batch = documents.document_batch_start(actor=office_user, source="proposal_replies_by_session", choice=str(seed_proposal.session_id))
+    assert DocumentBatch.objects.get(pk=batch.pk).status == "pending"
+    assert document_batch_flush() == 0  # younger than a minute: its own task may still come
+    DocumentBatch.objects.filter(pk=batch.pk).update(created_at=batch.created_at.replace(year=2000))
+    assert document_batch_flush() == 1  # queued again (eager here): done
+    assert DocumentBatch.objects.get(pk=batch.pk).status == "done"
+    assert document_batch_flush() == 0

@@ -77,3 +77,17 @@ def test_not_before_the_reply(client, dispatcher, realestate_dept):
     complaint, code = factories.submit()
     client.post(TRACK, {"number": complaint.number, "code": code})
     assert client.get(reverse("complaints_public:reply_notice", args=[complaint.number])).status_code == 404
+
+
+def test_a_merged_complaint_gets_no_letter_addressed_to_the_other_citizen(client, dispatcher, re_handler, realestate_dept):
+    # given a complaint merged into another one that was then answered
+    target = factories.handling(dispatcher, re_handler, realestate_dept)
+    duplicate, code = factories.submit(phone="13900009999")
+    services.complaint_merge(actor=dispatcher, complaint=duplicate, target=target)
+    services.complaint_reply(actor=re_handler, complaint=Complaint.objects.get(pk=target.pk), body="经核实，已整改。")
+    services.complaint_review_reply(actor=dispatcher, complaint=Complaint.objects.get(pk=target.pk), approve=True)
+    # when its citizen looks it up: the shared reply is on the page, but no letter to download
+    page = client.post(TRACK, {"number": duplicate.number, "code": code}).content.decode()
+    url = reverse("complaints_public:reply_notice", args=[duplicate.number])
+    assert url not in page
+    assert client.get(url).status_code == 404

@@ -76,6 +76,14 @@ def test_a_tampered_file_is_refused(seed_reply, handler):
         documents.document_read(doc)
 
 
+def test_a_tampered_file_is_a_409_page_not_a_500(seed_reply, handler, client):
+    doc = documents.document_issue(actor=handler, case=seed_reply, kind="proposal_reply")
+    Path(doc.file.path).write_bytes(b"%PDF-1.7 changed")
+    client.force_login(handler)
+    response = client.get(f"/documents/proposal_reply/{seed_reply.pk}/pdf/")
+    assert response.status_code == 409 and "SHA-256" in response.content.decode()
+
+
 def test_a_reply_not_yet_passed_has_no_letter(session, member, office_user, handler, dept_leader, approval_dept, supervision_dept, office_dept):
     from tests.proposals import factories
 
