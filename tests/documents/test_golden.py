@@ -145,6 +145,16 @@ def _supervision_notice(request):
     return UrgingNotice.objects.get()
 
 
+def _report(request):
+    """March 2026's 通报 over the fixed complaint (two departments' figures would need more
+    cases: one is enough for the layout, the chart's bar and the ranking's small-sample line)."""
+    from workflow.reports import report_issue
+
+    _complaint(request)
+    supervisor = request.getfixturevalue("supervisor")
+    return report_issue(actor=supervisor, kind="month", day=dt.date(2026, 3, 1), now=dt.datetime(2026, 4, 1, 9, tzinfo=TZ))
+
+
 # kind -> (the object the document is about, built in the right state; the day it is rendered)
 CASES = {
     "proposal_reply": (_proposal_reply, (2019, 11, 25, 9)),
@@ -155,6 +165,7 @@ CASES = {
     "complaint_reply_notice_public": (_complaint_reply, (2026, 3, 16, 9)),
     "complaint_closure": (_complaint_closure, (2026, 3, 16, 9)),
     "supervision_notice": (_supervision_notice, (2026, 3, 10, 9)),
+    "report": (_report, (2026, 4, 1, 9)),
 }
 
 
