@@ -102,7 +102,7 @@ def main(base_url: str, username: str, password: str, shown_as: str = "") -> Non
     if not urls:
         raise Failed("home page names no /static/ file")
     for url in urls:
-        if not re.search(r"\.[0-9a-f]{12}\.(css|js)$", url):
+        if not re.search(r"\.[0-9a-f]{12}\.(css|js|svg|png|ico|woff2?)$", url):
             raise Failed(f"{url} is not a hashed name: the manifest was not used")
     response, data = b.expect("GET", urls[0], 200, headers={"Accept-Encoding": "gzip, br"})
     encoding = response.getheader("Content-Encoding")
