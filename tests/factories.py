@@ -95,3 +95,30 @@ def sign_in_verified(client, user):
 
 
 __all__ = ["sign_in_verified", "TZ", "at", "DepartmentFactory", "UserFactory", "user_with_role", "role_user", "Role"]
+
+
+def race(*jobs, timeout: float = 120):
+    """Run the jobs at the same moment in threads with their own database connections
+    (the PostgreSQL concurrency tests); [("ok", result) or ("error", exception)] in order."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def runner(i, job):
+        try:
+            barrier.wait()
+            results[i] = ("ok", job())
+        except Exception as exc:  # collected and asserted by the test
+            results[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results

@@ -7,7 +7,7 @@ from complaints import services
 from complaints.models import Complaint, ComplaintRating, Dispatch
 from tests.complaints import factories as f
 from tests.factories import UserFactory, at
-from tests.proposals.test_concurrency_pg import _race
+from tests.factories import race as _race
 from workflow.models import CaseEvent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

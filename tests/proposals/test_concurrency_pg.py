@@ -4,40 +4,19 @@ Marked `postgres`: scripts/test.sh runs these in the PostgreSQL run and leaves
 them out of the SQLite run, where two connections cannot share the in-memory
 test database.
 """
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from proposals import services
 from proposals.models import Assignment
-from tests.factories import at
+from tests.factories import at, race
 from tests.proposals import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(*jobs):
-    """Run the jobs at the same moment in threads with their own connections."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def runner(i, job):
-        try:
-            barrier.wait()
-            results[i] = ("ok", job())
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_runs_on_postgresql():
@@ -48,7 +27,7 @@ def test_two_offices_accepting_at_once_get_consecutive_numbers(session, category
     with at(2019, 3, 1, 9):
         p1 = factories.submitted(proposer=member)
         p2 = factories.submitted(proposer=member2)
-        results = _race(
+        results = race(
             lambda: services.proposal_review(actor=office_user, proposal=p1, outcome="accept").number,
             lambda: services.proposal_review(actor=office_user, proposal=p2, outcome="accept").number,
         )
@@ -64,7 +43,7 @@ def test_signing_the_same_assignment_twice_at_once_signs_once(session, category,
     with at(2019, 3, 1, 9):
         p = factories.assigned(proposer=member, lead=approval_dept)
         a = p.assignments.get()
-        results = _race(
+        results = race(
             lambda: services.assignment_sign(actor=handler, assignment=a),
             lambda: services.assignment_sign(actor=colleague, assignment=a),
         )
@@ -82,7 +61,7 @@ def test_a_typed_number_racing_an_automatic_one_never_deadlocks(session, categor
     with at(2019, 3, 1, 9):
         p1 = factories.submitted(proposer=member)
         p2 = factories.submitted(proposer=member2)
-        results = _race(
+        results = race(
             lambda: services.proposal_review(actor=office_user, proposal=p1, outcome="accept", number=1).number,
             lambda: services.proposal_review(actor=office_user, proposal=p2, outcome="accept").number,
         )

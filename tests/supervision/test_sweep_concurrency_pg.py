@@ -2,13 +2,12 @@
 same overdue tasks): one urging notice and one breach record per task, one event
 each, one notification per person. Marked `postgres` (left out of the SQLite run)."""
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from proposals.models import ProposalTask
-from tests.factories import TZ, at
+from tests.factories import TZ, at, race
 from tests.proposals import factories as pf
 from workflow.models import BreachRecord, CaseEvent, Notification, SupervisionState as S, UrgingNotice
 from workflow.supervision import supervision_sweep
@@ -16,26 +15,6 @@ from workflow.supervision import supervision_sweep
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(*jobs):
-    """Run the jobs at the same moment in threads with their own connections."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def runner(i, job):
-        try:
-            barrier.wait()
-            results[i] = ("ok", job())
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def test_runs_on_postgresql():
@@ -49,7 +28,7 @@ def test_two_sweeps_at_once_write_and_send_once(office_user, member, approval_de
         tasks = [ProposalTask.objects.get(proposal=pf.assigned(lead=approval_dept), status="NEW") for _ in range(3)]
     moment = dt.datetime(2026, 3, 13, 10, tzinfo=TZ)
     # When two sweeps run at the same time (the same "now", or a second apart)
-    results = _race(
+    results = race(
         lambda: supervision_sweep(now=moment),
         lambda: supervision_sweep(now=moment + dt.timedelta(seconds=seconds_apart)),
     )

@@ -82,7 +82,7 @@ class SecurityEvent(models.Model):
     )
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     user_agent = models.CharField(_("浏览器标识"), max_length=255, blank=True)
-    # What the event is about, when it is not the user: a case ("complaints.complaint", its id, its
+    # What the event is about, when it is not the user: a case (its model's label, its id, its
     # number), an account whose groups changed ("workflow.user", id, username), a group, an export.
     object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
