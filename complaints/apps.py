@@ -23,6 +23,31 @@ def pending_extension_tasks():
     return Q(complaint_id__in=pending, flow_task__in=[ComplaintFlow.handle, ComplaintFlow.revise, ComplaintFlow.co_opinion])
 
 
+def register_case_deadlines(registry) -> None:
+    """The deadlines the services set from the rules on complaints and dispatches
+    (workflow.deadlines), each recomputed after a calendar correction only while
+    the step it governs is pending: a deadline of a step done is history."""
+    from django.db.models import Q
+
+    from .flows import ComplaintFlow as F
+    from .models import Complaint, Dispatch
+
+    S = Complaint.Status
+    for field, statuses, nodes in [  # the nodes whose tasks take the field as their deadline (flows.py)
+        ("dispatch_due", [S.NEW], [F.triage]),
+        ("deadline", [S.DISPATCHED, S.HANDLING, S.REVIEWING], [F.handle, F.revise, F.co_opinion]),
+        ("callback_due", [S.REPLIED], []),
+        ("rectify_due", [S.RECTIFYING], [F.rectify]),
+        ("contact_due", [S.RECTIFYING], []),
+    ]:
+        registry.register_case_deadline(
+            Complaint, field, pending=lambda statuses=statuses: Q(status__in=statuses), nodes=lambda nodes=nodes: nodes,
+        )
+    pending_dispatch = lambda: Q(status=Dispatch.Status.DISPATCHED, complaint__status__in=Complaint.OPEN_STATUSES)  # noqa: E731
+    registry.register_case_deadline(Dispatch, "sign_due", case_path="complaint", pending=pending_dispatch, nodes=lambda: [F.sign])
+    registry.register_case_deadline(Dispatch, "return_due", case_path="complaint", pending=pending_dispatch)
+
+
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("投诉与工单")
@@ -48,6 +73,7 @@ class ComplaintsConfig(AppConfig):
             ComplaintTask, case_kind="complaint", severe_step="reprimand", exclude=suspended_tasks,
             pending_extension=pending_extension_tasks,
         )
+        register_case_deadlines(registry)
         from .models import Complaint
         from .permissions import may_issue_notice, notice_departments
 

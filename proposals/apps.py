@@ -20,6 +20,27 @@ def pending_extension_tasks():
     return Q(data__assignment_id__in=pending, flow_task__in=[ProposalFlow.draft_reply, ProposalFlow.revise])
 
 
+def register_case_deadlines(registry) -> None:
+    """The assignments' deadlines the services set from the rules (workflow.deadlines),
+    recomputed after a calendar correction while their step is pending; the
+    proposal's reply deadline (the latest of its answering departments') follows."""
+    from django.db.models import Q
+
+    from .flows import ProposalFlow as F
+    from .models import Assignment
+    from .services._common import proposals_reply_deadline_refresh
+
+    S = Assignment.Status
+    registry.register_case_deadline(
+        Assignment, "deadline", case_path="proposal", after=proposals_reply_deadline_refresh,
+        nodes=lambda: [F.co_opinion, F.draft_reply, F.revise],  # flows.py: deadline=this.assignment_deadline
+        pending=lambda: Q(status__in=[S.ASSIGNED, S.REASSIGN_REQUESTED, S.SIGNED, S.REPLY_SUBMITTED, S.REPLY_SIGNED]),
+    )
+    registry.register_case_deadline(
+        Assignment, "reassign_deadline", case_path="proposal", pending=lambda: Q(status__in=[S.ASSIGNED, S.SIGNED]),
+    )
+
+
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = _("政协提案")
@@ -43,6 +64,7 @@ class ProposalsConfig(AppConfig):
         metrics.register()
         registry.register_task_model(ProposalTask)
         registry.register_supervision(ProposalTask, case_kind="proposal", severe_step="severe_overdue", pending_extension=pending_extension_tasks)
+        register_case_deadlines(registry)
         from .models import Proposal
         from .permissions import may_issue_notice, notice_departments
         from .roles import Role

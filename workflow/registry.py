@@ -304,6 +304,45 @@ def supervision_spec(task_model) -> SupervisionSpec | None:
     return _supervision.get(task_model._meta.label_lower)
 
 
+# --- case deadlines recomputed after a calendar correction -------------------------------
+@dataclass(frozen=True)
+class CaseDeadlineSpec:
+    """A case object's deadline field set from the rules (e.g. a complaint's
+    handling deadline, a dispatch's sign-for deadline), recomputed by the sweep
+    after a calendar correction (workflow.deadlines):
+
+    * ``model`` / ``field``: where the deadline is stored; the services that set it
+      from the rules call ``workflow.deadlines.deadlines_remember``;
+    * ``pending() -> Q`` on the model: the objects whose deadline still governs an
+      open step (a deadline of a step already done is history and stays);
+    * ``case_path``: the field leading from the model to its case ("" when the
+      model is the case);
+    * ``nodes() -> flow nodes``: the nodes whose tasks copy this field as their
+      deadline; the case's open tasks at those nodes holding the old value follow;
+    * ``after(case_ids)``: refreshes what the case app derives from the field
+      (e.g. a proposal's reply deadline from its assignments'), or None.
+    """
+
+    model: Any
+    field: str
+    pending: Callable[[], Any]
+    case_path: str = ""
+    nodes: Callable[[], list] | None = None
+    after: Callable[[set], None] | None = None
+
+
+_case_deadlines: list[CaseDeadlineSpec] = []
+
+
+def register_case_deadline(model, field: str, *, pending, case_path: str = "", nodes=None, after=None) -> None:
+    spec = CaseDeadlineSpec(model, field, pending, case_path, nodes, after)
+    _case_deadlines[:] = [s for s in _case_deadlines if (s.model, s.field) != (model, field)] + [spec]
+
+
+def case_deadline_specs() -> list[CaseDeadlineSpec]:
+    return list(_case_deadlines)
+
+
 # --- dashboard metrics ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class MetricProvider:

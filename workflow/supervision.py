@@ -281,13 +281,16 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
     entering a state. Safe to run twice, or twice at once (on PostgreSQL one
     sweep at a time: a transaction-level advisory lock per batch). Returns
     counts per state entered (and `recomputed`: deadlines moved by a calendar change)."""
+    from .deadlines import case_deadlines_recompute
     from .flow.runtime import OPEN_TASK
 
     rules = Rules()
     today = timezone.localtime(now).date()
     workdays = WorkdayIndex(today)
     counts = {state: 0 for state in TARGETS}
-    counts["recomputed"] = 0
+    # Deadlines kept on case objects first: their steps' tasks follow them, then
+    # the tasks' own bases, then the states, all in this one sweep.
+    counts["recomputed"] = case_deadlines_recompute(now=now)
     for spec in registry.supervision_specs():
         model = spec.task_model
         base = model.objects.filter(status__in=[s for s in OPEN_TASK])
@@ -346,11 +349,13 @@ def _sweep_lock(model) -> None:
 def calendar_deadlines_recompute(*, now: dt.datetime | None = None) -> int:
     """Recompute the calendar-based deadlines of every supervised model's open tasks
     (called after a calendar import; the sweep does the same at its start, so a day
-    changed in the admin is caught within one sweep). States follow in the next sweep."""
+    changed in the admin is caught within one sweep), and of the case objects'
+    deadline fields (workflow.deadlines). States follow in the next sweep."""
+    from .deadlines import case_deadlines_recompute
     from .flow.runtime import OPEN_TASK
 
     now = now or timezone.now()
-    moved = 0
+    moved = case_deadlines_recompute(now=now)
     for spec in registry.supervision_specs():
         base = spec.task_model.objects.filter(status__in=list(OPEN_TASK))
         if spec.exclude is not None:

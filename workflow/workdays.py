@@ -197,6 +197,24 @@ def next_working_day_on_or_after(day: dt.date) -> dt.date:
     return add_working_days(day, 1)
 
 
+class ComputedDeadline(dt.datetime):
+    """A deadline that depends on the calendar, carrying what it was computed from
+    (``basis``: start date, amount, unit), so that a service storing it in a case's
+    field can remember that basis (workflow.deadlines.deadlines_remember) and the
+    sweep can recompute it after a calendar correction. It is an ordinary aware
+    datetime everywhere else (the database stores the value only); arithmetic on
+    it gives values without a basis, which is right: they were not computed."""
+
+    basis: tuple[dt.date, int, str] | None = None
+
+    @classmethod
+    def of(cls, value: dt.datetime, basis: tuple[dt.date, int, str]) -> ComputedDeadline:
+        made = cls(value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond,
+                   tzinfo=value.tzinfo, fold=value.fold)
+        made.basis = basis
+        return made
+
+
 def compute_deadline(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
     """A deadline `amount` `unit`s after `start`.
 
@@ -204,16 +222,19 @@ def compute_deadline(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
     * hours: exactly that many hours later (urgent complaints run round the clock);
     * natural days / months: end of that calendar date, moved forward to the next
       working day when it falls on a rest day (the usual rule for 期限届满日).
+
+    Calendar-dependent results are ComputedDeadline values carrying their basis
+    (the local start date, amount and unit); hours do not depend on the calendar.
     """
-    if unit == TimeUnit.WORKING_DAYS:
-        return deadline_at_end_of_nth_working_day(start, amount)
     if unit == TimeUnit.HOURS:
         return start + dt.timedelta(hours=amount)
-    local_day = timezone.localtime(start).date()
-    if unit == TimeUnit.NATURAL_DAYS:
-        target = local_day + dt.timedelta(days=amount)
+    local_day = timezone.localtime(start).date() if isinstance(start, dt.datetime) else start
+    if unit == TimeUnit.WORKING_DAYS:
+        value = deadline_at_end_of_nth_working_day(local_day, amount)
+    elif unit == TimeUnit.NATURAL_DAYS:
+        value = end_of_day(next_working_day_on_or_after(local_day + dt.timedelta(days=amount)))
     elif unit == TimeUnit.MONTHS:
-        target = local_day + relativedelta(months=amount)
+        value = end_of_day(next_working_day_on_or_after(local_day + relativedelta(months=amount)))
     else:
         raise ValueError(f"unknown time unit {unit!r}")
-    return end_of_day(next_working_day_on_or_after(target))
+    return ComputedDeadline.of(value, (local_day, amount, str(unit)))

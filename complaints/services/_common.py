@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from workflow import services as engine
 from workflow import sms
+from workflow.deadlines import deadlines_remember
 from workflow.flow.runtime import flow_step, open_task, step_deadline
 from workflow.models import Department, User
 
@@ -24,6 +25,12 @@ INDICATOR_SCALE = "haocha_indicator"  # its sub-ratings (分项评价): codes an
 
 def _deadline(step: str, start: dt.datetime, category: str = "") -> dt.datetime:
     return step_deadline(case_kind=CASE_KIND, step=step, start=start, category=category)
+
+
+def _remember(objs, *fields: str) -> None:
+    """The deadlines just saved on these objects (of one model) follow a calendar
+    correction when they were computed from the rules (workflow.deadlines)."""
+    deadlines_remember(objs=list(objs), fields=fields)
 
 
 def handle_category(complaint: Complaint) -> str:

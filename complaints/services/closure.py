@@ -29,6 +29,7 @@ from ._common import (
     INDICATOR_SCALE,
     RATING_SCALE,
     _deadline,
+    _remember,
     _department_people,
     _dispatchers,
     _event,
@@ -101,6 +102,7 @@ def complaint_deliver(*, complaint: Complaint) -> Complaint:
     complaint.replied_at = now
     complaint.callback_due = _deadline("callback", now)
     _set_status(complaint, Complaint.Status.REPLIED, None, "replied", extra_fields=["replied_at", "callback_due"], round=complaint.handling_round)
+    _remember([complaint], "callback_due")
     Dispatch.objects.filter(complaint=complaint, role=Dispatch.Role.LEAD, status=Dispatch.Status.SIGNED).update(status=Dispatch.Status.DONE)
     token = _issue_link(complaint, CitizenLink.Purpose.RATE, now)
     _tell_citizen(complaint, _("已答复，请凭编号和查询码查看答复。"), own=_("请通过此链接评价：%(url)s") % {"url": rating_url(token)}, secret=token)
@@ -142,6 +144,7 @@ def _after_rating(complaint: Complaint, rated: ComplaintRating, actor, now: dt.d
         complaint.rectify_due = _deadline("rectify", now)
         complaint.contact_due = _deadline("bad_review_contact", now)
         _set_status(complaint, Complaint.Status.RECTIFYING, actor, "rectification", extra_fields=["rectify_due", "contact_due"], rating=rated.rating)
+        _remember([complaint], "rectify_due", "contact_due")
         _notify_users(
             _department_people(complaint.department) + _department_people(complaint.department, Role.DEPT_LEADER),
             "bad_review", complaint, rating=rated.rating, text=rated.comment,
@@ -246,6 +249,7 @@ def _reopen(complaint: Complaint, *, actor, reason: str, on_behalf: bool) -> Com
         complaint.replied_at = None
         _set_status(complaint, Complaint.Status.HANDLING, actor, "reopened", extra_fields=["handling_round", "deadline", "replied_at"],
                     round=complaint.handling_round, reason=reason.strip())
+        _remember([complaint], "deadline")
         CitizenLink.objects.filter(complaint=complaint, used_at__isnull=True).update(used_at=now)
     _notify_users(_department_people(complaint.department), "reopened", complaint, text=reason)
     _tell_citizen(complaint, _("已收到您“未解决”的反馈，已退回承办单位重新办理。"), to_merged=False)
@@ -282,6 +286,7 @@ def complaint_rectify(*, actor: User, complaint: Complaint, report: str) -> Comp
         complaint.rectified_at = now
         complaint.callback_due = _deadline("callback", now)
         _set_status(complaint, Complaint.Status.REPLIED, actor, "rectified", extra_fields=["handling_round", "rectified_at", "callback_due"], round=complaint.handling_round)
+        _remember([complaint], "callback_due")
     token = _issue_link(complaint, CitizenLink.Purpose.FOLLOWUP, now)
     _tell_citizen(complaint, _("整改情况已反馈。"), own=_("请通过此链接再次评价：%(url)s") % {"url": rating_url(token)}, secret=token)
     _notify_users(_dispatchers(), "rectified", complaint)

@@ -16,6 +16,7 @@ from ..models import Complaint, Dispatch, NotAcceptedReason
 from ..roles import Role
 from ._common import (
     _deadline,
+    _remember,
     _department_people,
     _event,
     _flow_step,
@@ -54,11 +55,13 @@ def complaint_dispatch(*, actor: User, complaint: Complaint, department: Departm
     sign_due, return_due = _deadline("sign", now), _deadline("return", now)
     task = _open_task(complaint, "triage")
     with _flow_step(task, actor):
-        for dept, role in [(department, Dispatch.Role.LEAD)] + [(d, Dispatch.Role.CO) for d in co]:
+        _remember([
             Dispatch.objects.create(
                 complaint=complaint, department=dept, role=role, dispatched_by=actor, dispatched_at=now,
                 sign_due=sign_due, return_due=return_due, suggested_rule=suggested_rule if role == Dispatch.Role.LEAD else "",
             )
+            for dept, role in [(department, Dispatch.Role.LEAD)] + [(d, Dispatch.Role.CO) for d in co]
+        ], "sign_due", "return_due")
         complaint.department = department
         complaint.dispatched_at = now
         complaint.deadline = _deadline("handle", now, category=handle_category(complaint))
@@ -67,6 +70,7 @@ def complaint_dispatch(*, actor: User, complaint: Complaint, department: Departm
             department=department.pk, department_name=department.short_name or department.name,
             departments=[d.pk for d in co], note=note,
         )
+        _remember([complaint], "deadline")
     for dept in [department, *co]:
         _notify_users(_department_people(dept), "dispatched", complaint)
     _tell_citizen(complaint, _("已转%(dept)s办理，预计%(date)s前答复。") % {
@@ -211,6 +215,7 @@ def dispatch_return_decide(*, actor: User, dispatch: Dispatch, accept: bool, dep
                 complaint=complaint, department=department, role=dispatch.role, dispatched_by=actor, dispatched_at=now,
                 sign_due=_deadline("sign", now), return_due=_deadline("return", now),
             )
+            _remember([new], "sign_due", "return_due")
             # The sign task that follows is about the new dispatch (carried in task data).
             activation.task.data = {**(activation.task.data or {}), "dispatch_id": new.pk}
             if dispatch.role == Dispatch.Role.LEAD:
@@ -219,6 +224,7 @@ def dispatch_return_decide(*, actor: User, dispatch: Dispatch, accept: bool, dep
                 complaint.department = department
                 complaint.deadline = _deadline("handle", now, category=handle_category(complaint))
                 complaint.save(update_fields=["department", "deadline"])
+                _remember([complaint], "deadline")
                 cancel_pending_requests(complaint, actor, _("已改派其他单位，申请不再适用。"))
             _event(complaint, "redispatched", actor, department=department.pk, department_name=department.short_name or department.name,
                    from_department=old_department.pk, note=note)
@@ -229,6 +235,7 @@ def dispatch_return_decide(*, actor: User, dispatch: Dispatch, accept: bool, dep
             dispatch.sign_due = _deadline("sign", now)
             dispatch.return_due = now  # ruled improper: the department signs, it cannot return the case again
             dispatch.save(update_fields=["status", "return_improper", "sign_due", "return_due"])
+            _remember([dispatch], "sign_due", "return_due")
             _event(complaint, "return_improper", actor, department=old_department.pk, department_name=old_department.short_name or old_department.name, note=note)
             result = dispatch
     if accept and dispatch.role == Dispatch.Role.LEAD:

@@ -21,7 +21,7 @@ from workflow.services import check_lengths
 from ..attachments import CheckedUpload, check_uploads
 from ..models import Category, Channel, Complaint, ComplaintCounter, ComplaintRating, Kind
 from ..roles import Role
-from ._common import RATING_SCALE, _deadline, _event, _tell_citizen, secret_hash, store_attachment
+from ._common import RATING_SCALE, _deadline, _event, _remember, _tell_citizen, secret_hash, store_attachment
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$")
@@ -169,6 +169,8 @@ def complaint_submit(
         received_by=actor if actor is not None and actor.is_authenticated else None, received_at=now,
         dispatch_due=None if resolve_on_spot else _deadline("dispatch", now), open311_token=open311_token,
     )
+    if complaint.dispatch_due is not None:
+        _remember([complaint], "dispatch_due")
     for upload in checked:
         store_attachment(complaint=complaint, upload=upload, uploaded_by=complaint.received_by, now=now)
     _event(complaint, "received", actor, to_state=Complaint.Status.NEW, channel=channel)

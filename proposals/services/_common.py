@@ -8,6 +8,7 @@ from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from workflow import services as engine
+from workflow.deadlines import deadlines_remember
 from workflow.flow.runtime import flow_step, open_task, step_deadline
 from workflow.handling import extension_cancel_pending, extension_check_dates
 from workflow.models import Department, User
@@ -84,6 +85,26 @@ def _lock_assignment(assignment: Assignment, department_id: int | None = None) -
     if department_id is not None and locked.department_id != department_id:
         raise PermissionDenied(_("该提案已调整给其他单位办理。"))
     return locked
+
+
+def _remember(objs, *fields: str) -> None:
+    """The deadlines just saved on these objects (of one model) follow a calendar
+    correction when they were computed from the rules (workflow.deadlines)."""
+    deadlines_remember(objs=list(objs), fields=fields)
+
+
+def proposals_reply_deadline_refresh(proposal_ids) -> None:
+    """Set-wise _refresh_reply_deadline, after the sweep moved assignments' deadlines
+    (a calendar correction: workflow.deadlines)."""
+    latest = (
+        Assignment.objects.filter(proposal_id__in=list(proposal_ids)).exclude(role=Assignment.Role.CO)
+        .exclude(status=Assignment.Status.REASSIGNED_AWAY).values("proposal_id").annotate(m=Max("deadline"))
+    )
+    by_deadline: dict = {}
+    for row in latest:
+        by_deadline.setdefault(row["m"], []).append(row["proposal_id"])
+    for deadline, ids in by_deadline.items():
+        Proposal.objects.filter(pk__in=ids).exclude(reply_deadline=deadline).update(reply_deadline=deadline)
 
 
 def _refresh_reply_deadline(proposal_id: int) -> None:

@@ -27,6 +27,7 @@ from ._common import (
     _notify_users,
     _open_task,
     _set_status,
+    _remember,
 )
 
 
@@ -84,11 +85,13 @@ def proposal_assign(
         reply_deadline = _deadline("reply", now)
         co_deadline = _deadline("co_opinion", now)
         reassign_deadline = _deadline("reassign_request", now)
-        for d, role in plan:  # one by one: bulk_create would write no history rows
+        _remember([  # one by one: bulk_create would write no history rows
             Assignment.objects.create(
                 proposal=proposal, department=d, role=role, assigned_at=now, reassign_deadline=reassign_deadline,
                 deadline=co_deadline if role == Assignment.Role.CO else reply_deadline,
             )
+            for d, role in plan
+        ], "reassign_deadline", "deadline")
         fields = _supervision_fields(proposal, is_key=is_key, leading_official=leading_official, supervising_unit=supervising_unit)
         proposal.handling_mode = mode
         proposal.assigned_at = now

@@ -38,6 +38,7 @@ from ._common import (
     _open_task,
     _raters,
     _set_status,
+    _remember,
 )
 
 
@@ -155,12 +156,14 @@ def proposal_rehandle(*, actor: User, proposal: Proposal, note: str = "", at: dt
         now = at or timezone.now()
         deadline = _deadline("rehandle_reply", now)
         answering = proposal.assignments.exclude(role=Assignment.Role.CO).exclude(status=Assignment.Status.REASSIGNED_AWAY)
-        for assignment in answering.select_for_update():
+        rehandled = list(answering.select_for_update())
+        for assignment in rehandled:
             assignment.status = Assignment.Status.SIGNED
             assignment.deadline = deadline
             assignment.extended = False  # a new round with its own limit
             assignment.save(update_fields=["status", "deadline", "extended"])
             _cancel_pending_extensions(assignment, actor, _("提案重办，期限已重新计算"))
+        _remember(rehandled, "deadline")
         proposal.handling_round += 1
         proposal.reply_deadline = deadline
         proposal.save(update_fields=["handling_round", "reply_deadline"])

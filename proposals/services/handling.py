@@ -31,6 +31,7 @@ from ._common import (
     _office_people,
     _open_task,
     _refresh_reply_deadline,
+    _remember,
 )
 from .assignment import _check_departments
 
@@ -102,6 +103,7 @@ def assignment_decide_reassign(
         assignment.status = Assignment.Status.ASSIGNED
         assignment.save(update_fields=fields)
         if approve:
+            _remember([assignment], "reassign_deadline", "deadline")
             _cancel_pending_extensions(assignment, actor, _("承办单位已调整，期限已重新计算"))
         if approve:
             _refresh_reply_deadline(assignment.proposal_id)

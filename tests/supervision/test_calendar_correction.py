@@ -58,7 +58,7 @@ def test_an_imported_holiday_moves_the_deadline_and_the_same_sweep_sees_it(propo
     # Then the deadline is one working day later, Friday 6 March, with an event for the case
     task.refresh_from_db()
     assert local_day(task.deadline) == dt.date(2026, 3, 6) and task.deadline_computed == task.deadline
-    event = CaseEvent.objects.get(type="deadline_recomputed")
+    event = CaseEvent.objects.get(type="deadline_recomputed", payload__step=task.step_title)
     assert event.case_id == task.proposal_id and event.payload["from"] == "2026-03-05" and event.payload["to"] == "2026-03-06"
     # and on Friday the sweep finds it due today (warning), not overdue: no urging notice
     sweep(2026, 3, 6, 10)
@@ -77,12 +77,15 @@ def test_a_day_changed_in_the_admin_is_recomputed_by_the_sweep_itself(proposal_s
     # on Friday morning it is due today, not overdue since Thursday night
     counts = sweep(2026, 3, 6, 10)
     task.refresh_from_db()
-    assert counts["recomputed"] == 1
+    # (the task, and the assignment's re-assignment window of 5 WD: workflow.deadlines;
+    # its reply deadline of 3 months counts calendar days and stays)
+    assert counts["recomputed"] == 2
     assert local_day(task.deadline) == dt.date(2026, 3, 6) and task.supervision_state == S.WARNING
     assert not UrgingNotice.objects.exists()
     # A second sweep moves nothing more
     assert sweep(2026, 3, 6, 10)["recomputed"] == 0
-    assert CaseEvent.objects.filter(type="deadline_recomputed").count() == 1
+    assert CaseEvent.objects.filter(type="deadline_recomputed", payload__step=task.step_title).count() == 1
+    assert CaseEvent.objects.filter(type="deadline_recomputed").count() == 2
 
 
 def test_a_change_after_the_deadline_moves_nothing(proposal_sign):
@@ -115,10 +118,12 @@ def test_a_deadline_set_by_hand_is_not_moved(proposal_sign, dispatcher, handler,
         day = CalendarDay.objects.get(date=d)
         day.is_working_day = False
         day.save()
-    assert sweep(2026, 3, 10, 10)["recomputed"] == 0
+    # (only the proposal's re-assignment window moves, computed and still open: workflow.deadlines)
+    assert sweep(2026, 3, 10, 10)["recomputed"] == 1
     # Then both dates stand
     task.refresh_from_db()
     ctask.refresh_from_db()
     assert task.deadline == by_hand
     assert local_day(ctask.deadline) == dt.date(2026, 4, 3)
-    assert not CaseEvent.objects.filter(type="deadline_recomputed").exists()
+    assert not CaseEvent.objects.filter(type="deadline_recomputed", payload__step=task.step_title).exists()
+    assert not CaseEvent.objects.filter(type="deadline_recomputed", case_id=complaint.pk, case_type__model="complaint").exists()

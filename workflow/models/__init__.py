@@ -1,4 +1,5 @@
 from .calendar import CalendarDay, CalendarStamp, CalendarYear
+from .deadlines import DeadlineBasis
 from .documents import DocumentBatch, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
@@ -16,6 +17,7 @@ __all__ = [
     "CalendarYear",
     "CaseEvent",
     "CaseTask",
+    "DeadlineBasis",
     "DocumentBatch",
     "DocumentCounter",
     "DocumentNumber",
