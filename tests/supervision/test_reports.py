@@ -163,10 +163,10 @@ def test_issue_through_the_form(client, login, supervisor, march):
     assert Report.objects.count() == 1
 
 
-def test_beat_task_twice_makes_one_report(march, sup_leader):
+def test_beat_task_twice_makes_one_report(march, sup_leader, django_capture_on_commit_callbacks):
     from workflow.models import Notification
 
-    with at(2026, 4, 1, 8):
+    with at(2026, 4, 1, 8), django_capture_on_commit_callbacks(execute=True):
         first = report_monthly("2026-04-01")
         second = report_monthly("2026-04-01")
     assert first == second and Report.objects.count() == 1
