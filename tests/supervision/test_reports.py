@@ -259,10 +259,11 @@ def test_api(client, login, supervisor, handler, march):
         assert api.post("/api/v1/reports/", {"period": "month", "date": "2026-03-01"}, format="json").status_code == 400
     api.force_authenticate(handler)
     assert api.get("/api/v1/reports/").json()["count"] == 0  # a draft is not for the departments
-    _issue(supervisor, scope="complaint")
+    published = _issue(supervisor, scope="complaint")
     listed = api.get("/api/v1/reports/")
     assert listed.status_code == 200 and listed.json()["count"] == 1
-    assert listed.json()["results"][0]["pdf"].endswith(f"/reports/{created.json()['id']}/pdf/".replace("/reports/", "/documents/report/"))
+    assert listed.json()["results"][0]["pdf"].endswith(f"/documents/report/{published.pk}/pdf/")
+    assert listed.json()["results"][0]["status"] == "published" and listed.json()["results"][0]["doc_number"]
 
 
 def test_navigation_entry_for_dashboard_roles():
