@@ -534,7 +534,8 @@ class SupervisionNoticeViewSet(mixins.ListModelMixin, api_support.ServiceAPIMixi
 # --- the periodic report (通报) -----------------------------------------------------------------------
 class ReportSerializer(Serializer):
     id = serializers.IntegerField()
-    doc_number = serializers.CharField(help_text="发文字号")
+    status = serializers.CharField(help_text="draft | submitted | returned | published")
+    doc_number = serializers.CharField(help_text="发文字号（发布时编号；草稿为空）")
     title = serializers.CharField()
     period_kind = serializers.CharField(help_text="day | month | quarter | year | custom")
     first_day = serializers.DateField()
@@ -542,9 +543,13 @@ class ReportSerializer(Serializer):
     scope = serializers.CharField(help_text="空：全部案件类型；否则案件类型代码")
     rank_by = serializers.CharField()
     issuer_name = serializers.CharField(help_text="发文机关")
-    issued_by = serializers.CharField(source="issued_by.username", default=None, allow_null=True, help_text="空：系统自动发布")
-    issued_at = serializers.DateTimeField()
-    pdf = serializers.SerializerMethodField(help_text="PDF 下载地址")
+    drafted_by = serializers.CharField(source="drafted_by.username", default=None, allow_null=True, help_text="空：系统自动起草")
+    drafted_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    return_reason = serializers.CharField(help_text="退回理由（被退回时）")
+    issued_by = serializers.CharField(source="issued_by.username", default=None, allow_null=True, help_text="审批发布人；空：系统自动发布或尚未发布")
+    issued_at = serializers.DateTimeField(allow_null=True)
+    pdf = serializers.SerializerMethodField(help_text="PDF 下载地址（草稿为标注“草稿/送审稿”的PDF）")
 
     def get_pdf(self, report) -> str:
         from django.urls import reverse
@@ -561,10 +566,27 @@ class ReportIssueSerializer(Serializer):
     rank_by = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReportListView(api_support.ServiceAPIMixin, APIView):
-    """GET: the issued reports, newest first (everyone the dashboard is for); POST: issue one."""
+class ReportReturnSerializer(Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="退回理由")
 
-    @extend_schema(summary="通报列表", responses=ReportSerializer(many=True))
+
+def _report_params(request) -> dict:
+    from django.utils import timezone
+
+    from .reports import last_month
+
+    serializer = ReportIssueSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    d = serializer.validated_data
+    return {"kind": d["period"], "day": d.get("date") or last_month(timezone.localdate()), "start": d.get("start"),
+            "end": d.get("end"), "scope": d.get("scope") or "", "rank_by": d.get("rank_by") or ""}
+
+
+class ReportListView(api_support.ServiceAPIMixin, APIView):
+    """GET: the reports the user sees, newest first; POST: draft one."""
+
+    @extend_schema(summary="通报列表", description="已发布的通报对督办看板的各角色可见；草稿、送审中、已退回的只对起草部门和审批领导可见。",
+                   responses=ReportSerializer(many=True))
     def get(self, request):
         from django.core.paginator import Paginator
 
@@ -574,17 +596,51 @@ class ReportListView(api_support.ServiceAPIMixin, APIView):
         return Response({"count": page.paginator.count, "results": ReportSerializer(page.object_list, many=True).data})
 
     @extend_schema(
-        summary="发布通报", description="督查人员、提案委、热线派单中心（能查看全部单位的）可发布；其他人 403；同一时段已发布 400。",
+        summary="起草通报", description="督查人员、提案委、热线派单中心（能查看全部单位的）可起草，生成草稿（未编号）；其他人 403；同一时段已有通报 400。",
         request=ReportIssueSerializer, responses={201: ReportSerializer},
     )
     def post(self, request):
-        from django.utils import timezone
+        from .reports import report_draft
 
-        from .reports import last_month, report_issue
-
-        serializer = ReportIssueSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
-        report = report_issue(actor=request.user, kind=d["period"], day=d.get("date") or last_month(timezone.localdate()), start=d.get("start"),
-                              end=d.get("end"), scope=d.get("scope") or "", rank_by=d.get("rank_by") or "")
+        report = report_draft(actor=request.user, **_report_params(request))
         return Response(ReportSerializer(report).data, status=201)
+
+
+class ReportDetailView(api_support.ServiceAPIMixin, APIView):
+    @extend_schema(summary="通报详情", responses=ReportSerializer)
+    def get(self, request, pk: int):
+        from .reports import report_get
+
+        return Response(ReportSerializer(report_get(user=request.user, pk=pk)).data)
+
+
+class ReportActionView(api_support.ServiceAPIMixin, APIView):
+    """POST /api/v1/reports/<id>/<action>/: submit (送审), approve (审批发布), return (退回, reason),
+    regenerate (重新生成数据), revise (修改时段、范围、排名依据: the fields of POST /reports/)."""
+
+    @extend_schema(
+        summary="通报操作", description="submit / regenerate / revise：起草部门；approve / return（reason）：发文单位的单位领导，"
+        "不能审批自己起草或送审的通报。无权 403；状态不符 400；不存在 404。",
+        request=ReportReturnSerializer, responses=ReportSerializer,
+    )
+    def post(self, request, pk: int, action: str):
+        from django.http import Http404
+
+        from . import reports
+
+        if action not in ("submit", "approve", "return", "regenerate", "revise"):
+            raise Http404
+        report = reports.report_get(user=request.user, pk=pk)
+        if action == "submit":
+            report = reports.report_submit(actor=request.user, report=report)
+        elif action == "approve":
+            report = reports.report_approve(actor=request.user, report=report)
+        elif action == "return":
+            serializer = ReportReturnSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            report = reports.report_return(actor=request.user, report=report, reason=serializer.validated_data["reason"])
+        elif action == "regenerate":
+            report = reports.report_regenerate(actor=request.user, report=report)
+        else:
+            report = reports.report_revise(actor=request.user, report=report, **_report_params(request))
+        return Response(ReportSerializer(report).data)

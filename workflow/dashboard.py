@@ -373,12 +373,42 @@ class Section:
 
 
 @dataclass
+class NoticeRow:
+    """Supervision notices (督办单) of one department (None: all of them) issued in the period."""
+
+    department: Any
+    received: int = 0
+    cases: int = 0
+    on_time: int = 0  # answered by the deadline
+    late: int = 0  # answered after the deadline
+    overdue: int = 0  # not answered, deadline passed
+    link: str = ""
+    overdue_link: str = ""
+
+    @property
+    def due(self) -> int:
+        """The notices whose outcome is known (answered, or past the deadline): the rate's basis."""
+        return self.on_time + self.late + self.overdue
+
+    @property
+    def rate(self) -> Figure:
+        return Figure("notice_on_time", gettext_lazy("督办单按期答复率"), "rate", "%", self.on_time, self.due, link=self.link)
+
+
+@dataclass
+class NoticeFigures:
+    totals: NoticeRow
+    departments: list[NoticeRow]
+
+
+@dataclass
 class Dashboard:
     first: dt.date
     last: dt.date
     granularity: str
     sections: list[Section]
     minimum: int
+    notices: NoticeFigures | None = None
 
 
 def dashboard_build(*, user, kind: str, day: dt.date, start: dt.date | None = None, end: dt.date | None = None,
@@ -421,8 +451,60 @@ def dashboard_build(*, user, kind: str, day: dt.date, start: dt.date | None = No
             departments=departments, department=department, category=cat_id, channel=channel, subtype=subtype, now=now,
         )
         sections.append(_section(provider, provider.compute(query), query, first, last, rank_by, minimum))
-    _attach_departments(sections)
-    return Dashboard(first=first, last=last, granularity=granularity, sections=sections, minimum=minimum)
+    notices = notice_figures(
+        access=access, department=department, provider_code=provider_code,
+        start=_start_of(first), end=_start_of(last + dt.timedelta(days=1)), now=now,
+    )
+    _attach_departments(sections, notices)
+    return Dashboard(first=first, last=last, granularity=granularity, sections=sections, minimum=minimum, notices=notices)
+
+
+def notice_figures(*, access: dict, department: int | None, provider_code: str, start: dt.datetime, end: dt.datetime,
+                   now: dt.datetime) -> NoticeFigures | None:
+    """Supervision notices (督办单) issued in the period, per department: received, cases
+    concerned, answered by the deadline, answered late, overdue unanswered. One query grouped
+    by department and case type, over the case types (and departments) the user's dashboard
+    covers; the category and channel filters do not apply (a notice has neither)."""
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from .models import SupervisionNotice
+
+    scope = Q()
+    for provider in registry.metric_providers():
+        allowed = access.get(provider.code)
+        if allowed is None or (provider_code and provider.code != provider_code):
+            continue
+        q = Q(case_type__app_label=provider.app)
+        if allowed != ALL:
+            q &= Q(department_id__in=sorted(allowed))
+        scope |= q
+    if not scope:
+        return None
+    qs = SupervisionNotice.objects.filter(scope, issued_at__gte=start, issued_at__lt=end)
+    if department is not None:
+        qs = qs.filter(department_id=department)
+    grouped = (
+        qs.order_by().values("department_id", "case_type_id").annotate(
+            received=Count("pk"), cases=Count("case_id", distinct=True),
+            on_time=Count("pk", filter=Q(responded_at__isnull=False, responded_at__lte=F("deadline"))),
+            late=Count("pk", filter=Q(responded_at__gt=F("deadline"))),
+            overdue=Count("pk", filter=Q(responded_at__isnull=True, deadline__lt=now)),
+        )
+    )
+    base = reverse("supervision-notices")
+    rows: dict[int, NoticeRow] = {}
+    totals = NoticeRow(department=None, link=base + (f"?department={department}" if department else ""),
+                       overdue_link=base + "?status=overdue" + (f"&department={department}" if department else ""))
+    for r in grouped:
+        row = rows.setdefault(r["department_id"], NoticeRow(
+            department=r["department_id"], link=f"{base}?department={r['department_id']}",
+            overdue_link=f"{base}?department={r['department_id']}&status=overdue",
+        ))
+        for target in (row, totals):
+            for name in ("received", "cases", "on_time", "late", "overdue"):
+                setattr(target, name, getattr(target, name) + r[name])
+    return NoticeFigures(totals=totals, departments=list(rows.values()))
 
 
 def _section(provider, figures: ProviderFigures, query, first, last, rank_by, minimum) -> Section:
@@ -476,10 +558,17 @@ def _section(provider, figures: ProviderFigures, query, first, last, rank_by, mi
     )
 
 
-def _attach_departments(sections: list[Section]) -> None:
+def _attach_departments(sections: list[Section], notices: NoticeFigures | None = None) -> None:
     """Department ids to Department rows (one query), then the rankings."""
     ids = {row.department for s in sections for row in s.departments}
+    if notices is not None:
+        ids |= {row.department for row in notices.departments}
     names = Department.objects.in_bulk(ids) if ids else {}
+    if notices is not None:
+        notices.departments = [r for r in notices.departments if r.department in names]
+        for row in notices.departments:
+            row.department = names[row.department]
+        notices.departments.sort(key=lambda r: (r.department.code, r.department.pk))
     for section in sections:
         section.departments = [r for r in section.departments if r.department in names]
         for row in section.departments:
@@ -559,6 +648,13 @@ def dashboard_xlsx(board: Dashboard) -> tuple[bytes, int]:
             ranking.append([_("样本不足，不参与排名"), row.department.name, None, None, row.cases])
             rows += 1
         ranking.append([])
+    if board.notices is not None:
+        sheet = workbook.create_sheet(_("督办单"))
+        header(sheet, [_("单位"), _("收到督办单"), _("涉及案件"), _("按期答复"), _("逾期答复"), _("逾期未答复"), _("按期答复率（%）"), _("依据件数")])
+        for row in [*board.notices.departments, board.notices.totals]:
+            name = row.department.name if row.department is not None else _("合计")
+            sheet.append([name, row.received, row.cases, row.on_time, row.late, row.overdue, row.rate.value, row.due])
+            rows += 1
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), rows

@@ -65,6 +65,12 @@ def notice_new(request, case_type: str, case_id: int):
 @login_required
 def notice_list(request):
     rows = notices.notice_list(user=request.user)
+    # ?department=&status= (the dashboard's links): a filter inside the reader's own scope
+    dept, status = request.GET.get("department", ""), request.GET.get("status", "")
+    if dept.isdecimal():
+        rows = [n for n in rows if n.department_id == int(dept)]
+    if status in notices.NoticeStatus.LABELS:
+        rows = [n for n in rows if n.status == status]
     mine = [n for n in rows if n.issued_by_id == request.user.pk]
     for n in rows:
         n.can_answer = notices.can_answer(user=request.user, notice=n)
@@ -73,6 +79,7 @@ def notice_list(request):
     answerer = any(role in notices.ANSWERING_ROLES for role, _dept in user_membership_pairs(user=request.user))
     return render(request, "workflow/notice_list.html", {
         "to_answer": [n for n in rows if n.can_answer], "issued": mine, "answerer": answerer,
+        "filtered": dept.isdecimal() or status in notices.NoticeStatus.LABELS,
     })
 
 

@@ -392,6 +392,12 @@ def _notices_url(params) -> str:
     return reverse("supervision-notices")
 
 
+def _report_url(params) -> str:
+    from django.urls import reverse
+
+    return reverse("supervision-report", args=[params["report"]])
+
+
 def register_engine_kinds() -> None:
     group = _("督办")
     sample = {"case": "关于加强社区养老服务的建议", "step": "", "date": "2026-03-02", "url": "/cases/1/"}
@@ -423,6 +429,21 @@ def register_engine_kinds() -> None:
     register_kind(
         "supervision_notice_responded", label=_("督办单已答复"), group=group, app="workflow",
         title=_("%(dept)s已答复督办单"), url=_notices_url, channels=(IN_APP, EMAIL), sample=notice_sample,
+    )
+    report_sample = {"report": 1, "title": "关于2026年3月提案和投诉办理情况的通报", "number": "朝府督函通报〔2026〕1号", "text": "请补充通报批评名单。"}
+    register_kind(
+        "report_submitted", label=_("通报待审批"), group=group, app="workflow",
+        title=_("通报待审批：%(title)s"), body=_("“%(title)s”已送审，请审批发布或退回修改。"),
+        url=_report_url, channels=(IN_APP, EMAIL), sample=report_sample,
+    )
+    register_kind(
+        "report_returned", label=_("通报被退回"), group=group, app="workflow",
+        title=_("通报被退回修改：%(title)s"), url=_report_url, channels=(IN_APP, EMAIL), sample=report_sample,
+    )
+    register_kind(
+        "report_published", label=_("通报发布"), group=group, app="workflow",
+        title=_("通报已发布：%(title)s"), body=_("%(number)s“%(title)s”已发布，请查阅本单位的指标、排名和通报批评。"),
+        url=_report_url, channels=(IN_APP,), sample=report_sample,
     )
     register_kind(
         "calendar_missing", label=_("工作日历缺失"), group=_("系统管理"), app="workflow",

@@ -1,4 +1,4 @@
-"""The 通报 pages: /supervision/reports/ (the list) and /supervision/reports/new/ (issuing one)."""
+"""The 通报 pages: the list, drafting, one report (revise, regenerate, submit, approve, return)."""
 from __future__ import annotations
 
 from django import forms
@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -43,9 +44,18 @@ def _issue_params(data: dict) -> dict:
     }
 
 
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
 @login_required
 def report_list(request):
-    """The issued reports, newest first, with their PDFs (everyone the dashboard is for)."""
+    """The reports the user sees, newest first, with their status and PDFs: published ones for
+    everyone the dashboard is for; drafts and those awaiting approval for drafters and approvers."""
     qs = reports.list_reports_for(user=request.user)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     scopes = dict(reports.scope_choices())
@@ -55,33 +65,108 @@ def report_list(request):
     })
 
 
+def _initial_from(request) -> dict:
+    initial = {"period": Report.Period.MONTH, "date": reports.last_month(timezone.localdate())}
+    prefill = ReportForm(request.GET, user=request.user)
+    prefill.is_valid()  # only the valid fields of the dashboard's query are taken
+    cleaned = getattr(prefill, "cleaned_data", {})
+    initial.update({k: v for k, v in cleaned.items() if v and k in ("period", "date", "start", "end", "rank_by")})
+    case_type = (request.GET.get("case_type") or "").partition(".")[0]
+    if case_type in dict(reports.scope_choices(user=request.user)):
+        initial["scope"] = case_type
+    return initial
+
+
 @login_required
 def report_new(request):
-    """GET: the form (the dashboard's period prefilled from ?period=&date=&start=&end=); POST: issue."""
+    """GET: the form (the dashboard's period prefilled from ?period=&date=&start=&end=); POST: draft."""
     if not reports.report_can_issue_any(user=request.user):
-        raise PermissionDenied(_("只有能查看全部单位统计数据的督查人员、提案委和热线派单中心可以发布通报。"))
+        raise PermissionDenied(_("只有能查看全部单位统计数据的督查人员、提案委和热线派单中心可以起草通报。"))
     if request.method == "POST":
         form = ReportForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                report = reports.report_issue(actor=request.user, **_issue_params(form.cleaned_data))
+                report = reports.report_draft(actor=request.user, **_issue_params(form.cleaned_data))
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc)
+                _form_errors(form, exc)
             else:
-                messages.success(request, _("已发布通报：%(number)s %(title)s") % {"number": report.doc_number, "title": report.title})
-                return redirect("supervision-reports")
+                messages.success(request, _("已生成通报草稿：%(title)s。请核对后送审。") % {"title": report.title})
+                return redirect("supervision-report", pk=report.pk)
     else:
-        initial = {"period": Report.Period.MONTH, "date": reports.last_month(timezone.localdate())}
-        prefill = ReportForm(request.GET, user=request.user)
-        prefill.is_valid()  # only the valid fields of the dashboard's query are taken
-        cleaned = getattr(prefill, "cleaned_data", {})
-        initial.update({k: v for k, v in cleaned.items() if v and k in ("period", "date", "start", "end", "rank_by")})
-        case_type = (request.GET.get("case_type") or "").partition(".")[0]
-        if case_type in dict(reports.scope_choices(user=request.user)):
-            initial["scope"] = case_type
-        form = ReportForm(user=request.user, initial=initial)
-    return render(request, "workflow/report_form.html", {"form": form, "minimum": dashboard.ranking_minimum()})
+        form = ReportForm(user=request.user, initial=_initial_from(request))
+    return render(request, "workflow/report_form.html", {"form": form, "minimum": dashboard.ranking_minimum(), "report": None})
+
+
+@login_required
+def report_detail(request, pk: int):
+    """One report: its status, who drafted, submitted, returned or approved it, the PDF and
+    the actions the user may take (revise, regenerate, submit; approve, return)."""
+    report = reports.report_get(user=request.user, pk=pk)
+    can_edit = report.is_editable and reports.report_can_edit(user=request.user, report=report)
+    can_approve = report.status == Report.Status.SUBMITTED and reports.report_can_approve(user=request.user, report=report)
+    own = request.user.pk in {report.drafted_by_id, report.submitted_by_id}
+    return render(request, "workflow/report_detail.html", {
+        "report": report, "pdf": reverse("document-pdf", args=[reports.REPORT_KIND, report.pk]),
+        "scope": dict(reports.scope_choices()).get(report.scope, report.scope),
+        "can_edit": can_edit, "can_approve": can_approve and not own, "own_draft": can_approve and own,
+        "reason_max": reports.REASON_MAX,
+    })
+
+
+@login_required
+def report_edit(request, pk: int):
+    """GET: the form with the report's period; POST: revise the draft (figures computed again)."""
+    report = reports.report_get(user=request.user, pk=pk)
+    if not reports.report_can_edit(user=request.user, report=report):
+        raise PermissionDenied(_("只有起草部门（能查看全部单位统计数据的人员）可以修改通报草稿。"))
+    if request.method == "POST":
+        form = ReportForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                reports.report_revise(actor=request.user, report=report, **_issue_params(form.cleaned_data))
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("通报草稿已修改，数据已重新生成。"))
+                return redirect("supervision-report", pk=report.pk)
+    else:
+        custom = report.period_kind == Report.Period.CUSTOM
+        form = ReportForm(user=request.user, initial={
+            "period": report.period_kind, "date": report.first_day, "start": report.first_day if custom else None,
+            "end": report.last_day if custom else None, "scope": report.scope, "rank_by": report.rank_by,
+        })
+    return render(request, "workflow/report_form.html", {"form": form, "minimum": dashboard.ranking_minimum(), "report": report})
+
+
+def _action(request, pk: int, call, done: str):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    report = reports.report_get(user=request.user, pk=pk)
+    try:
+        call(report)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("supervision-report", pk=report.pk)
+
+
+@login_required
+def report_regenerate(request, pk: int):
+    return _action(request, pk, lambda r: reports.report_regenerate(actor=request.user, report=r), _("数据已重新生成。"))
+
+
+@login_required
+def report_submit(request, pk: int):
+    return _action(request, pk, lambda r: reports.report_submit(actor=request.user, report=r), _("通报已送审，等待领导审批。"))
+
+
+@login_required
+def report_approve(request, pk: int):
+    return _action(request, pk, lambda r: reports.report_approve(actor=request.user, report=r), _("通报已审批发布，已通知相关单位。"))
+
+
+@login_required
+def report_return(request, pk: int):
+    return _action(request, pk, lambda r: reports.report_return(actor=request.user, report=r, reason=request.POST.get("reason", "")),
+                   _("通报已退回起草人修改。"))

@@ -7,7 +7,10 @@ DEFAULT_SCHEDULES = [
     ("检查下一年度工作日历", "workflow.calendar_check_next_year", ("0", "8", "*", "*", "11,12")),
     ("督办巡检：期限预警、催办与违诺", "workflow.supervision_sweep", ("*/15", "*", "*", "*", "*")),
     ("发送到期的邮件和短信（免打扰结束、重试）", "workflow.outbound_flush", ("*", "*", "*", "*", "*")),
+    # (the name kept: existing installations find their row by it; the task now drafts and submits)
     ("每月1日发布上月通报", "workflow.report_monthly", ("0", "8", "*", "1", "*")),
+    # every day: the task itself skips days off (workflow.workdays), make-up working days included
+    ("工作日8:30发布前一工作日排名", "workflow.report_daily", ("30", "8", "*", "*", "*")),
     ("重新排队未开始或中断的批量文书", "workflow.document_batch_flush", ("*/5", "*", "*", "*", "*")),
 ]
 

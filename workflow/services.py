@@ -361,6 +361,9 @@ def rules_seed_defaults(*, actor: User | None = None) -> int:
     from .dashboard import ranking_minimum_ensure
 
     created += ranking_minimum_ensure()
+    from .reports import daily_auto_ensure
+
+    created += daily_auto_ensure()
     return created
 
 

@@ -88,9 +88,21 @@ def document_batch_flush() -> int:
 
 @shared_task(name="workflow.report_monthly")
 def report_monthly(today: str | None = None) -> int:
-    """On the 1st of each month: last month's 通报, issued by the system. Safe to run twice
-    (one report per period and scope). `today` (ISO date) is for replays and tests."""
+    """On the 1st of each month: last month's 通报, drafted by the system and submitted to the
+    approvers. Safe to run twice (one report per period and scope). `today` (ISO date) is for
+    replays and tests."""
     from .reports import report_issue_last_month
 
     day = dt.date.fromisoformat(today) if today else None
     return report_issue_last_month(today=day).pk
+
+
+@shared_task(name="workflow.report_daily")
+def report_daily(today: str | None = None) -> int | None:
+    """Every day at 08:30: on a working day, the previous working day's ranking (一天一排名);
+    nothing on a day off. Safe to run twice. `today` (ISO date) is for replays and tests."""
+    from .reports import report_daily as daily
+
+    day = dt.date.fromisoformat(today) if today else None
+    report = daily(today=day)
+    return report.pk if report is not None else None

@@ -148,11 +148,17 @@ def _supervision_notice(request):
 def _report(request):
     """March 2026's 通报 over the fixed complaint (two departments' figures would need more
     cases: one is enough for the layout, the chart's bar and the ranking's small-sample line)."""
-    from workflow.reports import report_issue
+    from proposals.roles import Role
+    from tests.factories import UserFactory
+    from workflow.reports import report_approve, report_draft, report_submit
 
     _complaint(request)
     supervisor = request.getfixturevalue("supervisor")
-    return report_issue(actor=supervisor, kind="month", day=dt.date(2026, 3, 1), now=dt.datetime(2026, 4, 1, 9, tzinfo=TZ))
+    report = report_draft(actor=supervisor, kind="month", day=dt.date(2026, 3, 1), now=dt.datetime(2026, 4, 1, 9, tzinfo=TZ))
+    leader = UserFactory(roles=[(report.issuing_department, Role.DEPT_LEADER)])
+    with at(2026, 4, 1, 9):  # submitted and approved (numbered, the issued PDF) the same morning
+        report_submit(actor=supervisor, report=report)
+        return report_approve(actor=leader, report=report)
 
 
 # kind -> (the object the document is about, built in the right state; the day it is rendered)

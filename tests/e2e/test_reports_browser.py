@@ -1,16 +1,19 @@
 """The 通报 pages in a browser, under the strict CSP, on a desktop and on a phone: the
-dashboard's 生成通报 button carries its period to the form; issuing lists the report."""
+dashboard's 生成通报 button carries its period to the form; the draft is submitted, the
+supervision office's leader approves it, and a department reads the published report."""
 import os
 
 import pytest
 
+from proposals.roles import Role
 from tests.complaints import factories as cf
 from tests.e2e.conftest import login
+from tests.factories import UserFactory
 from workflow.models import Report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = os.environ.get("REPORT_SHOTS", "/tmp/shots-report")
+SHOTS = os.environ.get("REPORT_SHOTS", "/tmp/shots-reports")
 
 
 @pytest.fixture(autouse=True)
@@ -18,11 +21,22 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-def test_issue_a_report_from_the_dashboard(live_server, browser, supervisor, dispatcher, handler, approval_dept, supervision_dept):
+def _phone(browser, live_server, user, path, name):
+    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    login(page, live_server, user.username)
+    page.goto(f"{live_server.url}{path}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=f"{SHOTS}/{name}-390.png", full_page=True)
+    phone.close()
+
+
+def test_draft_submit_approve_from_the_dashboard(live_server, browser, supervisor, dispatcher, handler, approval_dept, supervision_dept):
     from django.utils import timezone
 
     from workflow.reports import last_month
 
+    leader = UserFactory(username="sup_leader", roles=[(supervision_dept, Role.DEPT_LEADER)])
     previous = last_month(timezone.localdate())
     cf.replied(dispatcher, handler, approval_dept, phone="13800000001")
     os.makedirs(SHOTS, exist_ok=True)
@@ -31,28 +45,34 @@ def test_issue_a_report_from_the_dashboard(live_server, browser, supervisor, dis
     page.set_default_timeout(30_000)
     login(page, live_server, supervisor.username)
     page.goto(f"{live_server.url}/supervision/dashboard/?period=month&date={previous:%Y-%m-%d}")
+    page.screenshot(path=f"{SHOTS}/dashboard-1366.png", full_page=True)
     page.click("[data-testid='dashboard-report']")
     assert page.locator("#id_period").input_value() == "month"
     assert page.locator("#id_date").input_value() == f"{previous:%Y-%m-%d}"
     page.screenshot(path=f"{SHOTS}/report-form-1366.png", full_page=True)
+    page.click("[data-testid='report-save']")
+    page.wait_for_selector("[data-testid='report-submit']")
+    report = Report.objects.get()
+    assert report.status == "draft"
+    page.screenshot(path=f"{SHOTS}/report-draft-1366.png", full_page=True)
     page.click("[data-testid='report-submit']")
-    page.wait_for_selector("[data-testid='report-row']")
-    assert Report.objects.count() == 1
-    page.screenshot(path=f"{SHOTS}/reports-1366.png", full_page=True)
+    page.wait_for_selector("[data-testid='report-own-draft'], [data-testid='report-facts']")
+    report.refresh_from_db()
+    assert report.status == "submitted"
     context.close()
 
-    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = phone.new_page()
-    login(page, live_server, handler.username)
-    page.goto(f"{live_server.url}/supervision/reports/")
-    assert page.locator("[data-testid='report-row']").count() == 1
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=f"{SHOTS}/reports-390.png", full_page=True)
-    phone.close()
-    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = phone.new_page()
-    login(page, live_server, supervisor.username)
-    page.goto(f"{live_server.url}/supervision/reports/new/")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=f"{SHOTS}/report-form-390.png", full_page=True)
-    phone.close()
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    login(page, live_server, leader.username)
+    page.goto(f"{live_server.url}/supervision/reports/{report.pk}/")
+    page.screenshot(path=f"{SHOTS}/report-approve-1366.png", full_page=True)
+    page.click("[data-testid='report-approve']")
+    page.wait_for_selector("[data-testid='report-status']")
+    report.refresh_from_db()
+    assert report.status == "published" and report.doc_number
+    context.close()
+
+    _phone(browser, live_server, handler, "/supervision/reports/", "reports")
+    _phone(browser, live_server, handler, f"/supervision/reports/{report.pk}/", "report-published")
+    _phone(browser, live_server, supervisor, "/supervision/reports/new/", "report-form")
+    _phone(browser, live_server, supervisor, "/supervision/dashboard/", "dashboard")

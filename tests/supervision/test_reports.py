@@ -1,6 +1,7 @@
-"""The periodic report (通报): figures frozen at issue, numbering, who may issue and read,
-the monthly beat task (twice: one report), the PDF (A4, text block, fonts, the SVG chart),
-the pages and the API, fixed query counts on the list."""
+"""The periodic report (通报): figures frozen when drafted, numbering at publication, who may
+draft and read, the monthly beat task (twice: one report), the PDF (A4, text block, fonts, the
+SVG chart), the pages and the API, fixed query counts on the list. The approval lifecycle, the
+daily ranking and the notices' figures: tests/supervision/test_report_lifecycle.py."""
 import datetime as dt
 
 import pytest
@@ -47,10 +48,32 @@ def march(dispatcher, approval_dept, handler, hrss_dept, other_handler, supervis
     return {"a1": a1}
 
 
-def _issue(actor, **kwargs):
+@pytest.fixture
+def sup_leader(supervision_dept):
+    from proposals.roles import Role
+    from tests.factories import UserFactory
+
+    return UserFactory(username="sup_leader", roles=[(supervision_dept, Role.DEPT_LEADER)])
+
+
+def _draft(actor, **kwargs):
     params = {"kind": "month", "day": dt.date(2026, 3, 1), **kwargs}
     with at(2026, 4, 1, 8):
-        return reports.report_issue(actor=actor, **params)
+        return reports.report_draft(actor=actor, **params)
+
+
+def _issue(actor, **kwargs):
+    """Draft, submit and approve (by the supervision office's leader, made here when missing)."""
+    from proposals.roles import Role
+    from tests.factories import UserFactory
+    from workflow.models import User
+
+    report = _draft(actor, **kwargs)
+    leader = User.objects.filter(memberships__department=report.issuing_department, memberships__role=Role.DEPT_LEADER).first()
+    leader = leader or UserFactory(roles=[(report.issuing_department, Role.DEPT_LEADER)])
+    with at(2026, 4, 1, 9):
+        reports.report_submit(actor=actor, report=report)
+        return reports.report_approve(actor=leader, report=report)
 
 
 def _section(report, code="complaint"):
@@ -74,7 +97,7 @@ def test_issued_figures_are_frozen(supervisor, dispatcher, approval_dept, march)
     assert _section(report)["cases"] == 4
     assert document_latest(case=report, kind="report").pk == doc.pk
     with pytest.raises(Exception, match="该时段的通报已发布"):
-        _issue(supervisor)
+        _draft(supervisor)
 
 
 def test_numbering_and_title(supervisor, march):
@@ -83,7 +106,7 @@ def test_numbering_and_title(supervisor, march):
     assert first.doc_number == "朝督通报〔2026〕1号" and second.doc_number == "朝督通报〔2026〕2号"
     assert first.title == "关于2026年3月提案和投诉办理情况的通报"
     assert second.title == "关于2026年3月投诉办理情况的通报"
-    assert first.issuer_name == "区政府督查室" and first.issued_by == supervisor
+    assert first.issuer_name == "区政府督查室" and first.drafted_by == supervisor and first.issued_by != supervisor
 
 
 def test_who_may_issue(member, handler, dispatcher, office_user, supervisor, march):
@@ -92,9 +115,9 @@ def test_who_may_issue(member, handler, dispatcher, office_user, supervisor, mar
     # a member and a handler may not; a dispatcher only complaints; the office only proposals
     for user, scope in ((member, ""), (handler, ""), (dispatcher, ""), (office_user, "complaint")):
         with pytest.raises(PermissionDenied):
-            _issue(user, scope=scope)
-    assert _issue(dispatcher, scope="complaint").issuing_department.code == "hotline"
-    assert _issue(office_user, scope="proposal").issuing_department.code == "proposal-office"
+            _draft(user, scope=scope)
+    assert _draft(dispatcher, scope="complaint").issuing_department.code == "hotline"
+    assert _draft(office_user, scope="proposal").issuing_department.code == "proposal-office"
 
 
 def test_pages_refuse_and_show(client, login, member, handler, supervisor, march):
@@ -125,11 +148,12 @@ def test_issue_through_the_form(client, login, supervisor, march):
         body = form.content.decode()
         assert 'value="quarter" selected' in body and 'value="2026-03-10"' in body and 'value="complaint" selected' in body
         response = client.post(NEW, {"period": "month", "date": "2026-03-10", "scope": ""})
-        assert response.status_code == 302 and response["Location"] == LIST
-        assert Report.objects.count() == 1
+        report = Report.objects.get()
+        assert response.status_code == 302 and response["Location"] == f"/supervision/reports/{report.pk}/"
+        assert report.status == "draft" and report.doc_number == ""
         # again: the error is shown on the same page, nothing issued
         again = client.post(NEW, {"period": "month", "date": "2026-03-10", "scope": ""})
-        assert again.status_code == 200 and "该时段的通报已发布" in again.content.decode()
+        assert again.status_code == 200 and "已有草稿" in again.content.decode()
         bad = client.post(NEW, {"period": "custom", "start": "2026-03-10", "end": "2026-03-01"})
         assert bad.status_code == 200 and "结束日期不能早于开始日期" in bad.content.decode()
         future = client.post(NEW, {"period": "month", "date": "2026-06-01"})
@@ -139,21 +163,33 @@ def test_issue_through_the_form(client, login, supervisor, march):
     assert Report.objects.count() == 1
 
 
-def test_beat_task_twice_makes_one_report(march):
-    with at(2026, 4, 1, 8):
+def test_beat_task_twice_makes_one_report(march, sup_leader, django_capture_on_commit_callbacks):
+    from workflow.models import Notification
+
+    with at(2026, 4, 1, 8), django_capture_on_commit_callbacks(execute=True):
         first = report_monthly("2026-04-01")
         second = report_monthly("2026-04-01")
     assert first == second and Report.objects.count() == 1
     report = Report.objects.get()
-    assert report.issued_by is None and (report.first_day, report.last_day) == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
-    assert report.doc_number == "朝督通报〔2026〕1号"
+    # drafted by the system and submitted for approval: not published, not numbered
+    assert report.drafted_by is None and report.status == "submitted" and report.issued_at is None
+    assert (report.first_day, report.last_day) == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert report.doc_number == ""
     assert _section(report)["cases"] == 4  # the system sees every case
+    # the approvers are told (once)
+    assert list(Notification.objects.filter(kind="report_submitted").values_list("recipient__username", flat=True)) == ["sup_leader"]
+    # the leader approves: numbered now
+    with at(2026, 4, 2, 9):
+        reports.report_approve(actor=sup_leader, report=report)
+    report.refresh_from_db()
+    assert report.status == "published" and report.doc_number == "朝督通报〔2026〕1号" and report.issued_by == sup_leader
 
 
 def test_beat_schedule_is_registered():
     from workflow.schedules import DEFAULT_SCHEDULES
 
     assert ("每月1日发布上月通报", "workflow.report_monthly", ("0", "8", "*", "1", "*")) in DEFAULT_SCHEDULES
+    assert ("工作日8:30发布前一工作日排名", "workflow.report_daily", ("30", "8", "*", "*", "*")) in DEFAULT_SCHEDULES
 
 
 def test_the_pdf(supervisor, approval_dept, march):
@@ -200,10 +236,10 @@ def test_list_query_count_is_fixed(client, login, supervisor, march, django_asse
     login(supervisor)
     for day in (dt.date(2026, 3, 1), dt.date(2026, 3, 2)):
         _issue(supervisor, kind="day", day=day)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(14) as few:
         assert client.get(LIST).status_code == 200
-    for day in range(3, 9):
-        _issue(supervisor, kind="day", day=dt.date(2026, 3, day))
+    for day in range(3, 9):  # published ones and drafts
+        (_issue if day % 2 else _draft)(supervisor, kind="day", day=dt.date(2026, 3, day))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(LIST)
     assert response.content.decode().count('data-testid="report-row"') == 8
@@ -219,12 +255,15 @@ def test_api(client, login, supervisor, handler, march):
     with at(2026, 4, 1, 8):
         created = api.post("/api/v1/reports/", {"period": "month", "date": "2026-03-01"}, format="json")
         assert created.status_code == 201, created.content
-        assert created.json()["doc_number"] == "朝督通报〔2026〕1号"
+        assert created.json()["doc_number"] == "" and created.json()["status"] == "draft"
         assert api.post("/api/v1/reports/", {"period": "month", "date": "2026-03-01"}, format="json").status_code == 400
     api.force_authenticate(handler)
+    assert api.get("/api/v1/reports/").json()["count"] == 0  # a draft is not for the departments
+    published = _issue(supervisor, scope="complaint")
     listed = api.get("/api/v1/reports/")
     assert listed.status_code == 200 and listed.json()["count"] == 1
-    assert listed.json()["results"][0]["pdf"].endswith(f"/reports/{created.json()['id']}/pdf/".replace("/reports/", "/documents/report/"))
+    assert listed.json()["results"][0]["pdf"].endswith(f"/documents/report/{published.pk}/pdf/")
+    assert listed.json()["results"][0]["status"] == "published" and listed.json()["results"][0]["doc_number"]
 
 
 def test_navigation_entry_for_dashboard_roles():
