@@ -18,7 +18,7 @@ def issued_reports_published(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0021_report'),
+        ('workflow', '0022_deadline_basis'),
     ]
 
     operations = [
