@@ -619,7 +619,7 @@ class ReportActionView(api_support.ServiceAPIMixin, APIView):
     regenerate (重新生成数据), revise (修改时段、范围、排名依据: the fields of POST /reports/)."""
 
     @extend_schema(
-        summary="通报操作", description="submit / regenerate / revise：起草部门；approve / return（reason）：发文单位的单位领导，"
+        operation_id="reports_action", summary="通报操作", description="submit / regenerate / revise：起草部门；approve / return（reason）：发文单位的单位领导，"
         "不能审批自己起草或送审的通报。无权 403；状态不符 400；不存在 404。",
         request=ReportReturnSerializer, responses=ReportSerializer,
     )
