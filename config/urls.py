@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from workflow import account_views, audit_views, dashboard_views, document_views, notice_views, notification_views, report_views
+from workflow import account_views, audit_views, dashboard_views, document_views, export_views, notice_views, notification_views, report_views
 from workflow import api as workflow_api
 from workflow import api_auth
 from workflow import views as workflow_views
@@ -62,6 +62,11 @@ urlpatterns = [
     path("documents/batches/<int:pk>/", document_views.batch_detail, name="document-batch"),
     path("documents/batches/<int:pk>/status/", document_views.batch_status, name="document-batch-status"),
     path("documents/batches/<int:pk>/zip/", document_views.batch_zip, name="document-batch-zip"),
+    path("exports/", export_views.export_list, name="exports"),
+    path("exports/new/<slug:code>/", export_views.export_start, name="export-start"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/status/", export_views.export_status, name="export-status"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export-download"),
     path("security/audit/", audit_views.audit_trail, name="audit-trail"),
     path("security/audit.xlsx", audit_views.audit_trail_export, name="audit-trail-export"),
     path("healthz", workflow_views.healthz, name="healthz"),

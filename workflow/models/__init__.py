@@ -1,6 +1,7 @@
 from .calendar import CalendarDay, CalendarStamp, CalendarYear
 from .documents import DocumentBatch, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
+from .exports import ExportJob
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Channel, Notification, NotificationPreference, NotificationSettings, OutboundMessage
 from .organisation import Department, Membership, User
@@ -21,6 +22,7 @@ __all__ = [
     "DocumentNumber",
     "DocumentSeries",
     "EvaluationBase",
+    "ExportJob",
     "ExtensionRequestBase",
     "GeneratedDocument",
     "Department",
