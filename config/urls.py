@@ -7,7 +7,7 @@ from rest_framework import routers
 
 from workflow import account_views, audit_views, dashboard_views, document_views, export_views, notice_views, notification_views, report_views
 from workflow import api as workflow_api
-from workflow import api_auth
+from workflow import api_auth, export_api
 from workflow import views as workflow_views
 
 router = routers.DefaultRouter()
@@ -25,6 +25,9 @@ api_v1 = [
     path("tasks/<str:kind>/<int:pk>/claim/", workflow_api.TaskClaimView.as_view(), name="api-task-claim"),
     path("tasks/<str:kind>/<int:pk>/release/", workflow_api.TaskReleaseView.as_view(), name="api-task-release"),
     path("reports/", workflow_api.ReportListView.as_view(), name="api-reports"),
+    path("exports/", export_api.ExportListView.as_view(), name="api-exports"),
+    path("exports/<int:pk>/", export_api.ExportDetailView.as_view(), name="api-export"),
+    path("exports/<int:pk>/download/", export_api.ExportDownloadView.as_view(), name="api-export-download"),
     path("calendar/deadline/", workflow_api.DeadlineView.as_view(), name="api-deadline"),
     path("auth/token/", api_auth.TokenView.as_view(), name="api-token"),
     path("auth/logout/", api_auth.LogoutView.as_view(), name="api-logout"),

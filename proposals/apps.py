@@ -42,6 +42,9 @@ class ProposalsConfig(AppConfig):
         documents.register()
         metrics.register()
         registry.register_task_model(ProposalTask)
+        from . import exports
+
+        exports.register()  # the proposal list and the supervision list, to Excel (workflow.exports)
         registry.register_supervision(ProposalTask, case_kind="proposal", severe_step="severe_overdue", pending_extension=pending_extension_tasks)
         from .models import Proposal
         from .permissions import may_issue_notice, notice_departments
