@@ -62,7 +62,9 @@ def export_list(request):
 @require_GET
 def export_detail(request, pk: int):
     job = exports.export_job_get(user=request.user, pk=pk)
-    return render(request, "workflow/export.html", {"job": job, "list_url": exports.export_list_url(job)})
+    return render(request, "workflow/export.html", {
+        "job": job, "list_url": exports.export_list_url(job), "filter_items": exports.export_filter_items(job),
+    })
 
 
 @login_required

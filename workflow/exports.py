@@ -340,6 +340,13 @@ def export_job_filename(job) -> str:
     return f"{job.label}-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.xlsx"
 
 
+def export_filter_items(job) -> list[tuple[str, str]]:
+    """The job's filters as (label, value) pairs for its page."""
+    spec = _kinds.get(job.kind)
+    labels = spec.param_labels if spec else {}
+    return [(str(labels.get(k, k)), v if isinstance(v, str) else "、".join(map(str, v))) for k, v in (job.filters or {}).items()]
+
+
 def export_list_url(job) -> str:
     from django.urls import NoReverseMatch, reverse
     from django.utils.http import urlencode
