@@ -29,7 +29,7 @@ class ExportJobSerializer(Serializer):
     list = serializers.CharField(source="kind", help_text="导出的列表代码")
     label = serializers.CharField()
     filters = serializers.JSONField(help_text="筛选条件（列表页面的查询参数）")
-    status = serializers.CharField(help_text="pending | running | done | failed")
+    status = serializers.CharField(help_text="pending | running | done | failed | expired")
     done = serializers.IntegerField(help_text="已写入行数")
     total = serializers.IntegerField(help_text="总行数")
     truncated = serializers.BooleanField()

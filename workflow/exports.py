@@ -262,6 +262,22 @@ def export_jobs_due() -> list[int]:
     ).order_by("pk").values_list("pk", flat=True)[:100])
 
 
+def export_files_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of exports finished more than EXPORT_KEEP_DAYS ago (the job stays, as
+    "文件已清理"): exported personal data does not pile up on the server."""
+    from .models import ExportJob
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=int(getattr(settings, "EXPORT_KEEP_DAYS", 7)))
+    expired = 0
+    for job in ExportJob.objects.filter(status=ExportJob.Status.DONE, finished_at__lt=cutoff).order_by("pk")[:500]:
+        if job.file:
+            job.file.storage.delete(job.file.name)
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.EXPIRED, file="", updated_at=now)
+        expired += 1
+    return expired
+
+
 def _claim(job_id: int) -> bool:
     from .models import ExportJob
 

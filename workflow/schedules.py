@@ -9,7 +9,7 @@ DEFAULT_SCHEDULES = [
     ("发送到期的邮件和短信（免打扰结束、重试）", "workflow.outbound_flush", ("*", "*", "*", "*", "*")),
     ("每月1日发布上月通报", "workflow.report_monthly", ("0", "8", "*", "1", "*")),
     ("重新排队未开始或中断的批量文书", "workflow.document_batch_flush", ("*/5", "*", "*", "*", "*")),
-    ("重新排队未开始或中断的Excel导出", "workflow.export_job_flush", ("*/5", "*", "*", "*", "*")),
+    ("重新排队未开始或中断的Excel导出，清理过期文件", "workflow.export_job_flush", ("*/5", "*", "*", "*", "*")),
 ]
 
 

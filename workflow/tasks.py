@@ -96,9 +96,11 @@ def export_job_run(job_id: int) -> str:
 
 @shared_task(name="workflow.export_job_flush")
 def export_job_flush() -> int:
-    """Every 5 minutes: queue again the exports never started and those a stopped worker left."""
-    from .exports import export_jobs_due
+    """Every 5 minutes: queue again the exports never started and those a stopped worker left;
+    delete the files kept longer than EXPORT_KEEP_DAYS."""
+    from .exports import export_files_expire, export_jobs_due
 
+    export_files_expire()
     ids = export_jobs_due()
     for job_id in ids:
         export_job_run.delay(job_id)

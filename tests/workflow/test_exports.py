@@ -280,3 +280,21 @@ def test_the_api_answers_a_file_or_a_job_with_the_same_scope(settings, dispatche
         assert api.get(f"/api/v1/exports/{job_id}/").status_code == 403
         assert api.get(f"/api/v1/exports/{job_id}/download/").status_code == 403
         assert api.get("/api/v1/exports/").json()["results"] == []
+
+
+def test_files_older_than_the_keeping_days_are_deleted(settings, dispatcher, realestate_dept, re_handler, client):
+    settings.EXPORT_DIRECT_MAX_ROWS, settings.EXPORT_KEEP_DAYS = 0, 7
+    with at(2026, 3, 2, 9):
+        cf.handling(dispatcher, re_handler, realestate_dept)
+        job = exports.export_start(actor=re_handler, kind="complaint_list", params={})
+        exports.export_job_run(job_id=job.pk)
+        job.refresh_from_db()
+        storage, name = job.file.storage, job.file.name
+        assert storage.exists(name)
+    assert exports.export_files_expire(now=dt.datetime(2026, 3, 8, 9, tzinfo=TZ)) == 0
+    assert exports.export_files_expire(now=dt.datetime(2026, 3, 10, 9, tzinfo=TZ)) == 1
+    job.refresh_from_db()
+    assert job.status == "expired" and not job.file and not storage.exists(name)
+    client.force_login(re_handler)
+    assert client.get(f"/exports/{job.pk}/download/").status_code == 404
+    assert "export-expired" in client.get(f"/exports/{job.pk}/").content.decode()

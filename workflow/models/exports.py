@@ -20,6 +20,7 @@ class ExportJob(models.Model):
         RUNNING = "running", _("导出中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("文件已清理")
 
     kind = models.CharField(_("导出内容"), max_length=48, db_index=True)
     label = models.CharField(_("名称"), max_length=200)
@@ -54,4 +55,4 @@ class ExportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)
