@@ -66,3 +66,32 @@ def test_export_excel_on_the_complaint_list_shows_progress_then_the_download(bro
     _shot(page, f"exports-{width}")
     context.close()
     assert CSP_WATCH.take() == []
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_every_list_has_the_export_button(browser, live_server, office_user, member, approval_dept, handler, supervisor, width):
+    from tests.factories import at
+    from tests.proposals import factories as pf
+
+    with at(2026, 3, 2, 9):
+        pf.assigned(lead=approval_dept, title="关于窗口一次性告知的建议")
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    for username, paths in (("handler", ["/proposals/?status=handling", "/supervision/urging/", "/supervision/notices/"]),
+                            ("supervisor", ["/proposals/supervision/"])):
+        context.clear_cookies()
+        login(page, live_server, username)
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            expect(page.get_by_test_id("export-excel")).to_be_visible()
+            _shot(page, f"button-{path.strip('/').split('?')[0].replace('/', '-')}-{width}")
+    # the proposal list's button keeps the filters
+    context.clear_cookies()
+    login(page, live_server, "handler")
+    page.goto(f"{live_server.url}/proposals/?status=handling")
+    with page.expect_download() as download:
+        page.get_by_test_id("export-excel").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    context.close()
+    assert CSP_WATCH.take() == []
