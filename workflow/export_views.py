@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 
 from . import exports
 
@@ -43,10 +43,10 @@ def export_response(request, code: str, query) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_POST
 def export_start(request, code: str):
-    """POST /exports/new/<code>/?<the list's filters>: the 导出Excel button of a list.
-    (GET too, so that a link to it works like the ledger's.)"""
+    """POST /exports/new/<code>/?<the list's filters>: the 导出Excel button of a list (a form
+    with the CSRF token: an export is an audited act, never a side effect of a GET)."""
     return export_response(request, code, request.GET)
 
 

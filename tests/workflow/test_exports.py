@@ -7,8 +7,8 @@ import datetime as dt
 import io
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
@@ -110,6 +110,7 @@ def test_a_bad_filter_is_a_clear_message_not_a_500(client, office_user):
     response = client.post("/exports/new/proposal_list/?status=nonsense", follow=True)
     assert response.status_code == 200 and "状态" in response.content.decode()
     assert client.post("/exports/new/nothing/").status_code == 404
+    assert client.get("/exports/new/proposal_list/").status_code == 405
     assert not ExportJob.objects.exists()
 
 
