@@ -69,6 +69,9 @@ class ComplaintsConfig(AppConfig):
         documents.register()
         metrics.register()
         registry.register_task_model(ComplaintTask)
+        from .ledger import register_exports
+
+        register_exports()  # the complaint list and the ledger, to Excel (workflow.exports)
         registry.register_supervision(
             ComplaintTask, case_kind="complaint", severe_step="reprimand", exclude=suspended_tasks,
             pending_extension=pending_extension_tasks,

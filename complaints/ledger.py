@@ -12,17 +12,17 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from workflow.rules import label_map_for
 
 from .models import Complaint, Dispatch
 from .selectors import complaint_list, redact_for
 
-EXPORT_MAX_ROWS = getattr(settings, "COMPLAINT_LEDGER_EXPORT_MAX_ROWS", 50000)
 
 
 def _on_time(done: dt.datetime | None, due: dt.datetime | None, now: dt.datetime) -> bool | None:
@@ -88,56 +88,90 @@ def _yes_no(value: bool | None) -> str:
 def columns() -> list[str]:
     return [
         _("编号"), _("受理时间"), _("来源渠道"), _("诉求类型"), _("类别"), _("标题"), _("地点"), _("承办单位"), _("状态"),
-        _("派单时间"), _("按时派单"), _("签收时间"), _("按时签收"), _("办理期限"), _("答复时间"), _("按时答复"),
-        _("回访时间"), _("评价时间"), _("按时回访"), _("评价"), _("差评后联系群众"), _("按时联系"), _("整改期限"), _("整改反馈时间"), _("按时整改"),
-        _("办结时间"), _("挂起时长（小时）"), _("现场办结"), _("办理轮次"),
+        _("派单期限"), _("派单时间"), _("按时派单"), _("签收期限"), _("签收时间"), _("按时签收"), _("办理期限"),
+        _("答复签发时间"), _("答复审核时间"), _("答复时间"), _("按时答复"),
+        _("回访期限"), _("回访时间"), _("评价时间"), _("按时回访"), _("评价"), _("差评后联系期限"), _("差评后联系群众"), _("按时联系"),
+        _("整改期限"), _("整改反馈时间"), _("按时整改"),
+        _("办结时间"), _("挂起时长（小时）"), _("挂起中（自）"), _("现场办结"), _("办理轮次"),
     ]
 
 
 def row_values(row: LedgerRow) -> list:
     c = row.complaint
+    replies = getattr(c, "export_replies", None) or []
+    last = replies[-1] if replies else None
     return [
         c.number, _fmt(c.received_at), c.get_channel_display(), c.get_kind_display(), c.category.name, c.title, c.place,
         (c.department.short_name or c.department.name) if c.department else "", c.get_status_display(),
-        _fmt(c.dispatched_at), _yes_no(row.dispatch_on_time), _fmt(row.lead.signed_at if row.lead else None), _yes_no(row.sign_on_time),
-        _fmt(c.deadline), _fmt(c.replied_at), _yes_no(row.reply_on_time),
-        _fmt(c.called_back_at), _fmt(c.rated_at), _yes_no(row.callback_on_time), row.rating_label,
-        _fmt(c.contacted_after_bad_at), _yes_no(row.contact_on_time),
+        _fmt(c.dispatch_due), _fmt(c.dispatched_at), _yes_no(row.dispatch_on_time),
+        _fmt(row.lead.sign_due if row.lead else None), _fmt(row.lead.signed_at if row.lead else None), _yes_no(row.sign_on_time),
+        _fmt(c.deadline), _fmt(last.signed_at if last else None), _fmt(last.reviewed_at if last else None),
+        _fmt(c.replied_at), _yes_no(row.reply_on_time),
+        _fmt(c.callback_due), _fmt(c.called_back_at), _fmt(c.rated_at), _yes_no(row.callback_on_time), row.rating_label,
+        _fmt(c.contact_due), _fmt(c.contacted_after_bad_at), _yes_no(row.contact_on_time),
         _fmt(c.rectify_due), _fmt(c.rectified_at), _yes_no(row.rectify_on_time),
-        _fmt(c.closed_at), row.suspended_hours, _yes_no(c.resolved_on_spot), c.handling_round,
+        _fmt(c.closed_at), row.suspended_hours, _fmt(c.suspended_since), _yes_no(c.resolved_on_spot), c.handling_round,
     ]
 
 
-def ledger_xlsx(*, user, filters: dict | None = None) -> tuple[bytes, int, bool]:
-    """The filtered ledger as an .xlsx workbook: (bytes, rows written, truncated?).
-    Written in openpyxl's write-only mode, reading the rows in chunks."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+# --- Excel (workflow.exports) --------------------------------------------------------------------------
+def export_queryset(*, user, filters: dict | None = None):
+    """The ledger's rows for an export: with the replies (sign-off and review times), one query per chunk."""
+    from .models import ComplaintReply
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("投诉受理台账"))
-    header = []
-    for title in columns():
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    qs = ledger_queryset(user=user, filters=filters)
-    written, now = 0, timezone.now()
-    chunk: list[Complaint] = []
-    for complaint in qs.iterator(chunk_size=2000):
-        if written >= EXPORT_MAX_ROWS:
-            break
-        chunk.append(complaint)
-        written += 1
-        if len(chunk) == 2000:
-            for row in ledger_rows(chunk, user=user, now=now):
-                sheet.append(row_values(row))
-            chunk = []
-    for row in ledger_rows(chunk, user=user, now=now):
-        sheet.append(row_values(row))
-    truncated = written >= EXPORT_MAX_ROWS and qs[EXPORT_MAX_ROWS:EXPORT_MAX_ROWS + 1].exists()
+    return ledger_queryset(user=user, filters=filters).prefetch_related(
+        Prefetch("replies", queryset=ComplaintReply.objects.order_by("round", "pk"), to_attr="export_replies"),
+    )
+
+
+def export_rows(complaints, *, user, now) -> list[list]:
+    return [row_values(row) for row in ledger_rows(complaints, user=user, now=now)]
+
+
+def _can_export(user) -> bool:
+    from workflow.selectors import user_roles
+
+    from .roles import STAFF_ROLES
+
+    return bool(user_roles(user=user) & {str(r) for r in STAFF_ROLES})
+
+
+def _cleaner(form_class):
+    def clean(params: dict) -> dict:
+        form = form_class(params)
+        if not form.is_valid():
+            raise ValidationError([f"{form.fields[name].label}：{' '.join(errors)}" if name in form.fields else " ".join(errors)
+                                   for name, errors in form.errors.items()])
+        return form.filters()
+    return clean
+
+
+def _labels(form_class) -> dict:
+    return {name: f.label for name, f in form_class.base_fields.items()}
+
+
+def register_exports() -> None:
+    """The complaint list and the ledger export the same columns (every lifecycle timestamp)."""
+    from workflow.exports import ExportKind, register_export
+
+    from .forms import FilterForm, LedgerFilterForm
+
+    common = dict(can_export=_can_export, queryset=export_queryset, columns=columns, rows=export_rows)
+    register_export(ExportKind(
+        code="complaint_list", label=gettext_lazy("投诉工单"), params=tuple(FilterForm.base_fields), clean=_cleaner(FilterForm),
+        list_url="complaints:list", param_labels=_labels(FilterForm), **common,
+    ))
+    register_export(ExportKind(
+        code="complaint_ledger", label=gettext_lazy("投诉受理台账"), params=tuple(LedgerFilterForm.base_fields),
+        clean=_cleaner(LedgerFilterForm), list_url="complaints:ledger", param_labels=_labels(LedgerFilterForm), **common,
+    ))
+
+
+def ledger_xlsx(*, user, filters: dict | None = None) -> tuple[bytes, int, bool]:
+    """The filtered ledger as an .xlsx workbook: (bytes, rows written, truncated?), written in
+    openpyxl's write-only mode in chunks (workflow.exports.write_workbook)."""
+    from workflow.exports import export_kind, write_workbook
+
     out = io.BytesIO()
-    workbook.save(out)
+    written, truncated = write_workbook(export_kind("complaint_ledger"), user=user, filters=filters or {}, params={}, out=out, total=0)
     return out.getvalue(), written, truncated

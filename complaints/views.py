@@ -18,14 +18,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from workflow.audit import audit_export
+from workflow.exports import max_rows as export_max_rows
 from workflow.events import present_timeline
 from workflow.rules import time_limit_text
 from workflow.selectors import require_role, user_has_role, user_roles
@@ -714,24 +714,19 @@ def ledger(request):
     page = Paginator(ledger_rows.ledger_queryset(user=request.user, filters=form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/ledger.html", {
         "form": form, "page": page, "rows": ledger_rows.ledger_rows(page.object_list, user=request.user),
-        "querystring": querystring_without_page(request), "export_max": ledger_rows.EXPORT_MAX_ROWS,
+        "querystring": querystring_without_page(request), "export_max": export_max_rows(),
     })
 
 
 @login_required
 def ledger_export(request):
-    """The filtered ledger as an Excel workbook (at most EXPORT_MAX_ROWS rows; the file says when it was cut)."""
-    from . import ledger as ledger_rows
+    """The filtered ledger as an Excel workbook (workflow.exports: written at once when small,
+    else in the background with a progress page); the file says when it was cut."""
+    from workflow.export_views import export_response
 
     _require_staff(request.user)
-    form = forms.LedgerFilterForm(request.GET or None)
-    filters = form.filters()
-    data, count, truncated = ledger_rows.ledger_xlsx(user=request.user, filters=filters)
-    audit_export(actor=request.user, what="complaint_ledger", rows=count, filters=filters, truncated=truncated, request=request)
-    filename = f"complaint-ledger-{timezone.localdate():%Y%m%d}.xlsx"
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Ledger-Rows"] = str(count)
-    response["X-Ledger-Truncated"] = "1" if truncated else "0"
-    response["Cache-Control"] = "private, no-store"
+    response = export_response(request, "complaint_ledger", request.GET)
+    if "X-Export-Rows" in response:
+        response["X-Ledger-Rows"] = response["X-Export-Rows"]
+        response["X-Ledger-Truncated"] = response["X-Export-Truncated"]
     return response

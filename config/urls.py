@@ -5,9 +5,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from workflow import account_views, audit_views, dashboard_views, document_views, notice_views, notification_views, report_views
+from workflow import account_views, audit_views, dashboard_views, document_views, export_views, notice_views, notification_views, report_views
 from workflow import api as workflow_api
-from workflow import api_auth
+from workflow import api_auth, export_api
 from workflow import views as workflow_views
 
 router = routers.DefaultRouter()
@@ -27,6 +27,9 @@ api_v1 = [
     path("reports/", workflow_api.ReportListView.as_view(), name="api-reports"),
     path("reports/<int:pk>/", workflow_api.ReportDetailView.as_view(), name="api-report"),
     path("reports/<int:pk>/<slug:action>/", workflow_api.ReportActionView.as_view(), name="api-report-action"),
+    path("exports/", export_api.ExportListView.as_view(), name="api-exports"),
+    path("exports/<int:pk>/", export_api.ExportDetailView.as_view(), name="api-export"),
+    path("exports/<int:pk>/download/", export_api.ExportDownloadView.as_view(), name="api-export-download"),
     path("calendar/deadline/", workflow_api.DeadlineView.as_view(), name="api-deadline"),
     path("auth/token/", api_auth.TokenView.as_view(), name="api-token"),
     path("auth/logout/", api_auth.LogoutView.as_view(), name="api-logout"),
@@ -70,6 +73,11 @@ urlpatterns = [
     path("documents/batches/<int:pk>/", document_views.batch_detail, name="document-batch"),
     path("documents/batches/<int:pk>/status/", document_views.batch_status, name="document-batch-status"),
     path("documents/batches/<int:pk>/zip/", document_views.batch_zip, name="document-batch-zip"),
+    path("exports/", export_views.export_list, name="exports"),
+    path("exports/new/<slug:code>/", export_views.export_start, name="export-start"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/status/", export_views.export_status, name="export-status"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export-download"),
     path("security/audit/", audit_views.audit_trail, name="audit-trail"),
     path("security/audit.xlsx", audit_views.audit_trail_export, name="audit-trail-export"),
     path("healthz", workflow_views.healthz, name="healthz"),

@@ -63,6 +63,9 @@ class ProposalsConfig(AppConfig):
         documents.register()
         metrics.register()
         registry.register_task_model(ProposalTask)
+        from . import exports
+
+        exports.register()  # the proposal list and the supervision list, to Excel (workflow.exports)
         registry.register_supervision(ProposalTask, case_kind="proposal", severe_step="severe_overdue", pending_extension=pending_extension_tasks)
         register_case_deadlines(registry)
         from .models import Proposal

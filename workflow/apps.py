@@ -17,6 +17,9 @@ class WorkflowConfig(AppConfig):
         navigation.register_engine_navigation()
         notifications.register_engine_kinds()
         documents.register_engine_documents()  # the supervision notice (督办通知单)
+        from .export_lists import register_engine_exports
+
+        register_engine_exports()  # urging and supervision notices to Excel (workflow.exports)
         # Creating the role groups, rule defaults and calendar is setup, not
         # business logic: it has to follow every migrate (and every test
         # flush), once every app's permissions exist (see the handler).

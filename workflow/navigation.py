@@ -24,6 +24,7 @@ def register_engine_navigation() -> None:
             _("本单位逾期任务的催办单，签收后尽快办理"), order=20, primary=True,
         ),
         NavEntry("departments", _("单位通讯录"), frozenset(), _("各单位联系人和电话"), order=80, all_roles=True),
+        NavEntry("exports", _("我的导出"), frozenset(), _("导出的Excel文件：进度和下载"), order=85, all_roles=True),
         NavEntry("api-docs", _("接口文档"), frozenset(), _("REST API（OpenAPI）"), order=90, all_roles=True),
         NavEntry(
             "audit-trail", _("审计记录"), frozenset(), _("登录、权限变更、状态变更、导出和查看个人信息的记录：查询、导出"),

@@ -12,6 +12,7 @@ DEFAULT_SCHEDULES = [
     # every day: the task itself skips days off (workflow.workdays), make-up working days included
     ("工作日8:30发布前一工作日排名", "workflow.report_daily", ("30", "8", "*", "*", "*")),
     ("重新排队未开始或中断的批量文书", "workflow.document_batch_flush", ("*/5", "*", "*", "*", "*")),
+    ("重新排队未开始或中断的Excel导出，清理过期文件", "workflow.export_job_flush", ("*/5", "*", "*", "*", "*")),
 ]
 
 

@@ -86,6 +86,27 @@ def document_batch_flush() -> int:
     return len(ids)
 
 
+@shared_task(name="workflow.export_job_run")
+def export_job_run(job_id: int) -> str:
+    """Write one Excel export in the background (workflow.exports); safe to run twice."""
+    from .exports import export_job_run as run
+
+    return run(job_id=job_id)
+
+
+@shared_task(name="workflow.export_job_flush")
+def export_job_flush() -> int:
+    """Every 5 minutes: queue again the exports never started and those a stopped worker left;
+    delete the files kept longer than EXPORT_KEEP_DAYS."""
+    from .exports import export_files_expire, export_jobs_due
+
+    export_files_expire()
+    ids = export_jobs_due()
+    for job_id in ids:
+        export_job_run.delay(job_id)
+    return len(ids)
+
+
 @shared_task(name="workflow.report_monthly")
 def report_monthly(today: str | None = None) -> int:
     """On the 1st of each month: last month's 通报, drafted by the system and submitted to the

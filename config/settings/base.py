@@ -431,6 +431,12 @@ COMPLAINT_LOOKUP_WINDOW_SECONDS = env.int("COMPLAINT_LOOKUP_WINDOW_SECONDS", def
 # Public filings per address (and per phone) and similar-complaint lookups per address, in the same window.
 COMPLAINT_SUBMIT_MAX_PER_WINDOW = env.int("COMPLAINT_SUBMIT_MAX_PER_WINDOW", default=10)
 COMPLAINT_SIMILAR_MAX_PER_WINDOW = env.int("COMPLAINT_SIMILAR_MAX_PER_WINDOW", default=120)
+# Excel exports of lists (workflow.exports): up to this many rows the file is written at once,
+# above it in the background with a progress page; the most rows one export holds; how many
+# days a background export's file is kept.
+EXPORT_DIRECT_MAX_ROWS = env.int("EXPORT_DIRECT_MAX_ROWS", default=2000)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 # Address of the public site in messages sent to citizens (links to rate).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 

@@ -2,6 +2,7 @@ from .calendar import CalendarDay, CalendarStamp, CalendarYear
 from .deadlines import DeadlineBasis
 from .documents import DocumentBatch, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
+from .exports import ExportJob
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Channel, Notification, NotificationPreference, NotificationSettings, OutboundMessage
 from .organisation import Department, Membership, User
@@ -23,6 +24,7 @@ __all__ = [
     "DocumentNumber",
     "DocumentSeries",
     "EvaluationBase",
+    "ExportJob",
     "ExtensionRequestBase",
     "GeneratedDocument",
     "Department",
