@@ -142,6 +142,20 @@ def phone_page(browser):
     context.close()
 
 
+@pytest.fixture
+def tmp_media(settings, tmp_path):
+    """Files a page writes (documents, exports) go to a temporary MEDIA_ROOT, never into the repository."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot in $SHOTS_DIR, when set (to look at the pages; CI sets none)."""
+    folder = os.environ.get("SHOTS_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
 def login(page, live_server, username, password="pw-123456"):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)

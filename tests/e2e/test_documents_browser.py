@@ -2,7 +2,6 @@
 until the ZIP link appears; the public progress page links the citizen's reply notice;
 the urging page links the supervision notice. Screenshots at 1366 and 390 px go to
 $SHOTS_DIR when set."""
-import os
 
 import pytest
 from django.utils import timezone
@@ -10,22 +9,12 @@ from playwright.sync_api import expect
 
 from tests.complaints.conftest import _sms_outbox  # noqa: F401
 from tests.documents.test_citizen_notice import _replied
-from tests.e2e.conftest import CSP_WATCH, login
+from tests.e2e.conftest import CSP_WATCH, login, shot
 from workflow.models import DocumentBatch
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tmp_media")]
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    """Generated documents go to a temporary MEDIA_ROOT, never into the repository."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("SHOTS_DIR")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -41,14 +30,14 @@ def test_the_batch_page_polls_until_the_zip_is_ready(browser, live_server, offic
     login(page, live_server, "office")
     page.goto(f"{live_server.url}/documents/batches/{batch.pk}/")
     expect(page.locator("progress")).to_have_attribute("value", "1")
-    _shot(page, f"batch-running-{width}")
+    shot(page, f"batch-running-{width}")
     DocumentBatch.objects.filter(pk=batch.pk).update(done=4, status="done", sha256="a" * 64, size=123456, file="documents/batches/x.zip")
     expect(page.get_by_test_id("batch-zip")).to_be_visible()
     expect(page.locator("progress")).to_have_attribute("value", "4")
-    _shot(page, f"batch-done-{width}")
+    shot(page, f"batch-done-{width}")
     page.goto(f"{live_server.url}/documents/batches/")
     expect(page.get_by_test_id("batch-form")).to_be_visible()
-    _shot(page, f"batches-{width}")
+    shot(page, f"batches-{width}")
     context.close()
     assert CSP_WATCH.take() == []
 
@@ -65,7 +54,7 @@ def test_the_public_progress_page_links_the_reply_notice(browser, live_server, d
     page.locator("form button[type=submit]").last.click()
     link = page.get_by_test_id("reply-notice-pdf")
     expect(link).to_be_visible()
-    _shot(page, f"progress-{width}")
+    shot(page, f"progress-{width}")
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename.endswith(".pdf")

@@ -2,30 +2,19 @@
 small threshold becomes a background export; its page shows the progress bar
 (htmx polling) until the download link appears, and the file downloads.
 Screenshots at 1366 and 390 px go to $SHOTS_DIR when set."""
-import os
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.complaints import factories as cf
 from tests.complaints.conftest import _sms_outbox  # noqa: F401
-from tests.e2e.conftest import CSP_WATCH, login
+from tests.e2e.conftest import CSP_WATCH, login, shot
 from workflow import exports
 from workflow.models import ExportJob
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tmp_media")]
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    """Export files go to a temporary MEDIA_ROOT, never into the repository."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("SHOTS_DIR")
-    if folder:
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -40,7 +29,7 @@ def test_export_excel_on_the_complaint_list_shows_progress_then_the_download(bro
     page.set_default_timeout(15_000)
     login(page, live_server, "dispatcher")
     page.goto(f"{live_server.url}/complaints/?status=handling")
-    _shot(page, f"export-list-{width}")
+    shot(page, f"export-list-{width}")
     # When the dispatcher clicks 导出Excel
     page.get_by_test_id("export-excel").click()
     # Then the export's page shows its progress, polling
@@ -50,20 +39,20 @@ def test_export_excel_on_the_complaint_list_shows_progress_then_the_download(bro
     assert job.filters == {"status": "handling"} and job.total == 3
     ExportJob.objects.filter(pk=job.pk).update(status="running", done=1)
     expect(page.locator("progress")).to_have_attribute("value", "1")
-    _shot(page, f"export-running-{width}")
+    shot(page, f"export-running-{width}")
     ExportJob.objects.filter(pk=job.pk).update(status="pending", done=0)
     assert exports.export_job_run(job_id=job.pk) == "done"
     link = page.get_by_test_id("export-download")
     expect(link).to_be_visible()
     expect(page.locator("progress")).to_have_attribute("value", "3")
-    _shot(page, f"export-done-{width}")
+    shot(page, f"export-done-{width}")
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename.endswith(".xlsx")
     # and 我的导出 lists it
     page.goto(f"{live_server.url}/exports/")
     expect(page.get_by_test_id("export-row")).to_have_count(1)
-    _shot(page, f"exports-{width}")
+    shot(page, f"exports-{width}")
     context.close()
     assert CSP_WATCH.take() == []
 
@@ -85,7 +74,7 @@ def test_every_list_has_the_export_button(browser, live_server, office_user, mem
         for path in paths:
             page.goto(f"{live_server.url}{path}")
             expect(page.get_by_test_id("export-excel")).to_be_visible()
-            _shot(page, f"button-{path.strip('/').split('?')[0].replace('/', '-')}-{width}")
+            shot(page, f"button-{path.strip('/').split('?')[0].replace('/', '-')}-{width}")
     # the proposal list's button keeps the filters
     context.clear_cookies()
     login(page, live_server, "handler")

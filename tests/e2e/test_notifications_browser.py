@@ -1,21 +1,14 @@
 """Notifications in the browser: click one to read it and open its case (the badge drops),
 mark all read, and the preferences page, at desk and phone widths, under the strict CSP."""
-import os
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, shot
 from workflow import services
 from workflow.models import Notification, NotificationPreference
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots-notify"))
 
-
-def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -37,7 +30,7 @@ def test_open_a_notice_mark_all_and_edit_preferences(browser, live_server, perso
     page.goto(f"{live_server.url}/notifications/")
     assert page.locator("[data-testid=notification-open]").count() == 2
     assert "dissatisfied" not in page.content() and "不满意" in page.content()
-    _shot(page, f"notifications-{width}")
+    shot(page, f"notifications-{width}")
     # When the reader clicks the warning (its case is the list itself here), it is read
     page.locator("[data-testid=notification-open]", has_text="即将到期").click()
     page.wait_for_url(f"{live_server.url}/notifications/")
@@ -47,7 +40,7 @@ def test_open_a_notice_mark_all_and_edit_preferences(browser, live_server, perso
     assert not Notification.objects.filter(read_at__isnull=True).exists()
     # The preferences page
     page.goto(f"{live_server.url}/accounts/notifications/")
-    _shot(page, f"preferences-{width}")
+    shot(page, f"preferences-{width}")
     page.check("#id_sms__proposal\\.rated")
     with page.expect_navigation():
         page.click("form[data-testid=notification-preferences-form] button[type=submit]")
