@@ -20,7 +20,7 @@ django.setup()
 
 
 # Run only when named (`bench/run.py complaints_scale`): they build data sets of millions of rows.
-EXPLICIT_ONLY = {"complaints_scale"}
+EXPLICIT_ONLY = {"complaints_scale", "sweep"}
 
 
 def main() -> None:
