@@ -6,6 +6,8 @@ key to its case and names that field in `case_field`. The home page's inbox,
 the task scope in workflow.selectors and templates/workflow/_task_item.html
 rely only on what is defined here.
 """
+from functools import cached_property
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -86,10 +88,11 @@ class CaseTask(Task):
         case = self.case
         return case.get_absolute_url() if case is not None and hasattr(case, "get_absolute_url") else "/"
 
-    @property
+    @cached_property
     def action_url(self) -> str:
         """The page that completes this task (its node's page, for the case or
-        the task's object), else the case page."""
+        the task's object), else the case page. Worked out once per instance:
+        an inbox row links to it twice."""
         from django.urls import NoReverseMatch, reverse
 
         step = getattr(self.flow_task, "step", None)
