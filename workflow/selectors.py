@@ -176,9 +176,10 @@ def open_tasks(*, user: User, task_model, case=None) -> models.QuerySet:
     if case is not None:
         # One case's tasks: its own index is the short way.
         qs = task_model.objects.filter(**{task_model.case_field: case}, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        qs = qs.filter(task_scope_q(user=user))
     else:
-        qs = task_model.objects.filter(pk__in=open_task_ids([STATUS.NEW, STATUS.ASSIGNED]))
-    qs = qs.filter(task_scope_q(user=user))
+        # Every case's: the user's share of the open tasks, from the open index (as the inbox).
+        qs = task_model.objects.filter(open_scope_q(user=user))
     return qs.select_related(task_model.case_field, "department", "process").order_by("deadline", "pk")
 
 
