@@ -29,3 +29,11 @@ class WorkflowConfig(AppConfig):
         # Each process holds the working-day calendar in memory: a change to it
         # tells every process to reload (a cache, not business logic).
         workdays.connect_signals()
+        # A case task's `is_open` follows its status when viewflow saves the task
+        # as its own Task class (workflow.models.tasks.task_status_saved).
+        from django.db.models.signals import post_save
+        from viewflow.workflow.models import Task
+
+        from .models.tasks import task_status_saved
+
+        post_save.connect(task_status_saved, sender=Task, dispatch_uid="workflow_task_is_open")

@@ -15,18 +15,26 @@ its chips, the counts and the sweep never disagree.
 Cost: one query per registered case type for the rows, one per case type for
 the counts, the rules (one query) and the in-memory calendar: fixed whatever
 the number of tasks (tests/workflow/test_inbox.py counts them).
+
+How (issue 11): the open tasks are read through the case task's `is_open` flag
+and its partial index (role, department, deadline) WHERE is_open
+(workflow.selectors.open_scope_q): a user's share is a few index searches,
+covering the deadline. The page query takes the first `limit` ids in deadline
+order from the index alone, then fetches and joins only those rows; its total
+is an uncorrelated count over the same index searches, in the same query.
+tests/workflow/test_inbox_index.py checks the plans.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Subquery, Value
 from django.utils import timezone
 
 from . import registry
 from .models import SupervisionState
-from .selectors import open_task_ids, task_scope_q
+from .selectors import open_scope_q
 
 LIMIT = 100
 STATES = (SupervisionState.ON_TIME, SupervisionState.WARNING, SupervisionState.OVERDUE, SupervisionState.SEVERELY_OVERDUE)
@@ -93,22 +101,49 @@ class StateRanges:
             )
         return key, self._thresholds[key]
 
-    def q(self, model, state: str) -> Q:
-        """Tasks of `model` in `state`: one OR branch per distinct rule, over its nodes."""
+    def _groups(self, model) -> list:
         groups: dict = {}
         for node in _nodes(model):
             key, thresholds = self._for(node)
             groups.setdefault(key, (thresholds, []))[1].append(node)
+        return list(groups.values())
+
+    def q(self, model, state: str) -> Q:
+        """Tasks of `model` in `state`: one OR branch per distinct rule, over its nodes."""
         q = Q(pk__in=[])
-        for thresholds, nodes in groups.values():
+        for thresholds, nodes in self._groups(model):
             q |= Q(flow_task__in=nodes) & thresholds.range_q(state)
+        return q
+
+    def open_q(self, model, state: str) -> Q:
+        """q() for the inbox's open tasks (each at one of the model's human nodes:
+        only those have a role or an owner), without joining viewflow's task
+        table for every row: the node is named only where the nodes' ranges
+        differ (the warning window depends on the step's rule; the overdue ranges
+        only on the case kind), and then by a correlated lookup that the database
+        makes for the rows inside the deadline range only."""
+        from django.db.models import Exists, OuterRef
+        from viewflow.workflow.models import Task
+
+        ranges = [(thresholds.range_q(state), nodes) for thresholds, nodes in self._groups(model)]
+        if not ranges:
+            return Q(pk__in=[])
+        if all(r == ranges[0][0] for r, _nodes in ranges):
+            return ranges[0][0]
+        q = Q(pk__in=[])
+        for r, nodes in ranges:
+            q |= r & Exists(Task.objects.order_by().filter(pk=OuterRef("pk"), flow_task__in=nodes))
         return q
 
 
 def _scoped(model, user):
-    from viewflow.workflow.status import STATUS
+    """The open tasks of `model` the user must act on (workflow.selectors.open_scope_q)."""
+    return model.objects.order_by().filter(open_scope_q(user=user))
 
-    return model.objects.filter(pk__in=open_task_ids([STATUS.NEW, STATUS.ASSIGNED])).filter(task_scope_q(user=user))
+
+def _count(qs):
+    """`SELECT COUNT(*)` of qs, as a subquery (evaluated once: it is not correlated)."""
+    return Subquery(qs.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n"))
 
 
 def inbox(*, user, filters: InboxFilters | None = None, now: dt.datetime | None = None, limit: int = LIMIT) -> dict:
@@ -128,12 +163,15 @@ def inbox(*, user, filters: InboxFilters | None = None, now: dt.datetime | None 
         if filters.step:
             qs = qs.filter(flow_task=filters.step)
         if states is not None:
-            qs = qs.filter(states.q(model, filters.state))
+            qs = qs.filter(states.open_q(model, filters.state))
         related = (model.case_field, "department", "owner", *getattr(model, "inbox_related", ()))
+        order = (F("deadline").asc(nulls_last=True), "pk")
+        page = qs.order_by(*order).values("pk")[:limit]
         found = list(
-            qs.select_related(*related)
-            .annotate(matching=_window_count())
-            .order_by(F("deadline").asc(nulls_last=True), "pk")[:limit]
+            model.objects.filter(pk__in=page)
+            .select_related(*related)
+            .annotate(matching=_count(qs))
+            .order_by(*order)
         )
         total += found[0].matching if found else 0
         for task in found:
@@ -151,13 +189,6 @@ def has_shared_queue(task) -> bool:
     queue; a person's own task (a member's rating, a co-signer's confirmation) cannot."""
     spec = registry.role(task.role) if task.role else None
     return spec is not None and spec.scope in (registry.RoleScope.DEPARTMENT, registry.RoleScope.OFFICE)
-
-
-def _window_count():
-    """The number of rows the query matches, on each row (one query for the page and its count)."""
-    from django.db.models import Window
-
-    return Window(expression=Count("pk"))
 
 
 NAV_COUNTS_SECONDS = 30
@@ -191,10 +222,10 @@ def inbox_counts(*, user, now: dt.datetime | None = None) -> dict:
     states = StateRanges(now)
     counts = {"open": 0, "warning": 0, "overdue": 0}
     for model in registry.task_models():
-        overdue = states.q(model, SupervisionState.OVERDUE) | states.q(model, SupervisionState.SEVERELY_OVERDUE)
+        overdue = states.open_q(model, SupervisionState.OVERDUE) | states.open_q(model, SupervisionState.SEVERELY_OVERDUE)
         row = _scoped(model, user).aggregate(
             open=Count("pk"),
-            warning=Count("pk", filter=states.q(model, SupervisionState.WARNING)),
+            warning=Count("pk", filter=states.open_q(model, SupervisionState.WARNING)),
             overdue=Count("pk", filter=overdue),
         )
         for key in counts:

@@ -128,6 +128,35 @@ def task_scope_q(*, user: User, prefix: str = "") -> Q:
     return q
 
 
+def open_scope_q(*, user: User) -> Q:
+    """task_scope_q for the open case tasks (`is_open`), written on the case
+    task's own columns so that each branch is a search of the partial index
+    `<task>_open_idx` (role, department, deadline) WHERE is_open, or, for the
+    user's own tasks, of viewflow's (owner, status) index: the database reads
+    the user's share of the open tasks, not every open task of every flow, and
+    joins nothing to decide the scope (issue 11). The same rows as
+    `filter(pk__in=open_task_ids([NEW, ASSIGNED])).filter(task_scope_q(user=user))`
+    (tests/workflow/test_inbox_index.py)."""
+    from django.db.models import Exists, OuterRef
+    from viewflow.workflow.models import Task
+
+    from .models.tasks import OPEN_STATUSES
+
+    is_open = Q(is_open=True)
+    q = is_open & Q(pk__in=Task.objects.order_by().filter(owner=user, status__in=OPEN_STATUSES).values("pk"))
+    for role, department_id in sorted(user_membership_pairs(user=user)):
+        spec = registry.role(role)
+        scope = spec.scope if spec else registry.RoleScope.PERSONAL
+        if scope == registry.RoleScope.OFFICE:
+            q |= is_open & Q(role=role)
+        elif scope == registry.RoleScope.DEPARTMENT:
+            q |= is_open & Q(role=role, department_id=department_id)
+        else:
+            unowned = Exists(Task.objects.order_by().filter(pk=OuterRef("pk"), owner__isnull=True))
+            q |= is_open & Q(role=role, department_id=department_id) & unowned
+    return q
+
+
 def open_task_ids(statuses=None) -> models.QuerySet:
     """Ids of viewflow's open tasks (its status index). Case task queries
     filter `pk__in` this, so the database starts from the few open tasks
@@ -147,9 +176,10 @@ def open_tasks(*, user: User, task_model, case=None) -> models.QuerySet:
     if case is not None:
         # One case's tasks: its own index is the short way.
         qs = task_model.objects.filter(**{task_model.case_field: case}, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        qs = qs.filter(task_scope_q(user=user))
     else:
-        qs = task_model.objects.filter(pk__in=open_task_ids([STATUS.NEW, STATUS.ASSIGNED]))
-    qs = qs.filter(task_scope_q(user=user))
+        # Every case's: the user's share of the open tasks, from the open index (as the inbox).
+        qs = task_model.objects.filter(open_scope_q(user=user))
     return qs.select_related(task_model.case_field, "department", "process").order_by("deadline", "pk")
 
 

@@ -38,11 +38,22 @@ def _whole_table_scans(sql: str) -> list[str]:
         return [line for line in lines if "Seq Scan on" in line and any(f"Seq Scan on {t} " in line + " " for t in BIG)]
 
 
+def _open_flags_follow_status(label: str) -> None:
+    """The copies carry the inbox's open flag (CaseTask.is_open) of their status, as
+    the templates the services wrote do: new or assigned, and only those."""
+    from django.apps import apps
+
+    model = apps.get_model(label)
+    assert model.objects.filter(is_open=True).count() == model.objects.filter(status__in=["NEW", "ASSIGNED"]).count() > 0
+    assert not model.objects.filter(is_open=True).exclude(status__in=["NEW", "ASSIGNED"]).exists()
+
+
 def test_the_generator_builds_real_cases_and_the_pages_keep_their_query_counts():
     call_command("demo_data", verbosity=0)
     demo = {row["name"].rsplit("_ms_", 1)[0]: row["queries"] for row in bench_scale.measure_pages("demo", "demo", repeat=1)}
 
     built = scale.build(proposals=600)
+    _open_flags_follow_status("proposals.ProposalTask")
 
     from proposals.models import Assignment, Proposal, ProposalProcess
     from viewflow.workflow.models import Task
@@ -108,6 +119,7 @@ def test_the_complaint_generator_builds_every_shape_and_the_pages_keep_their_que
     needed = 300 - Complaint.objects.count() - len(scale_complaints.MIX)  # the templates count too
 
     built = scale_complaints.build_complaints(complaints=300, chunk=50, log=lambda *a: None)
+    _open_flags_follow_status("complaints.ComplaintTask")
 
     assert built["complaints"] == Complaint.objects.count() >= 290
     numbers = list(Complaint.objects.values_list("number", flat=True))

@@ -6,12 +6,21 @@ key to its case and names that field in `case_field`. The home page's inbox,
 the task scope in workflow.selectors and templates/workflow/_task_item.html
 rely only on what is defined here.
 """
+from functools import cached_property
+
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from .organisation import Department
+
+
+# The statuses of a task waiting for someone to act (the inbox's "open"): a task
+# is started and finished inside one service's transaction (flow_step).
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
 
 
 class SupervisionState(models.TextChoices):
@@ -41,13 +50,35 @@ class CaseTask(Task):
     deadline_amount = models.PositiveIntegerField(_("期限数量"), null=True, blank=True)
     deadline_unit = models.CharField(_("期限单位"), max_length=8, blank=True)
     deadline_computed = models.DateTimeField(_("按日历计算的期限"), null=True, blank=True)
+    # A copy of "viewflow's status is new or assigned" (someone must act on it),
+    # kept by save() and, for saves of viewflow's own Task class, by
+    # workflow.models.tasks.task_status_saved (issue 11). The inbox and its counts
+    # read the open tasks through the partial index below instead of viewflow's
+    # status index over every flow's open tasks. Code that changes a task's status
+    # with QuerySet.update() must set it too (nothing does).
+    is_open = models.BooleanField(_("待办理"), default=False, editable=False)
 
     case_field = ""  # the concrete model's foreign key to its case
 
     class Meta:
         abstract = True
-        # The task scope's department branch (workflow.selectors.task_scope_q).
-        indexes = [models.Index(fields=["department", "role"], name="%(class)s_dept_role_idx")]
+        indexes = [
+            # The task scope's department branch (workflow.selectors.task_scope_q).
+            models.Index(fields=["department", "role"], name="%(class)s_dept_role_idx"),
+            # The inbox (workflow.inbox): a role's open tasks (office roles), a
+            # department's role's open tasks, with their deadlines (covering: the
+            # page's ids and the counts are read from the index alone).
+            models.Index(fields=["role", "department", "deadline"], condition=Q(is_open=True), name="%(class)s_open_idx"),
+        ]
+
+    def save(self, *args, **kwargs):
+        """Keep `is_open` with the status (every save viewflow makes of a case task)."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "status" in update_fields:
+            self.is_open = self.status in OPEN_STATUSES
+            if update_fields is not None and "is_open" not in update_fields:
+                kwargs["update_fields"] = [*update_fields, "is_open"]
+        super().save(*args, **kwargs)
 
     @property
     def case(self):
@@ -57,10 +88,11 @@ class CaseTask(Task):
         case = self.case
         return case.get_absolute_url() if case is not None and hasattr(case, "get_absolute_url") else "/"
 
-    @property
+    @cached_property
     def action_url(self) -> str:
         """The page that completes this task (its node's page, for the case or
-        the task's object), else the case page."""
+        the task's object), else the case page. Worked out once per instance:
+        an inbox row links to it twice."""
         from django.urls import NoReverseMatch, reverse
 
         step = getattr(self.flow_task, "step", None)
@@ -92,3 +124,15 @@ class CaseTask(Task):
     @property
     def is_overdue(self) -> bool:
         return bool(self.deadline and self.deadline < timezone.now())
+
+
+def task_status_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """post_save of viewflow's own Task class (e.g. viewflow cancelling a process's
+    tasks through `process.task_set`): the case task row's `is_open` follows."""
+    if update_fields is not None and "status" not in update_fields:
+        return
+    from .. import registry
+
+    is_open = instance.status in OPEN_STATUSES
+    for model in registry.task_models():
+        model.objects.filter(pk=instance.pk).exclude(is_open=is_open).update(is_open=is_open)
