@@ -13,7 +13,7 @@ def fill_is_open(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0006_deadline_basis'),
+        ('complaints', '0007_detail_and_overdue_indexes'),
         ('viewflow', '0015_task_scheduled'),
         ('workflow', '0021_report'),
     ]
