@@ -159,7 +159,7 @@ def measure(*, now: dt.datetime) -> list[dict]:
     second_s, second_counts, second_queries = timed_sweep(now + dt.timedelta(minutes=15))
     note = scale_note.format(due=f"{raw_moved:,}")
     rows = [
-        {"name": "sweep_raw_sql_seconds", "value": round(raw_s, 3), "unit": "s", "scale": note,
+        {"name": "sweep_raw_sql_seconds", "value": round(raw_s, 4), "unit": "s", "scale": note,
          "notes": f"one UPDATE of the task table: {raw_moved:,} tasks to overdue (the state change alone; the lower bound)"},
         {"name": "sweep_seconds", "value": round(sweep_s, 3), "unit": "s", "scale": note,
          "notes": f"supervision_sweep(now): entered {counts}; {notices:,} urging notices, {events:,} case events, "

@@ -30,7 +30,8 @@ def test_the_sweep_benchmark_measures_what_it_names():
     # other open task of the demo due in that window), each sign-for task with its urging notice
     assert rows["sweep_seconds"]["due"] == opened.filter(supervision_state="overdue").count()
     assert overdue.count() >= 25
-    assert rows["sweep_raw_sql_seconds"]["value"] > 0 and rows["sweep_vs_raw_ratio"]["value"] > 0
+    assert f"{rows['sweep_seconds']['due']:,} tasks to overdue" in rows["sweep_raw_sql_seconds"]["notes"]
+    assert rows["sweep_vs_raw_ratio"]["value"] is None or rows["sweep_vs_raw_ratio"]["value"] > 0
     assert UrgingNotice.objects.filter(task_id__in=overdue.values("pk")).count() == overdue.count()
     assert "'overdue': 0" in rows["sweep_second_seconds"]["notes"]
     # The holiday moved every future sign-for deadline, its task and its basis; the overdue ones stay
