@@ -1,5 +1,5 @@
 from .calendar import CalendarDay, CalendarStamp, CalendarYear
-from .documents import DocumentBatch, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
+from .documents import DocumentBatch, DocumentBatchChunk, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Channel, Notification, NotificationPreference, NotificationSettings, OutboundMessage
@@ -17,6 +17,7 @@ __all__ = [
     "CaseEvent",
     "CaseTask",
     "DocumentBatch",
+    "DocumentBatchChunk",
     "DocumentCounter",
     "DocumentNumber",
     "DocumentSeries",
