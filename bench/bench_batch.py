@@ -50,12 +50,14 @@ def _workers() -> int:
 def _top_up(ids: list[int], size: int) -> list[int]:
     """Copies of the passed replies (rounds 101, 102, ...) until there are `size` of them."""
     originals = list(Reply.objects.filter(pk__in=ids).order_by("pk"))
+    numbers = [reply.doc_number for reply in originals]  # the copies below reuse (and change) these objects
     copies = []
     for i in range(size - len(ids)):
         reply = originals[i % len(originals)]
+        number = numbers[i % len(originals)]
         reply.pk, reply.id = None, None
         reply.round = 101 + i
-        reply.doc_number = f"{reply.doc_number}-bench{i + 1}" if reply.doc_number else ""
+        reply.doc_number = f"{number}-bench{i + 1}" if number else ""
         reply.save()
         copies.append(reply.pk)
     return copies
