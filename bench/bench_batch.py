@@ -21,6 +21,7 @@ Run alone with `make bench BENCH=batch`; tests/bench/test_batch_bench.py runs
 it with 4 letters.
 """
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -145,6 +146,7 @@ class Worker:
         except ProcessLookupError:
             pass
         self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _reset_pools(app) -> None:
