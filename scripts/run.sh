@@ -11,9 +11,13 @@
 # * a signal sent to the whole process group (Ctrl-C, `kill -- -PGID`) also
 #   hits the worker's prefork pool children; a child killed while holding the
 #   pool's queue lock leaves the worker's exit handler waiting for that lock
-#   for ever. The embedded worker therefore uses the solo pool (tasks run
-#   one at a time in the worker process; enough for one machine's demo and
-#   office use): there is no pool lock to leave behind.
+#   for ever. The embedded workers therefore use the solo pool (tasks run
+#   one at a time in each worker process): there is no pool lock to leave
+#   behind. To use the machine's cores (bulk documents fan out one task per
+#   chunk: docs/documents.md) there are CELERY_WORKERS of them (default: the
+#   number of cores, at most 4); the first also runs beat. They share the
+#   filesystem broker's queue: a message is moved out of it by one of them,
+#   and every task is safe to run twice anyway.
 # * whatever still runs STOP_TIMEOUT seconds after the stop request is killed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,11 +70,18 @@ trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 trap 'stop_all' EXIT
 
-.venv/bin/celery -A config worker -B --pool=solo --loglevel=${CELERY_LOGLEVEL:-INFO} \
+CORES=$(nproc 2>/dev/null || echo 1)
+WORKERS=${CELERY_WORKERS:-$(( CORES > 4 ? 4 : CORES ))}
+.venv/bin/celery -A config worker -B --pool=solo -n "celery@%h" --loglevel=${CELERY_LOGLEVEL:-INFO} \
   --logfile="$LOG_DIR/celery.log" &
 pids+=($!)
+for n in $(seq 2 "$WORKERS"); do
+  .venv/bin/celery -A config worker --pool=solo -n "celery$n@%h" --loglevel=${CELERY_LOGLEVEL:-INFO} \
+    --logfile="$LOG_DIR/celery-$n.log" &
+  pids+=($!)
+done
 echo
-echo "==> Celery worker + beat started (pid ${pids[0]}, log $LOG_DIR/celery.log)"
+echo "==> Celery worker + beat started (pid ${pids[0]}, log $LOG_DIR/celery.log); $WORKERS worker process(es) in all"
 echo "==> Open http://$HOST:$PORT/   (API docs: http://$HOST:$PORT/api/v1/docs/, health: http://$HOST:$PORT/healthz)"
 echo "==> Demo accounts, password demo12345:"
 echo "    member1 member2 (委员)  office1 (提案委)  handler1 leader1 (区行政审批局)  handler2 leader2 (区人社局)"

@@ -186,8 +186,13 @@ def html_to_pdf(html: str, *, variant: str | None = None) -> RenderedPDF:
     default: XMP metadata with pdfaid part 3 / conformance B, an sRGB output intent."""
     import weasyprint
 
+    from . import pdf_engine
+
+    pdf_engine.install()  # once per process: deflate level, HarfBuzz subset plans (workflow/pdf_engine.py)
     variant = pdf_variant() if variant is None else variant
-    document = weasyprint.HTML(string=html, base_url=str(settings.MEDIA_ROOT), url_fetcher=LocalFetcher()).render()
+    document = weasyprint.HTML(string=html, base_url=str(settings.MEDIA_ROOT), url_fetcher=LocalFetcher()).render(
+        font_config=pdf_engine.font_config(),
+    )
     content = document.write_pdf(pdf_variant=variant) if variant else document.write_pdf()
     return RenderedPDF(content=content, pages=len(document.pages), variant=variant or "")
 
@@ -676,53 +681,191 @@ def _claim(batch_id: int) -> bool:
     ).update(status=DocumentBatch.Status.RUNNING, updated_at=now))
 
 
-def document_batch_run(*, batch_id: int) -> str:
-    """Render every document of the batch (document_issue: an unchanged
-    document is not rendered again) and pack them into a ZIP. Safe to run
-    twice: a finished batch, or one another worker is running, is left alone;
-    a batch that died half-way is taken over after BATCH_STALE_SECONDS and
-    reuses what was already rendered."""
-    import io
-    import zipfile
+BATCH_CHUNK_SIZE = 10  # documents per chunk task (settings.DOCUMENTS_BATCH_CHUNK_SIZE)
 
-    from .models import DocumentBatch
+
+def batch_chunk_size() -> int:
+    return max(1, int(getattr(settings, "DOCUMENTS_BATCH_CHUNK_SIZE", BATCH_CHUNK_SIZE)))
+
+
+def _batch_chunks(batch) -> list:
+    """The batch's chunks, made on first run (twice: the unique index keeps one set)."""
+    from .models import DocumentBatchChunk
+
+    chunks = list(DocumentBatchChunk.objects.filter(batch=batch).order_by("index"))
+    if chunks:
+        return chunks
+    size, now = batch_chunk_size(), timezone.now()
+    ids = list(batch.object_ids)
+    DocumentBatchChunk.objects.bulk_create([
+        DocumentBatchChunk(batch=batch, index=n, object_ids=ids[start:start + size], updated_at=now)
+        for n, start in enumerate(range(0, len(ids), size))
+    ], ignore_conflicts=True)
+    return list(DocumentBatchChunk.objects.filter(batch=batch).order_by("index"))
+
+
+def document_batch_run(*, batch_id: int) -> str:
+    """Start (or take over) a batch: split it into chunks of batch_chunk_size()
+    documents and queue one Celery task per chunk not done yet
+    (workflow.document_batch_chunk), so that every worker process renders; the
+    last chunk to finish packs the ZIP. Safe to run twice: a finished batch, or
+    one another worker started less than BATCH_STALE_SECONDS ago, is left alone;
+    a batch without progress for that long is taken over: its chunks done stay
+    done, the others are queued again (each resumes after its last document)."""
+    from .models import DocumentBatch, DocumentBatchChunk
+    from .tasks import document_batch_chunk
 
     if not _claim(batch_id):
         return DocumentBatch.objects.filter(pk=batch_id).values_list("status", flat=True).first() or "missing"
-    batch = DocumentBatch.objects.select_related("requested_by").get(pk=batch_id)
-    spec = _kind(batch.kind)
+    batch = DocumentBatch.objects.get(pk=batch_id)
     try:
-        docs = []
-        for index, pk in enumerate(batch.object_ids, start=1):
-            try:
-                case = document_object(kind=batch.kind, pk=pk)
-            except Exception:  # the object was removed since: skipped, counted
-                case = None
-            if case is not None and spec.available(case):
-                docs.append((case, document_issue(actor=batch.requested_by, case=case, kind=batch.kind)))
-            DocumentBatch.objects.filter(pk=batch.pk).update(done=index, updated_at=timezone.now())
-        buffer = io.BytesIO()
-        names: set[str] = set()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-            for case, doc in docs:
-                name = document_filename(case=case, kind=batch.kind)
-                if name in names:
-                    name = f"{name[:-4]}-{case.pk}.pdf"
-                names.add(name)
-                archive.writestr(name, document_read(doc))
-        content = buffer.getvalue()
-        batch.refresh_from_db()
-        if batch.file:
-            batch.file.storage.delete(batch.file.name)
-        batch.file.save("batch.zip", ContentFile(content), save=False)
-        batch.sha256, batch.size = hashlib.sha256(content).hexdigest(), len(content)
-        batch.status, batch.finished_at, batch.updated_at = DocumentBatch.Status.DONE, timezone.now(), timezone.now()
-        batch.save(update_fields=["file", "sha256", "size", "status", "finished_at", "updated_at"])
+        chunks = _batch_chunks(batch)
     except Exception as exc:
         logger.exception("document batch %s failed", batch_id)
         DocumentBatch.objects.filter(pk=batch_id).update(status=DocumentBatch.Status.FAILED, error=str(exc)[:2000], updated_at=timezone.now())
         raise
-    return DocumentBatch.Status.DONE
+    todo = [chunk.index for chunk in chunks if chunk.status != DocumentBatchChunk.Status.DONE]
+    if not todo:  # every chunk done, the ZIP not made (its packer died): pack here
+        _batch_pack_if_complete(batch_id)
+    for index in todo:
+        _queue_chunk(document_batch_chunk, batch_id, index)
+    return DocumentBatch.objects.filter(pk=batch_id).values_list("status", flat=True).first() or "missing"
+
+
+def _queue_chunk(task, batch_id: int, index: int) -> None:
+    try:
+        task.delay(batch_id, index)
+    except Exception:  # the broker is down: the batch stays without progress, the flush takes it over
+        logger.exception("document batch %s chunk %s: could not queue, the flush will retry", batch_id, index)
+
+
+def document_batch_chunk_run(*, batch_id: int, index: int) -> str:
+    """Render one chunk of a batch (document_issue: an unchanged document is not
+    rendered again), counting each document in the batch's progress as it goes.
+    A document that fails is logged and recorded (the batch's `failed` and
+    `error`), and the chunk goes on. Safe to run twice: a chunk done, or one
+    another worker runs, is left alone; a chunk without progress for
+    BATCH_STALE_SECONDS is taken over and resumes after its last document.
+    Each document is counted by moving the chunk's `done` from n to n + 1 in
+    the same transaction as the batch's counters: a run that lost its chunk
+    to another can count nothing more."""
+    from datetime import timedelta
+
+    from django.db.models import F, Q
+
+    from .models import DocumentBatch, DocumentBatchChunk
+
+    now = timezone.now()
+    stale = now - timedelta(seconds=BATCH_STALE_SECONDS)
+    chunks = DocumentBatchChunk.objects.filter(batch_id=batch_id, index=index)
+    claimed = chunks.filter(
+        Q(status=DocumentBatchChunk.Status.PENDING) | Q(status=DocumentBatchChunk.Status.RUNNING, updated_at__lt=stale),
+        batch__status=DocumentBatch.Status.RUNNING,
+    ).update(status=DocumentBatchChunk.Status.RUNNING, updated_at=now)
+    if not claimed:
+        return chunks.values_list("status", flat=True).first() or "missing"
+    chunk = chunks.get()
+    batch = DocumentBatch.objects.select_related("requested_by").get(pk=batch_id)
+    spec = _kind(batch.kind)
+    results = list(chunk.results)[: chunk.done]
+    for pk in chunk.object_ids[chunk.done:]:
+        try:
+            case = document_object(kind=batch.kind, pk=pk)
+        except Exception:  # the object was removed since: skipped, counted
+            case = None
+        if case is None or not spec.available(case):
+            entry = {"id": pk, "skipped": True}
+        else:
+            try:
+                doc = document_issue(actor=batch.requested_by, case=case, kind=batch.kind)
+                entry = {"id": pk, "doc": doc.pk, "name": document_filename(case=case, kind=batch.kind)}
+            except Exception as exc:
+                logger.exception("document batch %s: %s %s failed", batch_id, batch.kind, pk)
+                entry = {"id": pk, "error": (str(exc) or exc.__class__.__name__)[:300]}
+        results.append(entry)
+        now = timezone.now()
+        with transaction.atomic():
+            moved = DocumentBatchChunk.objects.filter(pk=chunk.pk, done=len(results) - 1).update(
+                done=len(results), results=results, updated_at=now,
+            )
+            if moved:
+                DocumentBatch.objects.filter(pk=batch_id).update(
+                    done=F("done") + 1, failed=F("failed") + (1 if "error" in entry else 0), updated_at=now,
+                )
+        if not moved:
+            return "taken over"
+    DocumentBatchChunk.objects.filter(pk=chunk.pk, done=len(chunk.object_ids)).update(
+        status=DocumentBatchChunk.Status.DONE, updated_at=timezone.now(),
+    )
+    _batch_pack_if_complete(batch_id)  # after the chunk's own commit: the last one to finish sees all done
+    return DocumentBatchChunk.Status.DONE
+
+
+def _batch_pack_if_complete(batch_id: int) -> bool:
+    """Pack the ZIP when every chunk is done, exactly once: whoever moves `packing_at`
+    from empty (or from a packer stale for BATCH_STALE_SECONDS) packs."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    from .models import DocumentBatch, DocumentBatchChunk
+
+    if DocumentBatchChunk.objects.filter(batch_id=batch_id).exclude(status=DocumentBatchChunk.Status.DONE).exists():
+        return False
+    now = timezone.now()
+    stale = now - timedelta(seconds=BATCH_STALE_SECONDS)
+    if not DocumentBatch.objects.filter(
+        Q(packing_at__isnull=True) | Q(packing_at__lt=stale), pk=batch_id, status=DocumentBatch.Status.RUNNING,
+    ).update(packing_at=now, updated_at=now):
+        return False
+    try:
+        _batch_pack(DocumentBatch.objects.get(pk=batch_id))
+    except Exception as exc:
+        logger.exception("document batch %s failed", batch_id)
+        DocumentBatch.objects.filter(pk=batch_id).update(status=DocumentBatch.Status.FAILED, error=str(exc)[:2000], updated_at=timezone.now())
+        raise
+    return True
+
+
+def _batch_pack(batch) -> None:
+    """The ZIP of the documents made, in the batch's order (spooled to disk past 32 MB),
+    and the list of those that failed in `error`."""
+    import tempfile
+    import zipfile
+
+    from django.core.files import File
+
+    from .models import DocumentBatch, DocumentBatchChunk
+
+    entries = [entry for results in DocumentBatchChunk.objects.filter(batch=batch).order_by("index").values_list("results", flat=True)
+               for entry in results]
+    docs = GeneratedDocument.objects.in_bulk([entry["doc"] for entry in entries if entry.get("doc")])
+    failures = [entry for entry in entries if "error" in entry]
+    names: set[str] = set()
+    with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+            for entry in entries:
+                if not entry.get("doc"):
+                    continue
+                name = entry["name"]
+                if name in names:
+                    name = f"{name[:-4]}-{entry['id']}.pdf"
+                names.add(name)
+                archive.writestr(name, document_read(docs[entry["doc"]]))
+        size = spool.tell()
+        spool.seek(0)
+        digest = hashlib.sha256()
+        for block in iter(lambda: spool.read(1024 * 1024), b""):
+            digest.update(block)
+        spool.seek(0)
+        if batch.file:
+            batch.file.storage.delete(batch.file.name)
+        batch.file.save("batch.zip", File(spool), save=False)
+    batch.sha256, batch.size = digest.hexdigest(), size
+    batch.failed = len(failures)
+    batch.error = "\n".join(_("对象 %(id)s：%(error)s") % {"id": f["id"], "error": f["error"]} for f in failures)[:2000]
+    batch.status, batch.finished_at, batch.updated_at = DocumentBatch.Status.DONE, timezone.now(), timezone.now()
+    batch.save(update_fields=["file", "sha256", "size", "failed", "error", "status", "finished_at", "updated_at"])
 
 
 def document_batch_read(batch) -> bytes:

@@ -74,10 +74,20 @@ def document_batch_run(batch_id: int) -> str:
     return run(batch_id=batch_id)
 
 
+@shared_task(name="workflow.document_batch_chunk")
+def document_batch_chunk(batch_id: int, index: int) -> str:
+    """One chunk of a batch (workflow.documents.document_batch_chunk_run); the last
+    chunk to finish packs the ZIP. Safe to run twice."""
+    from .documents import document_batch_chunk_run
+
+    return document_batch_chunk_run(batch_id=batch_id, index=index)
+
+
 @shared_task(name="workflow.document_batch_flush")
 def document_batch_flush() -> int:
     """Every 5 minutes: queue again the batches never started (the broker was down when
-    they were queued) and those a stopped worker left running. Safe to run twice."""
+    they were queued) and those without progress for 10 minutes (a stopped worker, a
+    lost chunk task): their unfinished chunks are queued again. Safe to run twice."""
     from .documents import document_batches_due
 
     ids = document_batches_due()

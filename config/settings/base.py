@@ -376,6 +376,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
+# Bulk documents: a batch is split into tasks of this many documents, so that every
+# worker process renders (workflow.documents.document_batch_run, docs/documents.md).
+DOCUMENTS_BATCH_CHUNK_SIZE = env.int("DOCUMENTS_BATCH_CHUNK_SIZE", default=10)
 
 # --- Viewflow ---------------------------------------------------------------
 VIEWFLOW = {}

@@ -78,3 +78,115 @@ def test_a_batch_never_queued_or_left_running_is_queued_again_by_the_flush(seed_
     assert document_batch_flush() == 1  # queued again (eager here): done
     assert DocumentBatch.objects.get(pk=batch.pk).status == "done"
     assert document_batch_flush() == 0
+
+
+def _more_replies(reply, n: int) -> list[int]:
+    """`n` more passed replies in the seed's session: later rounds of the same assignment."""
+    ids = [reply.pk]
+    for i in range(n):
+        reply.pk, reply.id = None, None
+        reply.round = 101 + i
+        reply.doc_number = f"{reply.doc_number}-{i + 1}"
+        reply.save()
+        ids.append(reply.pk)
+    return ids
+
+
+def _zip_names(batch) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(documents.document_batch_read(batch))) as archive:
+        return archive.namelist()
+
+
+def test_a_batch_fans_out_one_task_per_chunk_and_the_last_chunk_packs_the_zip_once(settings, seed_proposal, seed_reply, office_user, monkeypatch):
+    from workflow import tasks
+
+    # given five letters in chunks of two, and the chunk tasks caught instead of run
+    settings.DOCUMENTS_BATCH_CHUNK_SIZE = 2
+    _more_replies(seed_reply, 4)
+    queued = []
+    monkeypatch.setattr(tasks.document_batch_chunk, "delay", lambda batch_id, index: queued.append((batch_id, index)))
+    packed = []
+    real_pack = documents._batch_pack
+    monkeypatch.setattr(documents, "_batch_pack", lambda batch: packed.append(batch.pk) or real_pack(batch))
+    batch = documents.document_batch_start(actor=office_user, source="proposal_replies_by_session", choice=str(seed_proposal.session_id))
+    # when the batch task runs: three chunk tasks queued, nothing rendered yet
+    assert document_batch_run(batch.pk) == "running"
+    assert queued == [(batch.pk, 0), (batch.pk, 1), (batch.pk, 2)]
+    assert [len(c.object_ids) for c in batch.chunks.all()] == [2, 2, 1]
+    # and the chunks run in any order, one twice: progress counted once per document
+    assert documents.document_batch_chunk_run(batch_id=batch.pk, index=1) == "done"
+    assert documents.document_batch_chunk_run(batch_id=batch.pk, index=0) == "done"
+    assert documents.document_batch_chunk_run(batch_id=batch.pk, index=0) == "done"  # delivered twice: left alone
+    batch.refresh_from_db()
+    assert (batch.status, batch.done, batch.failed, bool(batch.file)) == ("running", 4, 0, False)
+    # the batch task run again meanwhile queues only the chunk not done
+    DocumentBatch.objects.filter(pk=batch.pk).update(updated_at=batch.updated_at.replace(year=2000))
+    queued.clear()
+    assert document_batch_run(batch.pk) == "running" and queued == [(batch.pk, 2)]
+    # then the last chunk packs the ZIP, once, whoever else looks for it afterwards
+    assert documents.document_batch_chunk_run(batch_id=batch.pk, index=2) == "done"
+    assert documents._batch_pack_if_complete(batch.pk) is False  # a second finisher: not packed again
+    assert documents.document_batch_chunk_run(batch_id=batch.pk, index=2) == "done"
+    assert document_batch_run(batch.pk) == "done"
+    batch.refresh_from_db()
+    assert packed == [batch.pk]
+    assert (batch.status, batch.done, batch.total, batch.failed, batch.error) == ("done", 5, 5, 0, "")
+    names = _zip_names(batch)
+    assert len(names) == len(set(names)) == 5 and all(name.endswith(".pdf") for name in names)
+    assert GeneratedDocument.objects.filter(kind="proposal_reply").count() == 5
+
+
+def test_a_chunk_left_by_a_dead_worker_is_taken_over_and_resumes_after_its_last_document(settings, seed_proposal, seed_reply, office_user, monkeypatch):
+    from workflow import tasks
+    from workflow.models import DocumentBatchChunk
+
+    settings.DOCUMENTS_BATCH_CHUNK_SIZE = 3
+    _more_replies(seed_reply, 2)
+    monkeypatch.setattr(tasks.document_batch_chunk, "delay", lambda batch_id, index: None)
+    batch = documents.document_batch_start(actor=office_user, source="proposal_replies_by_session", choice=str(seed_proposal.session_id))
+    document_batch_run(batch.pk)
+    # given a worker that rendered the chunk's first letter and died
+    issued = []
+    real_issue = documents.document_issue
+    monkeypatch.setattr(documents, "document_issue", lambda **kw: issued.append(kw["case"].pk) or real_issue(**kw))
+    chunk = batch.chunks.get()
+    original_claim = DocumentBatchChunk.objects.filter(pk=chunk.pk)
+    original_claim.update(status="running", updated_at=chunk.updated_at)
+    first = real_issue(actor=office_user, case=documents.document_object(kind="proposal_reply", pk=chunk.object_ids[0]), kind="proposal_reply")
+    original_claim.update(done=1, results=[{"id": chunk.object_ids[0], "doc": first.pk, "name": "a.pdf"}])
+    DocumentBatch.objects.filter(pk=batch.pk).update(done=1)
+    # when the chunk task comes again while that worker might still be alive: left alone
+    assert documents.document_batch_chunk_run(batch_id=batch.pk, index=0) == "running" and issued == []
+    # and after BATCH_STALE_SECONDS without progress it is taken over
+    original_claim.update(updated_at=chunk.updated_at.replace(year=2000))
+    assert documents.document_batch_chunk_run(batch_id=batch.pk, index=0) == "done"
+    # then only the two letters not yet made were rendered, and each counted once
+    assert issued == chunk.object_ids[1:]
+    batch.refresh_from_db()
+    assert (batch.status, batch.done, batch.total) == ("done", 3, 3) and len(_zip_names(batch)) == 3
+
+
+def test_a_document_that_fails_is_recorded_and_the_others_are_zipped(client, settings, seed_proposal, seed_reply, office_user, monkeypatch, caplog):
+    # given three letters, one of which cannot be rendered
+    settings.DOCUMENTS_BATCH_CHUNK_SIZE = 2
+    ids = _more_replies(seed_reply, 2)
+    real_issue = documents.document_issue
+
+    def issue(**kw):
+        if kw["case"].pk == ids[1]:
+            raise RuntimeError("字体缺失")
+        return real_issue(**kw)
+
+    monkeypatch.setattr(documents, "document_issue", issue)
+    # when the batch runs (its chunk tasks eagerly, as tests run Celery)
+    batch = documents.document_batch_start(actor=office_user, source="proposal_replies_by_session", choice=str(seed_proposal.session_id))
+    assert document_batch_run(batch.pk) == "done"
+    # then the batch is done with the two others in its ZIP, and the failure recorded and logged
+    batch.refresh_from_db()
+    assert (batch.done, batch.total, batch.failed) == (3, 3, 1)
+    assert f"对象 {ids[1]}：字体缺失" in batch.error
+    assert len(_zip_names(batch)) == 2
+    assert any("failed" in record.getMessage() and record.exc_info for record in caplog.records)
+    client.force_login(office_user)
+    status = client.get(reverse("document-batch-status", args=[batch.pk])).content.decode()
+    assert 'data-testid="batch-failures"' in status and "有 1 份文书未能生成" in status and "字体缺失" in status

@@ -26,6 +26,30 @@ def test_weasyprint_subsets_fonts_with_harfbuzz_not_fonttools(caplog):
     assert not fallbacks, fallbacks
 
 
+def test_the_speed_ups_give_the_same_fonts_as_weasyprint_alone(seed_reply, monkeypatch):
+    """workflow/pdf_engine.py: a CFF face subset in one pass is byte for byte WeasyPrint's
+    two-pass subset, for every face a reply letter uses; the letter's pages are the same."""
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    from workflow import pdf_engine
+
+    engine = pdf_engine.install()
+    assert engine["one_pass_cff_subset"] and engine["lazy_font_data"] and engine["deflate_level"] == 6
+    seen = []
+    real_subset = pdf_fonts.Font.subset
+    monkeypatch.setattr(pdf_fonts.Font, "subset", lambda font, to_unicode, hinting: (
+        seen.append((font, dict(to_unicode), hinting)), real_subset(font, to_unicode, hinting))[1])
+    html = documents.render_html(registry.document_kind("proposal_reply"), seed_reply)
+    pages = documents.html_to_pdf(html).pages
+    cff = [(font, to_unicode, hinting) for font, to_unicode, hinting in seen if "CFF " in font.tables]
+    assert len(cff) >= 3, [font.family for font, *_ in seen]  # Noto Serif CJK regular and bold, Noto Sans CJK
+    for font, to_unicode, hinting in cff:
+        ours = pdf_engine.one_pass_subset(font, to_unicode, hinting)
+        pdf_fonts.Font._harfbuzz_subset.original(font, to_unicode, hinting)  # WeasyPrint's own two passes
+        assert ours == font.file_content, font.family
+    assert documents.html_to_pdf(html).pages == pages
+
+
 def test_font_stack_official_faces_first_free_fallbacks_installed():
     for face, stack in fonts.STACKS.items():
         official = [name for name in stack if name in fonts.OFFICIAL[face]]

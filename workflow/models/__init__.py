@@ -1,6 +1,6 @@
 from .calendar import CalendarDay, CalendarStamp, CalendarYear
 from .deadlines import DeadlineBasis
-from .documents import DocumentBatch, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
+from .documents import DocumentBatch, DocumentBatchChunk, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
 from .exports import ExportJob
 from .handling import EvaluationBase, ExtensionRequestBase
@@ -20,6 +20,7 @@ __all__ = [
     "CaseTask",
     "DeadlineBasis",
     "DocumentBatch",
+    "DocumentBatchChunk",
     "DocumentCounter",
     "DocumentNumber",
     "DocumentSeries",

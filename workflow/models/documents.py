@@ -156,8 +156,10 @@ def document_batch_path(instance: "DocumentBatch", filename: str) -> str:
 class DocumentBatch(models.Model):
     """Many documents of one kind generated in the background (Celery) and
     packed into one ZIP: e.g. every reply letter of a session. `object_ids`
-    are fixed when the batch is made; `done` counts the ones rendered so far
-    (the progress bar)."""
+    are fixed when the batch is made and split into chunks (DocumentBatchChunk),
+    each rendered by its own Celery task; `done` counts the documents handled
+    so far by all chunks (the progress bar), `failed` those that could not be
+    generated (listed in `error`, left out of the ZIP)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")
@@ -171,6 +173,7 @@ class DocumentBatch(models.Model):
     object_ids = models.JSONField(_("对象"), default=list)
     total = models.PositiveIntegerField(_("总数"), default=0)
     done = models.PositiveIntegerField(_("已生成"), default=0)
+    failed = models.PositiveIntegerField(_("生成失败"), default=0)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     error = models.TextField(_("错误"), blank=True)
     file = models.FileField(_("压缩包"), upload_to=document_batch_path, max_length=255, blank=True)
@@ -180,6 +183,9 @@ class DocumentBatch(models.Model):
     created_at = models.DateTimeField(_("创建时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"))
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # Set by the one task that packs the ZIP (the last chunk to finish); a packer that
+    # died is replaced after workflow.documents.BATCH_STALE_SECONDS.
+    packing_at = models.DateTimeField(_("打包开始"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("批量生成")
@@ -192,3 +198,34 @@ class DocumentBatch(models.Model):
     @property
     def percent(self) -> int:
         return int(self.done * 100 / self.total) if self.total else 100
+
+
+class DocumentBatchChunk(models.Model):
+    """A slice of a DocumentBatch (10 documents by default) rendered by one Celery
+    task (workflow.document_batch_chunk), so that every worker process works on
+    the batch. `done` counts its documents handled so far: a chunk taken over
+    after its worker died resumes after them. `results` lists, in order,
+    {"id", "doc", "name"} for each document made and {"id", "error"} for each
+    that failed ({"id", "skipped": true} for an object gone or not available)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+
+    batch = models.ForeignKey(DocumentBatch, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("批量生成"))
+    index = models.PositiveIntegerField(_("序号"))
+    object_ids = models.JSONField(_("对象"), default=list)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    results = models.JSONField(_("结果"), default=list)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("批量生成分片")
+        verbose_name_plural = _("批量生成分片")
+        ordering = ["batch", "index"]
+        constraints = [models.UniqueConstraint(fields=["batch", "index"], name="uniq_document_batch_chunk_index")]
+
+    def __str__(self):
+        return f"{self.batch_id}#{self.index}"
