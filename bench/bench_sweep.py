@@ -86,7 +86,7 @@ def arrange(*, now: dt.datetime) -> dict:
     start_overdue = add_working_days(today, -2)
     due_overdue, due_future = end_of_day(yesterday), end_of_day(add_working_days(today, 5))
     ct = ContentType.objects.get_for_model(Dispatch).pk
-    is_overdue = f"(complaint_id % {OVERDUE_EVERY}) = 0"
+    is_overdue = f"(complaint_id %% {OVERDUE_EVERY}) = 0"  # %% : the statements take parameters
     with connection.cursor() as c:
         c.execute(
             f"UPDATE complaints_dispatch SET sign_due = CASE WHEN {is_overdue} THEN %s ELSE %s END WHERE status = 'dispatched'",

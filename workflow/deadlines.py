@@ -77,7 +77,6 @@ def _case_task_models(case_model) -> list:
 
 
 def _recompute(spec, *, now: dt.datetime) -> int:
-    from .flow.runtime import OPEN_TASK
     from .supervision import EVENT_RECOMPUTED, _day, _sweep_lock
 
     model, name = spec.model, spec.field
@@ -114,7 +113,7 @@ def _recompute(spec, *, now: dt.datetime) -> int:
                     # Tasks whose deadline was copied from this field (a time-limit step's
                     # task has its own basis and is recomputed by the sweep itself).
                     task_model.objects.filter(
-                        status__in=list(OPEN_TASK), flow_task__in=nodes, deadline=old, deadline_from__isnull=True,
+                        is_open=True, flow_task__in=nodes, deadline=old, deadline_from__isnull=True,
                         **{f"{task_model.case_field}_id__in": cases[i:i + CHUNK]},
                     ).update(deadline=new)
             CaseEvent.objects.bulk_create([

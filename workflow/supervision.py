@@ -282,7 +282,6 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
     sweep at a time: a transaction-level advisory lock per batch). Returns
     counts per state entered (and `recomputed`: deadlines moved by a calendar change)."""
     from .deadlines import case_deadlines_recompute
-    from .flow.runtime import OPEN_TASK
 
     rules = Rules()
     today = timezone.localtime(now).date()
@@ -293,7 +292,9 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
     counts["recomputed"] = case_deadlines_recompute(now=now)
     for spec in registry.supervision_specs():
         model = spec.task_model
-        base = model.objects.filter(status__in=[s for s in OPEN_TASK])
+        # The open tasks, from the case task table's own flag and its partial index
+        # on the deadline (no join to viewflow's task table, no closed task read).
+        base = model.objects.filter(is_open=True)
         if spec.exclude is not None:
             base = base.exclude(spec.exclude())
         counts["recomputed"] += recompute_calendar_deadlines(model, base, now=now)
@@ -352,12 +353,11 @@ def calendar_deadlines_recompute(*, now: dt.datetime | None = None) -> int:
     changed in the admin is caught within one sweep), and of the case objects'
     deadline fields (workflow.deadlines). States follow in the next sweep."""
     from .deadlines import case_deadlines_recompute
-    from .flow.runtime import OPEN_TASK
 
     now = now or timezone.now()
     moved = case_deadlines_recompute(now=now)
     for spec in registry.supervision_specs():
-        base = spec.task_model.objects.filter(status__in=list(OPEN_TASK))
+        base = spec.task_model.objects.filter(is_open=True)
         if spec.exclude is not None:
             base = base.exclude(spec.exclude())
         moved += recompute_calendar_deadlines(spec.task_model, base, now=now)

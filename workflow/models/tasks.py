@@ -69,6 +69,9 @@ class CaseTask(Task):
             # department's role's open tasks, with their deadlines (covering: the
             # page's ids and the counts are read from the index alone).
             models.Index(fields=["role", "department", "deadline"], condition=Q(is_open=True), name="%(class)s_open_idx"),
+            # The supervision sweep: the open tasks whose deadline is in a state's range
+            # (closed tasks keep their deadlines: a full index on deadline holds them all).
+            models.Index(fields=["deadline"], condition=Q(is_open=True), name="%(class)s_open_due_idx"),
         ]
 
     def save(self, *args, **kwargs):
