@@ -10,8 +10,9 @@ project's SQLite options, and times helpdesk's own management command.
 Rows:
 - helpdesk_escalate_seconds: wall time of `call_command("escalate_tickets")`.
 - sweep_vs_helpdesk_speedup, only when bench/results/latest.json already holds a
-  `sweep_seconds` row (another benchmark's; run it first) whose due count is known
-  (its "due" key, else "<number> due" in its scale or notes):
+  `sweep_seconds` row (bench_sweep's; run it first; at a SWEEP_OPEN below 1,000,000
+  its `sweep_seconds_<size>` row) whose due count is known (its "due" key, else
+  "<number> [just] overdue" or "<number> due" in its scale or notes):
       speedup = (helpdesk seconds / helpdesk tickets escalated) x sweep due / sweep seconds
   i.e. helpdesk's time for the same number of due cases as the sweep handled
   (helpdesk costs a fixed 6 queries and 1 e-mail per ticket, so its time is linear
@@ -50,18 +51,28 @@ def baseline(tickets: int = TICKETS, due: int = DUE) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _due_count(row: dict) -> int | None:
+    """The row's "due" key, else "<number> due", "<number> overdue" or "<number> just overdue"
+    in its scale or notes (bench_sweep writes "1,000,000 open deadlines, 100,000 just overdue")."""
+    if row.get("due") is not None:
+        return int(row["due"])
+    match = re.search(r"(\d[\d,_]*)\s+(?:just\s+)?(?:over)?due\b", f"{row.get('scale', '')} {row.get('notes', '')}")
+    return int(re.sub(r"[,_]", "", match.group(1))) if match else None
+
+
 def sweep_row() -> tuple[dict | None, int | None]:
-    """The `sweep_seconds` row of latest.json and its due count, if both are there."""
+    """The sweep row of latest.json and its due count: the row named `sweep_seconds`
+    (bench_sweep at its full size), else the `sweep_seconds_<size>` row (bench_sweep at
+    SWEEP_OPEN below 1,000,000) with the most due cases."""
     if not LATEST.exists():
         return None, None
-    row = next((r for r in json.loads(LATEST.read_text(encoding="utf-8")) if r.get("name") == "sweep_seconds"), None)
-    if row is None:
+    rows = [r for r in json.loads(LATEST.read_text(encoding="utf-8"))
+            if r.get("name") == "sweep_seconds" or re.fullmatch(r"sweep_seconds_\w+", r.get("name", ""))]
+    if not rows:
         return None, None
-    due = row.get("due")
-    if due is None:
-        match = re.search(r"(\d[\d,_]*)\s*due", f"{row.get('scale', '')} {row.get('notes', '')}")
-        due = int(re.sub(r"[,_]", "", match.group(1))) if match else None
-    return row, int(due) if due is not None else None
+    exact = [r for r in rows if r["name"] == "sweep_seconds"]
+    row = exact[0] if exact else max(rows, key=lambda r: _due_count(r) or 0)
+    return row, _due_count(row)
 
 
 def run() -> list[dict]:
@@ -81,7 +92,7 @@ def run() -> list[dict]:
     }]
     sweep, sweep_due = sweep_row()
     if sweep is None or not sweep_due or not result["escalated"] or not sweep.get("value"):
-        rows[0]["notes"] += ("; no sweep_vs_helpdesk_speedup: latest.json has no sweep_seconds row"
+        rows[0]["notes"] += ("; no sweep_vs_helpdesk_speedup: latest.json has no sweep_seconds row (run `bench/run.py sweep` first)"
                              if sweep is None else
                              "; no sweep_vs_helpdesk_speedup: the sweep_seconds row's due count is unknown (or zero)")
         return rows
@@ -91,9 +102,9 @@ def run() -> list[dict]:
         f"; WARNING: this run's project database is {connection.vendor}, the baseline's is SQLite")
     rows.append({
         "name": "sweep_vs_helpdesk_speedup", "value": round(speedup, 1), "unit": "x",
-        "scale": f"{sweep_due:,} due cases; sweep: {sweep.get('scale', '')}",
+        "scale": f"{sweep_due:,} due cases; {sweep['name']}: {sweep.get('scale', '')}",
         "notes": (f"(helpdesk {result['seconds']} s / {result['escalated']:,} escalated = {per_due * 1000:.3f} ms per due "
-                  f"ticket) x {sweep_due:,} due (the sweep's) / sweep_seconds {sweep['value']} s; helpdesk measured at "
+                  f"ticket) x {sweep_due:,} due (the sweep's) / {sweep['name']} {sweep['value']} s; helpdesk measured at "
                   f"{result['due']:,} due of {result['tickets']:,} in the same run, linear per ticket "
                   f"({result['queries_per_ticket']} queries, 1 e-mail each){engine}"),
     })
