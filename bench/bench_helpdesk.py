@@ -104,8 +104,8 @@ def run() -> list[dict]:
         "name": "sweep_vs_helpdesk_speedup", "value": round(speedup, 1), "unit": "x",
         "scale": f"{sweep_due:,} due cases; {sweep['name']}: {sweep.get('scale', '')}",
         "notes": (f"(helpdesk {result['seconds']} s / {result['escalated']:,} escalated = {per_due * 1000:.3f} ms per due "
-                  f"ticket) x {sweep_due:,} due (the sweep's) / {sweep['name']} {sweep['value']} s; helpdesk measured at "
-                  f"{result['due']:,} due of {result['tickets']:,} in the same run, linear per ticket "
+                  f"ticket) x {sweep_due:,} due (the sweep's) / {sweep['name']} {sweep['value']} s (as latest.json held it); "
+                  f"helpdesk measured in this run at {result['due']:,} due of {result['tickets']:,}, linear per ticket "
                   f"({result['queries_per_ticket']} queries, 1 e-mail each){engine}"),
     })
     return rows
