@@ -4,8 +4,8 @@ A task's own deadline from a time-limit step keeps its basis on the task
 (CaseTask.deadline_from ...) and the sweep recomputes it after a calendar
 correction (workflow.supervision.recompute_calendar_deadlines). Many deadlines
 live on the case objects instead, set by the case app's services from the rules
-(a complaint's handling deadline, a dispatch's sign-for deadline, a proposal
-assignment's reply deadline), and the tasks of those steps copy them. Here:
+(a case's handling deadline, the sign-for or reply deadline of each department
+it was handed to), and the tasks of those steps copy them. Here:
 
 * ``deadlines_remember(objs=..., fields=...)``: a service that saved such a
   field calls it; a value computed by ``workdays.compute_deadline`` (a

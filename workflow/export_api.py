@@ -47,7 +47,7 @@ class ExportJobSerializer(Serializer):
 
 
 class ExportStartSerializer(Serializer):
-    list = serializers.CharField(max_length=48, help_text="列表代码：proposal_list、proposal_supervision、complaint_list、complaint_ledger、urging_notices、supervision_notices")
+    list = serializers.CharField(max_length=48, help_text="列表代码：各案件应用注册的列表（docs/supervision.md“Excel exports”），以及 urging_notices、supervision_notices")
     filters = serializers.DictField(required=False, default=dict, help_text="筛选条件，与列表页面的查询参数相同，例如 {\"status\": \"handling\"}")
 
 

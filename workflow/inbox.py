@@ -43,7 +43,7 @@ STATES = (SupervisionState.ON_TIME, SupervisionState.WARNING, SupervisionState.O
 @dataclass(frozen=True)
 class InboxFilters:
     kind: str = ""  # a task model's label (registry.task_models), "" for all
-    step: str = ""  # a node's stored name, e.g. "proposals/flows.ProposalFlow.reply"
+    step: str = ""  # a node's stored name ("<app>/flows.<Flow>.<node>")
     state: str = ""  # a SupervisionState value
 
 
@@ -197,7 +197,7 @@ NAV_COUNTS_SECONDS = 30
 def nav_counts(*, user) -> dict:
     """The navigation's counts, kept for NAV_COUNTS_SECONDS per person (Django's cache:
     per process by default, Redis in production): the header is on every page, and at
-    100,000 proposals counting an office's thousands of open tasks costs tens of
+    100,000 cases counting an office's thousands of open tasks costs tens of
     milliseconds. The inbox itself is always counted live; a count may lag by up to
     that many seconds after someone else's action (the user's own claims clear it)."""
     from django.core.cache import cache

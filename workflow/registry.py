@@ -307,8 +307,8 @@ def supervision_spec(task_model) -> SupervisionSpec | None:
 # --- case deadlines recomputed after a calendar correction -------------------------------
 @dataclass(frozen=True)
 class CaseDeadlineSpec:
-    """A case object's deadline field set from the rules (e.g. a complaint's
-    handling deadline, a dispatch's sign-for deadline), recomputed by the sweep
+    """A case object's deadline field set from the rules (e.g. a case's handling
+    deadline, a department's sign-for deadline), recomputed by the sweep
     after a calendar correction (workflow.deadlines):
 
     * ``model`` / ``field``: where the deadline is stored; the services that set it
@@ -320,7 +320,7 @@ class CaseDeadlineSpec:
     * ``nodes() -> flow nodes``: the nodes whose tasks copy this field as their
       deadline; the case's open tasks at those nodes holding the old value follow;
     * ``after(case_ids)``: refreshes what the case app derives from the field
-      (e.g. a proposal's reply deadline from its assignments'), or None.
+      (e.g. a case's overall deadline from its departments'), or None.
     """
 
     model: Any

@@ -8,15 +8,15 @@ Report's JSON ``figures`` with the period's breach records (违诺记录, the
 figures only: a report never changes after issue).
 
 Who issues: whoever sees every department on the dashboard for each case type
-of the report's scope (supervisors, the proposal office, the dispatch centre);
+of the report's scope (supervisors, and each case type's own office);
 the monthly beat task issues last month's report as the system (actor None).
 Who reads: everyone the dashboard is for (department users too: a report is
 published to them).
 
 The figures are computed as a reader who sees every case (``_reader``), not
 with the issuer's own scope: a report is published to every department and
-must not depend on who pressed the button (a supervisor's dashboard only
-covers the proposals they supervise).
+must not depend on who pressed the button (a supervisor's dashboard may
+cover only the cases they supervise).
 """
 from __future__ import annotations
 

@@ -112,7 +112,7 @@ def task_scope_q(*, user: User, prefix: str = "") -> Q:
     tasks of its department.
 
     `prefix` names the case task from a query on viewflow's Task (e.g.
-    "proposaltask__"): the conditions then sit on the row already joined,
+    "<casetask model>__"): the conditions then sit on the row already joined,
     checked per candidate task, instead of an `id IN (subquery)` that reads
     every case task ever created (issue 11)."""
     q = Q(owner=user)

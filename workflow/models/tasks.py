@@ -1,7 +1,7 @@
 """The abstract case task: a viewflow task with what the engine needs to
 route, scope and supervise it (department, role, deadline).
 
-A case app subclasses it once (ProposalTask, ComplaintTask) with a foreign
+A case app subclasses it once (its own task model) with a foreign
 key to its case and names that field in `case_field`. The home page's inbox,
 the task scope in workflow.selectors and templates/workflow/_task_item.html
 rely only on what is defined here.
