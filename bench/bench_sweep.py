@@ -103,7 +103,7 @@ def arrange(*, now: dt.datetime) -> dict:
             "INSERT INTO workflow_deadlinebasis (content_type_id, object_id, field, start, amount, unit, computed) "
             f"SELECT %s, id, 'sign_due', CASE WHEN {is_overdue} THEN %s ELSE %s END, CASE WHEN {is_overdue} THEN 1 ELSE 5 END, "
             "'wd', sign_due FROM complaints_dispatch WHERE status = 'dispatched'",
-            [ct, str(start_overdue), str(today)],
+            [ct, connection.ops.adapt_datefield_value(start_overdue), connection.ops.adapt_datefield_value(today)],
         )
         c.execute("ANALYZE")
     return {"today": today, "due_overdue": due_overdue, "due_future": due_future}
