@@ -40,9 +40,7 @@ def register_case_deadlines(registry) -> None:
         ("rectify_due", [S.RECTIFYING], [F.rectify]),
         ("contact_due", [S.RECTIFYING], []),
     ]:
-        registry.register_case_deadline(
-            Complaint, field, pending=lambda statuses=statuses: Q(status__in=statuses), nodes=lambda nodes=nodes: nodes,
-        )
+        registry.register_case_deadline(Complaint, field, pending=lambda statuses=statuses: Q(status__in=statuses), nodes=lambda n=nodes: n)
     pending_dispatch = lambda: Q(status=Dispatch.Status.DISPATCHED, complaint__status__in=Complaint.OPEN_STATUSES)  # noqa: E731
     registry.register_case_deadline(Dispatch, "sign_due", case_path="complaint", pending=pending_dispatch, nodes=lambda: [F.sign])
     registry.register_case_deadline(Dispatch, "return_due", case_path="complaint", pending=pending_dispatch)

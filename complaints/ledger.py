@@ -173,5 +173,5 @@ def ledger_xlsx(*, user, filters: dict | None = None) -> tuple[bytes, int, bool]
     from workflow.exports import export_kind, write_workbook
 
     out = io.BytesIO()
-    written, truncated = write_workbook(export_kind("complaint_ledger"), user=user, filters=filters or {}, params={}, out=out, total=0)
+    written, truncated = write_workbook(export_kind("complaint_ledger"), user=user, filters=filters or {}, params={}, out=out)
     return out.getvalue(), written, truncated

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import audit, selectors
+from .exports import XLSX_TYPE
 from .models import SecurityEvent
 from .web import StyledForm, querystring_without_page
 
@@ -121,7 +122,7 @@ def audit_trail_export(request):
     filters = form.filters()
     data, count, truncated = audit_xlsx(selectors.audit_event_list(user=request.user, filters=filters))
     audit.audit_export(actor=request.user, what="audit_trail", rows=count, filters=filters, truncated=truncated, request=request)
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(data, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{timezone.localdate():%Y%m%d}.xlsx"'
     response["X-Audit-Rows"] = str(count)
     response["X-Audit-Truncated"] = "1" if truncated else "0"

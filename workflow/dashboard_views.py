@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from . import dashboard, registry, reports
 from .audit import audit_export
+from .exports import XLSX_TYPE
 from .models import Department
 from .web import StyledForm, statistics_date_validators
 
@@ -105,7 +106,7 @@ def supervision_dashboard_export(request):
     board = dashboard.dashboard_build(user=request.user, **params)
     data, rows = dashboard.dashboard_xlsx(board)
     audit_export(actor=request.user, what="supervision_dashboard", rows=rows, filters={k: v for k, v in params.items() if v}, request=request)
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(data, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="supervision-dashboard-{board.first:%Y%m%d}-{board.last:%Y%m%d}.xlsx"'
     response["Cache-Control"] = "private, no-store"
     return response

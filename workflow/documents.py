@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import fonts, registry
+from .queueing import delay_or_log
 from .models import GeneratedDocument
 
 logger = logging.getLogger(__name__)
@@ -638,17 +639,8 @@ def document_batch_start(*, actor, source: str, choice: str):
             source=source, kind=spec.kind, label=f"{spec.label}：{labels[str(choice)]}"[:200], object_ids=ids, total=len(ids),
             requested_by=actor, created_at=now, updated_at=now,
         )
-        transaction.on_commit(lambda: _queue_batch(document_batch_run, batch.pk))
+        transaction.on_commit(lambda: delay_or_log(document_batch_run, batch.pk))
     return batch
-
-
-def _queue_batch(task, batch_id: int) -> None:
-    """Queue a batch; a broker that is down is logged, never a server error after the
-    commit: workflow.document_batch_flush queues it again within minutes."""
-    try:
-        task.delay(batch_id)
-    except Exception:  # kombu's connection errors differ by transport
-        logger.exception("document batch %s: could not queue, the flush will retry", batch_id)
 
 
 def document_batches_due() -> list[int]:
@@ -728,15 +720,8 @@ def document_batch_run(*, batch_id: int) -> str:
     if not todo:  # every chunk done, the ZIP not made (its packer died): pack here
         _batch_pack_if_complete(batch_id)
     for index in todo:
-        _queue_chunk(document_batch_chunk, batch_id, index)
+        delay_or_log(document_batch_chunk, batch_id, index)
     return DocumentBatch.objects.filter(pk=batch_id).values_list("status", flat=True).first() or "missing"
-
-
-def _queue_chunk(task, batch_id: int, index: int) -> None:
-    try:
-        task.delay(batch_id, index)
-    except Exception:  # the broker is down: the batch stays without progress, the flush takes it over
-        logger.exception("document batch %s chunk %s: could not queue, the flush will retry", batch_id, index)
 
 
 def document_batch_chunk_run(*, batch_id: int, index: int) -> str:

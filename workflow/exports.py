@@ -35,6 +35,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .queueing import delay_or_log
+
 logger = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,7 +81,6 @@ class ExportKind:
     columns: Callable[[], list]
     rows: Callable[..., list]
     list_url: str = ""
-    sheet: Any = None
     audit_name: str = ""  # the audit trail's name for it (defaults to the code)
     param_labels: dict = field(default_factory=dict)
 
@@ -93,10 +94,6 @@ def register_export(kind: ExportKind) -> None:
 
 def export_kind(code: str) -> ExportKind | None:
     return _kinds.get(code)
-
-
-def export_kinds() -> list[ExportKind]:
-    return list(_kinds.values())
 
 
 def _require(user, code: str) -> ExportKind:
@@ -135,7 +132,7 @@ def _fmt(value) -> Any:
     return value
 
 
-def write_workbook(kind: ExportKind, *, user, filters, params: dict, out, total: int, progress: Callable[[int], None] | None = None) -> tuple[int, bool]:
+def write_workbook(kind: ExportKind, *, user, filters, params: dict, out, progress: Callable[[int], None] | None = None) -> tuple[int, bool]:
     """Write the export into `out` (a binary file): the rows sheet, then a sheet saying
     who exported what, when and with which filters. Returns (rows written, truncated?)."""
     from openpyxl import Workbook
@@ -145,7 +142,7 @@ def write_workbook(kind: ExportKind, *, user, filters, params: dict, out, total:
     limit = max_rows()
     now = timezone.now()
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(kind.sheet or kind.label)[:31])
+    sheet = workbook.create_sheet(str(kind.label)[:31])
     columns = [str(c) for c in kind.columns()]
     for index in range(len(columns)):
         sheet.column_dimensions[_column_letter(index)].width = 18
@@ -228,7 +225,7 @@ def export_start(*, actor, kind: str, params: dict, request=None, direct_allowed
     what = spec.audit_name or spec.code
     if direct_allowed and total <= direct_max_rows():
         out = io.BytesIO()
-        rows, truncated = write_workbook(spec, user=actor, filters=filters, params=params, out=out, total=total)
+        rows, truncated = write_workbook(spec, user=actor, filters=filters, params=params, out=out)
         audit_export(actor=actor, what=what, rows=rows, filters=params, truncated=truncated, request=request)
         return DirectExport(out.getvalue(), rows, truncated, export_filename(spec))
     now = timezone.now()
@@ -242,13 +239,10 @@ def export_start(*, actor, kind: str, params: dict, request=None, direct_allowed
 
 
 def _queue(job_id: int) -> None:
-    """A broker that is down is logged, never a server error after the commit: the flush queues it again."""
+    """Queue the job (workflow.queueing: a broker that is down is logged; the flush retries)."""
     from .tasks import export_job_run
 
-    try:
-        export_job_run.delay(job_id)
-    except Exception:  # kombu's connection errors differ by transport
-        logger.exception("export %s: could not queue, the flush will retry", job_id)
+    delay_or_log(export_job_run, job_id)
 
 
 def export_jobs_due() -> list[int]:
@@ -306,7 +300,7 @@ def export_job_run(*, job_id: int) -> str:
 
         with tempfile.TemporaryFile() as out:
             rows, truncated = write_workbook(spec, user=job.requested_by, filters=filters, params=job.filters or {}, out=out,
-                                             total=job.total, progress=progress)
+                                             progress=progress)
             out.seek(0, io.SEEK_END)
             size = out.tell()
             out.seek(0)

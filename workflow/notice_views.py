@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import notices
-from .web import StyledForm, apply_service_errors
+from .web import MAX_INT, StyledForm, apply_service_errors
 
 
 class NoticeIssueForm(StyledForm):
@@ -64,13 +64,11 @@ def notice_new(request, case_type: str, case_id: int):
 
 @login_required
 def notice_list(request):
-    rows = notices.notice_list(user=request.user)
     # ?department=&status= (the dashboard's links): a filter inside the reader's own scope
     dept, status = request.GET.get("department", ""), request.GET.get("status", "")
-    if dept.isdecimal():
-        rows = [n for n in rows if n.department_id == int(dept)]
-    if status in notices.NoticeStatus.LABELS:
-        rows = [n for n in rows if n.status == status]
+    rows = notices.notice_list(
+        user=request.user, department=int(dept) if dept.isdecimal() and int(dept) <= MAX_INT else None, status=status,
+    )
     mine = [n for n in rows if n.issued_by_id == request.user.pk]
     for n in rows:
         n.can_answer = notices.can_answer(user=request.user, notice=n)

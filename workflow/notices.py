@@ -83,6 +83,17 @@ def notice_status(notice: SupervisionNotice, *, now: dt.datetime | None = None) 
     return NoticeStatus.SIGNED if notice.signed_at is not None else NoticeStatus.ISSUED
 
 
+def status_q(status: str, *, now: dt.datetime) -> Q:
+    """notice_status as a filter: the notices in `status` at `now` (the same rule)."""
+    unanswered = Q(responded_at__isnull=True)
+    return {
+        NoticeStatus.RESPONDED: Q(responded_at__isnull=False),
+        NoticeStatus.OVERDUE: unanswered & Q(deadline__lt=now),
+        NoticeStatus.SIGNED: unanswered & Q(deadline__gte=now, signed_at__isnull=False),
+        NoticeStatus.ISSUED: unanswered & Q(deadline__gte=now, signed_at__isnull=True),
+    }[status]
+
+
 def annotate_status(notices, *, now: dt.datetime | None = None) -> list[SupervisionNotice]:
     """Set `status`, `status_label` and `responded_late` on each notice (no query)."""
     now = now or timezone.now()
@@ -121,10 +132,16 @@ def notices_for(*, user: User) -> models.QuerySet[SupervisionNotice]:
     )
 
 
-def notice_list(*, user: User, limit: int = 200) -> list[SupervisionNotice]:
+def notice_list(*, user: User, limit: int = 200, department: int | None = None, status: str = "") -> list[SupervisionNotice]:
     """notices_for, with the cases (one query per case type) and the derived status;
-    unanswered notices first, by deadline."""
-    rows = list(notices_for(user=user).prefetch_related("case")[:limit])
+    unanswered notices first, by deadline. `department` and `status` (the dashboard's
+    links) filter inside the reader's scope, before the limit."""
+    qs = notices_for(user=user)
+    if department is not None:
+        qs = qs.filter(department_id=department)
+    if status in NoticeStatus.LABELS:
+        qs = qs.filter(status_q(status, now=timezone.now()))
+    rows = list(qs.prefetch_related("case")[:limit])
     rows.sort(key=lambda n: (n.responded_at is not None, n.deadline, n.pk))
     return annotate_status(rows)
 

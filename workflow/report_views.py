@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from . import dashboard, registry, reports
 from .models import Report
-from .web import StyledForm, statistics_date_validators
+from .web import StyledForm, apply_service_errors, statistics_date_validators
 
 
 class ReportForm(StyledForm):
@@ -42,14 +42,6 @@ def _issue_params(data: dict) -> dict:
         "kind": data["period"], "day": data.get("date") or reports.last_month(timezone.localdate()), "start": data.get("start"), "end": data.get("end"),
         "scope": data.get("scope") or "", "rank_by": data.get("rank_by") or "",
     }
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -88,7 +80,7 @@ def report_new(request):
             try:
                 report = reports.report_draft(actor=request.user, **_issue_params(form.cleaned_data))
             except ValidationError as exc:
-                _form_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("已生成通报草稿：%(title)s。请核对后送审。") % {"title": report.title})
                 return redirect("supervision-report", pk=report.pk)
@@ -104,7 +96,7 @@ def report_detail(request, pk: int):
     report = reports.report_get(user=request.user, pk=pk)
     can_edit = report.is_editable and reports.report_can_edit(user=request.user, report=report)
     can_approve = report.status == Report.Status.SUBMITTED and reports.report_can_approve(user=request.user, report=report)
-    own = request.user.pk in {report.drafted_by_id, report.submitted_by_id}
+    own = reports.report_is_own(user=request.user, report=report)
     return render(request, "workflow/report_detail.html", {
         "report": report, "pdf": reverse("document-pdf", args=[reports.REPORT_KIND, report.pk]),
         "scope": dict(reports.scope_choices()).get(report.scope, report.scope),
@@ -125,7 +117,7 @@ def report_edit(request, pk: int):
             try:
                 reports.report_revise(actor=request.user, report=report, **_issue_params(form.cleaned_data))
             except ValidationError as exc:
-                _form_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("通报草稿已修改，数据已重新生成。"))
                 return redirect("supervision-report", pk=report.pk)

@@ -60,9 +60,6 @@ def report_can_issue(*, user, scope: str = ALL_SCOPE) -> bool:
     return bool(providers) and all(access.get(p.code) == dashboard.ALL for p in providers)
 
 
-report_can_draft = report_can_issue
-
-
 def report_can_issue_any(*, user) -> bool:
     return report_can_issue(user=user) or any(report_can_issue(user=user, scope=p.code) for p in registry.metric_providers())
 
@@ -99,6 +96,11 @@ def report_can_approve(*, user, report: Report) -> bool:
     return _leads_supervision_office(user)
 
 
+def report_is_own(*, user, report: Report) -> bool:
+    """Drafted or submitted it: such a person may not approve it (page, API, service)."""
+    return user.pk in {report.drafted_by_id, report.submitted_by_id}
+
+
 def report_can_edit(*, user, report: Report) -> bool:
     """Revise, regenerate, submit: the drafters of the report's scope."""
     return report_can_issue(user=user, scope=report.scope)
@@ -113,7 +115,7 @@ def _unpublished_q(user) -> Q:
     leads = _leader_departments(user)
     if leads:
         q |= Q(issuing_department_id__in=sorted(leads))
-        if Department.objects.filter(pk__in=leads, kind=Department.Kind.SUPERVISION_OFFICE, is_active=True).exists():
+        if _leads_supervision_office(user):
             q |= Q(issuing_department__isnull=True)
     return q
 
@@ -576,7 +578,7 @@ def report_approve(*, actor, report: Report) -> Report:
     with transaction.atomic():
         report = _locked(report)
         _approvable(report, actor)
-        if actor.pk in {report.drafted_by_id, report.submitted_by_id}:
+        if report_is_own(user=actor, report=report):
             raise PermissionDenied(_("不能审批自己起草或送审的通报。"))
         report = _publish(report, actor, timezone.now())
     _render(report, actor)

@@ -281,15 +281,13 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
     entering a state. Safe to run twice, or twice at once (on PostgreSQL one
     sweep at a time: a transaction-level advisory lock per batch). Returns
     counts per state entered (and `recomputed`: deadlines moved by a calendar change)."""
-    from .deadlines import case_deadlines_recompute
-
     rules = Rules()
     today = timezone.localtime(now).date()
     workdays = WorkdayIndex(today)
     counts = {state: 0 for state in TARGETS}
-    # Deadlines kept on case objects first: their steps' tasks follow them, then
-    # the tasks' own bases, then the states, all in this one sweep.
-    counts["recomputed"] = case_deadlines_recompute(now=now)
+    # Deadlines moved by a calendar correction first (case objects' and the tasks'
+    # own), then the states, all in this one sweep.
+    counts["recomputed"] = calendar_deadlines_recompute(now=now)
     for spec in registry.supervision_specs():
         model = spec.task_model
         # The open tasks, from the case task table's own flag and its partial index
@@ -297,7 +295,6 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
         base = model.objects.filter(is_open=True)
         if spec.exclude is not None:
             base = base.exclude(spec.exclude())
-        counts["recomputed"] += recompute_calendar_deadlines(model, base, now=now)
         # A pending extension request (asked in time) holds back the urging notice
         # and the breach record until it is decided; a warning may still go out.
         held = None
@@ -380,7 +377,7 @@ def recompute_calendar_deadlines(model, open_tasks, *, now: dt.datetime) -> int:
     moved = 0
     for day, amount, unit, old in bases:
         try:
-            new = compute_deadline(_start_of_day(day), amount, unit)
+            new = compute_deadline(day, amount, unit)
         except CalendarYearMissing:
             continue  # never guess: a year deleted since keeps the deadline computed then
         if new == old:

@@ -93,16 +93,21 @@ def _remember(objs, *fields: str) -> None:
     deadlines_remember(objs=list(objs), fields=fields)
 
 
-def proposals_reply_deadline_refresh(proposal_ids) -> None:
-    """Set-wise _refresh_reply_deadline, after the sweep moved assignments' deadlines
-    (a calendar correction: workflow.deadlines)."""
-    latest = (
+def _latest_answering_deadlines(proposal_ids) -> dict[int, object]:
+    """Each proposal's reply deadline: the latest of its answering departments' (one query)."""
+    return dict(
         Assignment.objects.filter(proposal_id__in=list(proposal_ids)).exclude(role=Assignment.Role.CO)
         .exclude(status=Assignment.Status.REASSIGNED_AWAY).values("proposal_id").annotate(m=Max("deadline"))
+        .values_list("proposal_id", "m")
     )
+
+
+def proposals_reply_deadline_refresh(proposal_ids) -> None:
+    """Set-wise _refresh_reply_deadline, after the sweep moved assignments' deadlines
+    (a calendar correction: workflow.deadlines): one UPDATE per distinct deadline."""
     by_deadline: dict = {}
-    for row in latest:
-        by_deadline.setdefault(row["m"], []).append(row["proposal_id"])
+    for proposal_id, latest in _latest_answering_deadlines(proposal_ids).items():
+        by_deadline.setdefault(latest, []).append(proposal_id)
     for deadline, ids in by_deadline.items():
         Proposal.objects.filter(pk__in=ids).exclude(reply_deadline=deadline).update(reply_deadline=deadline)
 
@@ -110,10 +115,7 @@ def proposals_reply_deadline_refresh(proposal_ids) -> None:
 def _refresh_reply_deadline(proposal_id: int) -> None:
     """The proposal's reply deadline is the latest of its answering departments'."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
-    latest = (
-        proposal.assignments.exclude(role=Assignment.Role.CO).exclude(status=Assignment.Status.REASSIGNED_AWAY)
-        .aggregate(m=Max("deadline"))["m"]
-    )
+    latest = _latest_answering_deadlines([proposal_id]).get(proposal_id)
     if latest and latest != proposal.reply_deadline:
         proposal.reply_deadline = latest
         proposal.save(update_fields=["reply_deadline"])
