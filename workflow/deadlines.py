@@ -22,18 +22,16 @@ it was handed to), and the tasks of those steps copy them. Here:
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Value
+from django.db.models.functions import JSONObject
 
 from . import registry
+from .bulk_sql import insert_select
 from .models import CaseEvent, DeadlineBasis
 from .workdays import CalendarYearMissing, compute_deadline
-
-CHUNK = 5000  # ids per UPDATE ... WHERE pk IN (...): well under any database's parameter limit
-
 
 def deadlines_remember(*, objs, fields) -> None:
     """Remember (or forget) the basis of each of `fields` of the saved `objs`
@@ -77,22 +75,11 @@ def _case_task_models(case_model) -> list:
     ]
 
 
-def _insert_events(case_model, case_ct, case_ids: list[int], *, type: str, payload: dict, now: dt.datetime) -> None:
-    """One event per case, the same type and payload for all: one INSERT ... SELECT over
-    the case table (a million events as model instances for bulk_create cost minutes
-    of Python; this is one pass in the database)."""
-    table, pk = case_model._meta.db_table, case_model._meta.pk.column
-    placeholders = ", ".join(["%s"] * len(case_ids))
-    cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "{CaseEvent._meta.db_table}" (case_type_id, case_id, type, from_state, to_state, payload, created_at) '
-            f'SELECT %s, "{pk}", %s, \'\', \'\', {cast}, %s FROM "{table}" WHERE "{pk}" IN ({placeholders})',
-            [case_ct.pk, type, json.dumps(payload), connection.ops.adapt_datetimefield_value(now), *case_ids],
-        )
-
-
 def _recompute(spec, *, now: dt.datetime) -> int:
+    """One registered field: per distinct basis whose deadline moved, a few statements
+    over every object concerned (the events, the tasks, the objects, their bases), each
+    one pass in the database, however many objects (no id travels through Python unless
+    the case app's `after` hook needs the cases)."""
     from .supervision import EVENT_RECOMPUTED, _day, _sweep_lock
 
     model, name = spec.model, spec.field
@@ -101,41 +88,44 @@ def _recompute(spec, *, now: dt.datetime) -> int:
     rows = DeadlineBasis.objects.filter(content_type=ct, field=name).filter(Exists(still_computed))
     case_model = model._meta.get_field(spec.case_path).related_model if spec.case_path else model
     case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)
+    case_column = f"{spec.case_path}_id" if spec.case_path else "pk"
     task_models = _case_task_models(case_model) if spec.nodes is not None else []
     nodes = list(spec.nodes()) if spec.nodes is not None else []
     label = str(model._meta.get_field(name).verbose_name)
     moved = 0
-    for start, amount, unit, old in rows.values_list("start", "amount", "unit", "computed").distinct():
+    for start, amount, unit, old in list(rows.values_list("start", "amount", "unit", "computed").distinct()):
         try:
             new = compute_deadline(start, amount, unit)
         except CalendarYearMissing:
             continue  # never guess: the value computed then stays
         if new == old:
             continue
+        basis = DeadlineBasis.objects.filter(content_type=ct, field=name, start=start, amount=amount, unit=unit)
         with transaction.atomic():
             _sweep_lock(model)
-            ids = list(rows.filter(start=start, amount=amount, unit=unit, computed=old).values_list("object_id", flat=True))
-            case_ids: set[int] = set()
-            for i in range(0, len(ids), CHUNK):
-                chunk = ids[i:i + CHUNK]
-                model.objects.filter(pk__in=chunk, **{name: old}).update(**{name: new})
-                DeadlineBasis.objects.filter(content_type=ct, field=name, object_id__in=chunk).update(computed=new)
-                case_ids.update(model.objects.filter(pk__in=chunk).values_list(f"{spec.case_path}_id", flat=True) if spec.case_path else chunk)
-            if not ids:
-                continue
-            cases = sorted(case_ids)
+            # The objects whose step is pending and whose field still holds what was computed.
+            objects = model.objects.filter(spec.pending()).filter(pk__in=basis.filter(computed=old).values("object_id"), **{name: old})
+            cases = objects.order_by().values(case_column)
+            case_ids = set(objects.values_list(case_column, flat=True)) if spec.after is not None else None
+            insert_select(CaseEvent, case_model.objects.filter(pk__in=cases), {
+                "case_type": Value(case_ct.pk), "case_id": F("pk"), "type": Value(EVENT_RECOMPUTED),
+                "from_state": Value(""), "to_state": Value(""),
+                "payload": JSONObject(**{"step": Value(label), "from": Value(_day(old)), "to": Value(_day(new))}),
+                "created_at": Value(now),
+            })
             for task_model in task_models:
-                for i in range(0, len(cases), CHUNK):
-                    # Tasks whose deadline was copied from this field (a time-limit step's
-                    # task has its own basis and is recomputed by the sweep itself).
-                    task_model.objects.filter(
-                        is_open=True, flow_task__in=nodes, deadline=old, deadline_from__isnull=True,
-                        **{f"{task_model.case_field}_id__in": cases[i:i + CHUNK]},
-                    ).update(deadline=new)
-            payload = {"step": label, "from": _day(old), "to": _day(new)}
-            for i in range(0, len(cases), CHUNK):
-                _insert_events(case_model, case_ct, cases[i:i + CHUNK], type=EVENT_RECOMPUTED, payload=payload, now=now)
+                # Tasks whose deadline was copied from this field (a time-limit step's
+                # task has its own basis and is recomputed by the sweep itself).
+                task_model.objects.filter(
+                    is_open=True, flow_task__in=nodes, deadline=old, deadline_from__isnull=True,
+                    **{f"{task_model.case_field}_id__in": cases},
+                ).update(deadline=new)
+            count = objects.update(**{name: new})
+            if not count:
+                continue
+            moved_now = model.objects.filter(spec.pending()).filter(**{name: new}).values("pk")
+            basis.filter(computed=old, object_id__in=moved_now).update(computed=new)
             if spec.after is not None:
                 spec.after(case_ids)
-            moved += len(ids)
+            moved += count
     return moved

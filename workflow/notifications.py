@@ -84,6 +84,7 @@ class Lookup:
 
     def __init__(self):
         self._scales: dict[str, dict[str, str]] = {}
+        self._cases: dict[tuple[int, int], object] = {}
 
     def label(self, scale: str, code: str) -> str:
         """A label scale's label for a code (workflow.rules); an unknown code shows as “—”, never raw."""
@@ -93,6 +94,30 @@ class Lookup:
             self._scales[scale] = label_map_for(scale)
         label = self._scales[scale].get(code)
         return gettext(label) if label else "—"
+
+    def prefetch_cases(self, notifications) -> None:
+        """Load the cases the batch's params name by type and id (the sweep's notices): one query per case type."""
+        from django.contrib.contenttypes.models import ContentType
+
+        wanted: dict[int, set[int]] = {}
+        for n in notifications:
+            params = n.params or {}
+            if "case_type" in params and (params["case_type"], params.get("case_id")) not in self._cases:
+                wanted.setdefault(params["case_type"], set()).add(params.get("case_id"))
+        for ct_id, ids in wanted.items():
+            model = ContentType.objects.get_for_id(ct_id).model_class()
+            found = model.objects.in_bulk(list(ids)) if model is not None else {}
+            for pk in ids:
+                self._cases[(ct_id, pk)] = found.get(pk)
+
+    def case(self, ct_id: int, pk: int):
+        """The case of that type and id (None once deleted)."""
+        if (ct_id, pk) not in self._cases:
+            from django.contrib.contenttypes.models import ContentType
+
+            model = ContentType.objects.get_for_id(ct_id).model_class()
+            self._cases[(ct_id, pk)] = model.objects.filter(pk=pk).first() if model is not None else None
+        return self._cases[(ct_id, pk)]
 
 
 def step_title(ref: str) -> str:
@@ -123,7 +148,7 @@ def render(notification, lookup: Lookup | None = None) -> Rendered:
             values.update(spec.values(params, lookup))
         title = str(spec.title) % values
         body = str(spec.body) % values if spec.body is not None else str(params.get("text") or "")
-        url = spec.url(params) if spec.url else str(params.get("url") or "")
+        url = spec.url(params) if spec.url else str(values.get("url") or "")
     except Exception:  # params that no longer fit the template: show what was stored, never a 500
         logger.exception("notification %s (%s) could not be rendered", notification.pk, notification.kind)
         return Rendered(notification.stored_title or str(spec.label), notification.stored_body, notification.stored_url)
@@ -132,6 +157,7 @@ def render(notification, lookup: Lookup | None = None) -> Rendered:
 
 def render_many(notifications) -> None:
     lookup = Lookup()
+    lookup.prefetch_cases(notifications)
     for n in notifications:
         n._rendered = render(n, lookup)
 
@@ -217,12 +243,53 @@ def _absolute(url: str) -> str:
     return url
 
 
-def deliver(notifications) -> int:
+def deliver_stored(*, after_pk: int, created_at: dt.datetime, kinds) -> int:
+    """Queue the e-mails and text messages of notifications stored set-wise (the deadline
+    sweep's INSERT ... SELECT: rows after `after_pk` created at `created_at`, of `kinds`).
+    Per person and kind: the notification itself when there is one, else one message
+    saying how many there are (a department owing 300 overdue tasks after a holiday gets
+    one e-mail and one text, not 300). A fixed number of queries whatever the rows."""
+    from django.db.models import Count, Min
+
+    from .models import Notification
+
+    groups = list(
+        Notification.objects.filter(pk__gt=after_pk, created_at=created_at, kind__in=list(kinds))
+        .values("recipient_id", "kind").annotate(n=Count("pk"), first=Min("pk")).order_by()
+    )
+    if not groups:
+        return 0
+    chosen = channels_for(user_ids={g["recipient_id"] for g in groups}, kinds_={g["kind"] for g in groups})
+    wanted = [g for g in groups if chosen[(g["recipient_id"], g["kind"])] & set(OPTIONAL_CHANNELS)]
+    if not wanted:
+        return 0
+    counts = {g["first"]: g["n"] for g in wanted}
+    return deliver(list(Notification.objects.filter(pk__in=list(counts))), counts=counts)
+
+
+def _digest(text: Rendered, kind: str, n: int) -> Rendered:
+    """The message standing for `n` notifications of one kind to one person (led by `text`, the first)."""
+    from django.urls import reverse
+
+    spec = _kinds.get(kind)
+    label = str(spec.label) if spec else kind
+    return Rendered(
+        title=gettext("%(label)s：共%(n)d项") % {"label": label, "n": n},
+        body=gettext("您有%(n)d项“%(label)s”，请登录平台逐项查看。其中第一项：%(first)s") % {
+            "n": n, "label": label, "first": " ".join(part for part in (text.title, text.body) if part)},
+        url=text.url if spec is not None and spec.url is not None else reverse("notifications"),
+    )
+
+
+def deliver(notifications, *, counts: dict[int, int] | None = None) -> int:
     """Queue the e-mails and text messages of freshly stored notifications (after commit).
+    `counts`: notification id → how many notifications of its kind it stands for (a digest).
 
     A notification about an event long past (a demo replay, an import) stays in-app only.
     """
     from .models import NotificationSettings, OutboundMessage, User
+
+    counts = counts or {}
 
     now = timezone.now()
     max_age = dt.timedelta(hours=getattr(settings, "NOTIFY_OUTBOUND_MAX_AGE_HOURS", 24))
@@ -239,12 +306,15 @@ def deliver(notifications) -> int:
     rows = []
     with translation.override(settings.LANGUAGE_CODE):
         lookup = Lookup()
+        lookup.prefetch_cases(fresh)
         for n in fresh:
             user = users.get(n.recipient_id)
             if user is None:
                 continue
             channels = chosen[(n.recipient_id, n.kind)]
             text = render(n, lookup)
+            if counts.get(n.pk, 1) > 1:
+                text = _digest(text, n.kind, counts[n.pk])
             link = _absolute(text.url)
             if EMAIL in channels and user.email:
                 body = "\n\n".join(part for part in (text.title, text.body, link) if part)
@@ -380,10 +450,22 @@ CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _step(params, lookup):
+    """The sweep's notices: the step's title; the case's title and link when the params name
+    the case by type and id (set-wise notices), else as stored (older rows)."""
     values = {"step": step_title(params.get("step", ""))}
     if "days" in params:
         values["n"] = params["days"]
+    if "case_type" in params:
+        case = lookup.case(params["case_type"], params.get("case_id"))
+        values["case"] = str(case) if case is not None else gettext("（案件已删除）")
+        values["url"] = case.get_absolute_url() if case is not None and hasattr(case, "get_absolute_url") else ""
     return values
+
+
+def _urging_url(params) -> str:
+    from django.urls import reverse
+
+    return reverse("supervision-urging")
 
 
 def _notices_url(params) -> str:
@@ -409,7 +491,7 @@ def register_engine_kinds() -> None:
     register_kind(
         "urging_notice", label=_("催办单"), group=group, app="workflow",
         title=_("催办单：%(step)s已逾期"), body=_("“%(case)s”的“%(step)s”已于%(date)s到期，请签收催办单并尽快办理。"),
-        values=_step, channels=(IN_APP, EMAIL, SMS), sample=sample,
+        values=_step, url=_urging_url, channels=(IN_APP, EMAIL, SMS), sample=sample,
     )
     register_kind(
         "supervision_breach", label=_("严重逾期"), group=group, app="workflow",

@@ -49,13 +49,14 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Q
-from django.urls import reverse
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import registry
+from .bulk_sql import Epoch, insert_select, insert_select_per_member
 from .events import EventType, register_events
 from .models import (
     BreachRecord, CaseEvent, Membership, Notification, SupervisionState, TimeLimitRule, UrgingNotice, User,
@@ -272,65 +273,95 @@ def cases_in_state(task_model, state: str, *, now: dt.datetime | None = None) ->
 
 # --- the sweep ---------------------------------------------------------------------------
 TARGETS = (State.SEVERELY_OVERDUE, State.OVERDUE, State.WARNING, State.ON_TIME)
-BATCH = 1000  # tasks per UPDATE and per round of side effects (SQLite limits the parameters of one statement)
+SWEEP_KINDS = ("supervision_warning", "urging_notice", "supervision_breach")
+DEDUPE_NAMES = {"supervision_warning": "warning", "urging_notice": "urging", "supervision_breach": "breach"}
 
 
 def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
     """Move every supervised open task to the state its deadline gives at `now`,
     set-wise, with reminders, urging notices and breach records for the tasks
     entering a state. Safe to run twice, or twice at once (on PostgreSQL one
-    sweep at a time: a transaction-level advisory lock per batch). Returns
-    counts per state entered (and `recomputed`: deadlines moved by a calendar change)."""
+    sweep at a time: a transaction-level advisory lock per state change). Returns
+    counts per state entered (and `recomputed`: deadlines moved by a calendar change).
+
+    Each state change is one UPDATE, which marks the tasks it moved
+    (`state_changed_at = now`); each side effect is one INSERT ... SELECT over the
+    marked tasks (workflow.bulk_sql): no task is loaded into Python, so the cost is
+    a few passes over the tasks that changed, whatever their number (docs/performance.md)."""
     rules = Rules()
     today = timezone.localtime(now).date()
     workdays = WorkdayIndex(today)
     counts = {state: 0 for state in TARGETS}
+    notify_from = _last_pk(Notification)
     # Deadlines moved by a calendar correction first (case objects' and the tasks'
     # own), then the states, all in this one sweep.
-    counts["recomputed"] = calendar_deadlines_recompute(now=now)
+    counts["recomputed"] = calendar_deadlines_recompute(now=now, only_if_changed=True)
     for spec in registry.supervision_specs():
         model = spec.task_model
-        # The open tasks, from the case task table's own flag and its partial index
-        # on the deadline (no join to viewflow's task table, no closed task read).
+        # The open tasks, from the case task table's own flag and its partial indexes
+        # (no join to viewflow's task table, no closed task read).
         base = model.objects.filter(is_open=True)
         if spec.exclude is not None:
             base = base.exclude(spec.exclude())
         # A pending extension request (asked in time) holds back the urging notice
         # and the breach record until it is decided; a warning may still go out.
-        held = None
-        if spec.pending_extension is not None:
-            held = model.objects.filter(spec.pending_extension()).values("pk")
+        held = model.objects.filter(spec.pending_extension()).values("pk") if spec.pending_extension is not None else None
         severe = rules.severe_wd(spec.case_kind)
-        groups: dict[int, list] = {}
-        for node in base.values_list("flow_task", flat=True).distinct():
-            groups.setdefault(rules.warn_before(node), []).append(node)
-        if not groups:
-            continue
+        groups = _nodes_by_warn_before(model, rules)
         thresholds = {warn: Thresholds.at(now=now, warn_before_wd=warn, severe_wd=severe, workdays=workdays) for warn in groups}
-        for target in TARGETS:
-            q = Q(pk__in=[])
-            for warn, nodes in groups.items():
-                q |= Q(flow_task__in=nodes) & thresholds[warn].range_q(target)
-            candidates = base.filter(q).exclude(supervision_state=target)
-            if held is not None and target in (State.OVERDUE, State.SEVERELY_OVERDUE):
-                candidates = candidates.exclude(pk__in=held)
-            entering_ids = list(candidates.order_by("pk").values_list("pk", flat=True))
-            for start in range(0, len(entering_ids), BATCH):
-                with transaction.atomic():
-                    _sweep_lock(model)
-                    # Under the lock, only the tasks still not in `target`: a sweep
-                    # running at the same time may have moved them (and sent) already.
-                    batch = list(
-                        model.objects.filter(pk__in=entering_ids[start:start + BATCH])
-                        .exclude(supervision_state=target)
-                        .select_related(model.case_field, "department").order_by("pk")
-                    )
-                    if not batch:
-                        continue
-                    model.objects.filter(pk__in=[t.pk for t in batch]).update(supervision_state=target, state_changed_at=now)
-                    counts[target] += len(batch)
-                    _entered(model, target, batch, now=now, today=today, workdays=workdays)
+        any_rule = next(iter(thresholds.values()))
+        # One transaction (and, on PostgreSQL, one lock) per task model for all its states.
+        with transaction.atomic():
+            _sweep_lock(model)
+            for target in TARGETS:
+                if target in (State.SEVERELY_OVERDUE, State.OVERDUE):
+                    # The same range whatever the node's warning window: one statement.
+                    selections = [any_rule.range_q(target)]
+                else:
+                    selections = [nodes & thresholds[warn].range_q(target) for warn, nodes in groups.items()]
+                moved = 0
+                for q in selections:
+                    entering = base.filter(q)
+                    # Not "!= target" for the way back to on time: the few tasks in the other
+                    # states are found through the state's index, not the whole open table.
+                    entering = entering.filter(supervision_state__in=[s for s in TARGETS if s != target]) \
+                        if target == State.ON_TIME else entering.exclude(supervision_state=target)
+                    if held is not None and target in (State.OVERDUE, State.SEVERELY_OVERDUE):
+                        entering = entering.exclude(pk__in=held)
+                    moved += entering.update(supervision_state=target, state_changed_at=now)
+                if moved:
+                    counts[target] += moved
+                    marked = model.objects.filter(is_open=True, supervision_state=target, state_changed_at=now)
+                    _entered(model, target, marked, now=now, today=today, workdays=workdays)
+    from .notifications import deliver_stored
+
+    deliver_stored(after_pk=notify_from, created_at=now, kinds=SWEEP_KINDS)
     return counts
+
+
+def _nodes_by_warn_before(model, rules: Rules) -> dict[int, Q]:
+    """The task model's nodes grouped by their warning window: {warn_before: Q(flow_task in nodes)},
+    from the flow definitions (no query); a task at any other node has the default window."""
+    from .flow.runtime import human_nodes
+    from .selectors import flow_classes
+
+    groups: dict[int, list] = {}
+    known = []
+    for flow_class in flow_classes():
+        if flow_class.task_class is not model:
+            continue
+        for node in human_nodes(flow_class):
+            known.append(node)
+            groups.setdefault(rules.warn_before(node), []).append(node)
+    result = {warn: Q(flow_task__in=nodes) for warn, nodes in groups.items()}
+    default = settings.SUPERVISION_DEFAULT_WARN_BEFORE_WD
+    other = ~Q(flow_task__in=known) if known else Q()
+    result[default] = (result[default] | other) if default in result else other
+    return result
+
+
+def _last_pk(model) -> int:
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def _sweep_lock(model) -> None:
@@ -343,39 +374,183 @@ def _sweep_lock(model) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"supervision_sweep:{model._meta.label_lower}"])
 
 
+def _step_title(model) -> models.Expression:
+    """The node's title (the step's name in the notices and events), in SQL: CASE flow_task ..."""
+    from viewflow.workflow.fields import get_task_ref
+
+    from .flow.runtime import human_nodes
+    from .selectors import flow_classes
+
+    whens = [
+        When(flow_task=get_task_ref(node), then=Value(str(node.task_title)[:128]))
+        for flow_class in flow_classes() if flow_class.task_class is model
+        for node in human_nodes(flow_class)
+    ]
+    return Case(*whens, default=Value(""), output_field=models.CharField())
+
+
+def _day_sql(field: str = "deadline") -> models.Expression:
+    """A datetime's local day as 'YYYY-MM-DD' (what _day gives in Python)."""
+    return Cast(TruncDate(field, tzinfo=timezone.get_current_timezone()), output_field=models.CharField())
+
+
+def _late_sql(marked, *, today: dt.date, workdays: WorkdayIndex) -> models.Expression:
+    """Working days between each task's deadline day and today (WorkdayIndex.between), in
+    SQL: one CASE branch per run of deadline days with the same count, from the distinct
+    deadline days of the marked tasks (one query; a few days in a normal sweep)."""
+    days = sorted({d for d in marked.annotate(day=TruncDate("deadline", tzinfo=timezone.get_current_timezone()))
+                   .order_by().values_list("day", flat=True).distinct() if d is not None})
+    whens, previous = [], None
+    for day in reversed(days):  # latest first: "deadline before the end of this day" → its count
+        late = workdays.between(day, today)
+        if late == previous:
+            whens[-1] = When(deadline__lt=_start_of_day(day + dt.timedelta(days=1)), then=Value(late))
+        else:
+            whens.append(When(deadline__lt=_start_of_day(day + dt.timedelta(days=1)), then=Value(late)))
+        previous = late
+    # Reversed again so that the earliest boundary is tested first (a CASE takes the first match).
+    return Case(*reversed(whens), default=Value(0), output_field=models.IntegerField())
+
+
+def _entered(model, target: str, marked, *, now, today, workdays: WorkdayIndex) -> None:
+    """Side effects for the tasks entering `target` (`marked`: the tasks the state change
+    just moved), each one INSERT ... SELECT; notifications are stored here and their
+    e-mails and text messages queued at the end of the sweep (notifications.deliver_stored)."""
+    ct = ContentType.objects.get_for_model(model)
+    case_model = model._meta.get_field(model.case_field).related_model
+    case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)
+    case_id = f"{model.case_field}_id"
+    if target == State.WARNING:
+        _notify_owers(marked, "supervision_warning", ct=ct, case_ct=case_ct, case_id=case_id, now=now)
+        return
+    if target not in (State.OVERDUE, State.SEVERELY_OVERDUE):
+        return
+    step = _step_title(model)
+    # Overdue (or straight to severely overdue): the urging notice for this deadline.
+    # The department signs for it: a task nobody's department owes gets the notification only.
+    notices_from = _last_pk(UrgingNotice)
+    insert_select(UrgingNotice, marked.filter(department__isnull=False), {
+        "task_type": Value(ct.pk), "task_id": F("pk"), "case_type": Value(case_ct.pk), "case_id": F(case_id),
+        "department": F("department_id"), "step": step, "deadline": F("deadline"), "issued_at": Value(now),
+    }, ignore_conflicts=True)
+    # An event for each notice this sweep wrote (a concurrent sweep, with its own "now",
+    # may have written some: the constraint keeps one, and only its writer records it).
+    written = model.objects.filter(pk__in=UrgingNotice.objects.filter(
+        pk__gt=notices_from, task_type=ct, issued_at=now).values("task_id"))
+    _events(written, EVENT_URGED, case_ct=case_ct, case_id=case_id, now=now, payload={
+        "department": F("department_id"), "step": step, "deadline": _day_sql(),
+    })
+    _notify_owers(marked, "urging_notice", ct=ct, case_ct=case_ct, case_id=case_id, now=now)
+    if target != State.SEVERELY_OVERDUE:
+        return
+    late = _late_sql(marked, today=today, workdays=workdays)
+    records_from = _last_pk(BreachRecord)
+    insert_select(BreachRecord, marked, {
+        "task_type": Value(ct.pk), "task_id": F("pk"), "case_type": Value(case_ct.pk), "case_id": F(case_id),
+        "department": F("department_id"), "step": step, "deadline": F("deadline"), "working_days_late": late,
+        "created_at": Value(now),
+    }, ignore_conflicts=True)
+    written = model.objects.filter(pk__in=BreachRecord.objects.filter(
+        pk__gt=records_from, task_type=ct, created_at=now).values("task_id"))
+    _events(written, EVENT_BREACH, case_ct=case_ct, case_id=case_id, now=now, payload={
+        "department": F("department_id"), "step": step, "deadline": _day_sql(), "working_days_late": late,
+    })
+    params = {**_sv_params(case_ct, case_id), "dept": Coalesce(F("department__name"), Value("")), "days": late}
+    columns = _notification_columns("supervision_breach", params, key=_dedupe_sql(DEDUPE_NAMES["supervision_breach"], ct), now=now)
+    # The supervisors (everywhere) and the leaders of the task's department.
+    insert_select_per_member(Notification, marked, columns, recipient="recipient", membership_model=Membership,
+                             role=Value(EngineRole.SUPERVISOR.value), department=Cast(Value(None), models.BigIntegerField()))
+    insert_select_per_member(Notification, marked.filter(department__isnull=False), columns, recipient="recipient",
+                             membership_model=Membership, role=Value(EngineRole.DEPT_LEADER.value), department=F("department_id"))
+
+
+def _day(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d")
+
+
+def _events(tasks, type: str, *, case_ct, case_id: str, now, payload: dict) -> None:
+    insert_select(CaseEvent, tasks, {
+        "case_type": Value(case_ct.pk), "case_id": F(case_id), "type": Value(type), "from_state": Value(""),
+        "to_state": Value(""), "payload": JSONObject(**payload), "created_at": Value(now),
+    })
+
+
+def _dedupe_sql(kind: str, ct: ContentType) -> models.Expression:
+    """sv:<kind>:<task type>:<task>:<deadline's epoch seconds>: one notice per person, task and deadline."""
+    return Concat(Value(f"sv:{kind}:{ct.pk}:"), Cast("pk", models.CharField()), Value(":"),
+                  Cast(Epoch("deadline"), models.CharField()), output_field=models.CharField())
+
+
+def _sv_params(case_ct, case_id: str) -> dict:
+    """A supervision notification's params: the case by its type and id and the step as its
+    node reference (the case's title and link and the step's title are read when the
+    notification is rendered, in the reader's language: workflow.notifications)."""
+    return {"case_type": Value(case_ct.pk), "case_id": F(case_id), "step": F("flow_task"), "date": _day_sql()}
+
+
+def _notification_columns(kind: str, params: dict, *, key, now) -> dict:
+    return {
+        "kind": Value(kind), "params": JSONObject(**params), "dedupe_key": key, "created_at": Value(now),
+        "stored_title": Value(""), "stored_body": Value(""), "stored_url": Value(""),
+    }
+
+
+def _notify_owers(marked, kind: str, *, ct, case_ct, case_id: str, now) -> None:
+    """A notification of `kind` to whoever owes each task: its owner, or else the people
+    holding its role in its department (anywhere, for a task without a department: an
+    office's task). Two statements; the dedupe key stores each once per person and deadline."""
+    columns = _notification_columns(kind, _sv_params(case_ct, case_id), key=_dedupe_sql(DEDUPE_NAMES[kind], ct), now=now)
+    insert_select(Notification, marked.filter(owner__isnull=False), {"recipient": F("owner_id"), **columns}, ignore_conflicts=True)
+    insert_select_per_member(Notification, marked.filter(owner__isnull=True).exclude(role=""), columns, recipient="recipient",
+                             membership_model=Membership, role=F("role"), department=F("department_id"))
+
+
 # --- deadlines moved by a calendar correction ----------------------------------------------
-def calendar_deadlines_recompute(*, now: dt.datetime | None = None) -> int:
+def calendar_deadlines_recompute(*, now: dt.datetime | None = None, only_if_changed: bool = False) -> int:
     """Recompute the calendar-based deadlines of every supervised model's open tasks
     (called after a calendar import; the sweep does the same at its start, so a day
     changed in the admin is caught within one sweep), and of the case objects'
-    deadline fields (workflow.deadlines). States follow in the next sweep."""
+    deadline fields (workflow.deadlines). States follow in the next sweep.
+
+    With `only_if_changed` (the sweep), nothing is read unless the calendar changed
+    since the last recompute (its stamp's token, workflow.workdays): a deadline
+    computed since was computed on the calendar as it is."""
     from .deadlines import case_deadlines_recompute
+    from .models import CalendarStamp
 
     now = now or timezone.now()
+    token = CalendarStamp.objects.filter(pk=1).values_list("token", "recomputed_token").first()
+    if only_if_changed and token is not None and token[0] == token[1]:
+        return 0
     moved = case_deadlines_recompute(now=now)
     for spec in registry.supervision_specs():
         base = spec.task_model.objects.filter(is_open=True)
         if spec.exclude is not None:
             base = base.exclude(spec.exclude())
         moved += recompute_calendar_deadlines(spec.task_model, base, now=now)
+    if token is not None:
+        # Done for this version of the calendar (unless it changed meanwhile: then the next sweep runs it again).
+        CalendarStamp.objects.filter(pk=1, token=token[0]).update(recomputed_token=token[0])
     return moved
 
 
 def recompute_calendar_deadlines(model, open_tasks, *, now: dt.datetime) -> int:
     """Recompute the calendar-dependent deadlines of open tasks (their basis: start
     date, amount, unit) on today's calendar, e.g. after an administrator declared a
-    working day a holiday. Set-wise: one query for the distinct bases, one UPDATE and
-    one insert of events per basis whose deadline moved. A deadline set by hand since
-    (an approved extension, a suspension's end) differs from `deadline_computed` and
-    stays. Returns how many tasks moved."""
+    working day a holiday. Set-wise: one query for the distinct bases, then per basis
+    whose deadline moved one INSERT ... SELECT of the events and one UPDATE. A deadline
+    set by hand since (an approved extension, a suspension's end) differs from
+    `deadline_computed` and stays. Returns how many tasks moved."""
     from .workdays import compute_deadline
 
     if not hasattr(model, "deadline_from"):
         return 0
     computed = open_tasks.filter(deadline_from__isnull=False, deadline_computed__isnull=False, deadline=models.F("deadline_computed"))
     bases = computed.values_list("deadline_from", "deadline_amount", "deadline_unit", "deadline_computed").distinct()
+    case_model = model._meta.get_field(model.case_field).related_model
+    case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)
     moved = 0
-    for day, amount, unit, old in bases:
+    for day, amount, unit, old in list(bases):
         try:
             new = compute_deadline(day, amount, unit)
         except CalendarYearMissing:
@@ -385,141 +560,11 @@ def recompute_calendar_deadlines(model, open_tasks, *, now: dt.datetime) -> int:
         with transaction.atomic():
             _sweep_lock(model)
             same = computed.filter(deadline_from=day, deadline_amount=amount, deadline_unit=unit, deadline_computed=old)
-            tasks = list(same.select_related(model.case_field).order_by("pk"))
-            if not tasks:
-                continue
-            model.objects.filter(pk__in=[t.pk for t in tasks]).update(deadline=new, deadline_computed=new)
-            case_model = model._meta.get_field(model.case_field).related_model
-            case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)
-            CaseEvent.objects.bulk_create([
-                CaseEvent(
-                    case_type=case_ct, case_id=getattr(t, f"{model.case_field}_id"), type=EVENT_RECOMPUTED, created_at=now,
-                    payload={"department": t.department_id, "step": t.step_title, "from": _day(old), "to": _day(new)},
-                )
-                for t in tasks
-            ])
-            moved += len(tasks)
+            _events(same, EVENT_RECOMPUTED, case_ct=case_ct, case_id=f"{model.case_field}_id", now=now, payload={
+                "department": F("department_id"), "step": _step_title(model), "from": Value(_day(old)), "to": Value(_day(new)),
+            })
+            moved += same.update(deadline=new, deadline_computed=new)
     return moved
-
-
-def _dedupe(kind: str, task, ct: ContentType) -> str:
-    return f"sv:{kind}:{ct.pk}:{task.pk}:{int(task.deadline.timestamp())}"
-
-
-def _entered(model, target: str, tasks: list, *, now, today, workdays: WorkdayIndex) -> None:
-    """Side effects for the tasks entering `target` (set-wise: a few queries per call)."""
-    ct = ContentType.objects.get_for_model(model)
-    case_model = model._meta.get_field(model.case_field).related_model
-    case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)
-    case_id = f"{model.case_field}_id"
-    if target == State.WARNING:
-        owed = _owed_by(tasks)
-        _notify([
-            (uid, t, "supervision_warning", _sv_params(t), _dedupe("warning", t, ct))
-            for t in tasks for uid in owed[t.pk]
-        ], now=now)
-        return
-    if target not in (State.OVERDUE, State.SEVERELY_OVERDUE):
-        return
-    # Overdue (or straight to severely overdue): the urging notice for this deadline.
-    # The department signs for it: a task nobody's department owes gets the notification only.
-    new_notices = _create_missing(UrgingNotice, ct, [t for t in tasks if t.department_id], "issued_at", now, lambda t: UrgingNotice(
-        task_type=ct, task_id=t.pk, case_type=case_ct, case_id=getattr(t, case_id), department_id=t.department_id,
-        step=t.step_title[:128], deadline=t.deadline, issued_at=now,
-    ))
-    _events(case_ct, EVENT_URGED, [t for t in tasks if t.pk in new_notices], now=now, case_id=case_id)
-    owed = _owed_by(tasks)
-    _notify([
-        (uid, t, "urging_notice", _sv_params(t), _dedupe("urging", t, ct))
-        for t in tasks for uid in owed[t.pk]
-    ], now=now, url=reverse("supervision-urging"))
-    if target != State.SEVERELY_OVERDUE:
-        return
-    late = {t.pk: workdays.between(timezone.localtime(t.deadline).date(), today) for t in tasks}
-    new_records = _create_missing(BreachRecord, ct, tasks, "created_at", now, lambda t: BreachRecord(
-        task_type=ct, task_id=t.pk, case_type=case_ct, case_id=getattr(t, case_id), department_id=t.department_id,
-        step=t.step_title[:128], deadline=t.deadline, working_days_late=late[t.pk], created_at=now,
-    ))
-    _events(case_ct, EVENT_BREACH, [t for t in tasks if t.pk in new_records], now=now, case_id=case_id, late=late)
-    supervisors = list(Membership.objects.filter(role=EngineRole.SUPERVISOR, is_active=True, user__is_active=True).values_list("user_id", flat=True).distinct())
-    leaders = _role_people_by_department(EngineRole.DEPT_LEADER, {t.department_id for t in tasks})
-    _notify([
-        (uid, t, "supervision_breach", {**_sv_params(t), "dept": str(t.department or ""), "days": late[t.pk]}, _dedupe("breach", t, ct))
-        for t in tasks for uid in {*supervisors, *leaders.get(t.department_id, ())}
-    ], now=now)
-
-
-def _day(value: dt.datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d")
-
-
-def _create_missing(record_model, ct, tasks, time_field: str, now, build) -> set[int]:
-    """Create the records (unique per task and deadline) that do not exist yet; the ids of
-    the tasks whose record this sweep wrote (a concurrent sweep, with its own "now", may
-    have written some: the constraint keeps one, and only its writer records the event)."""
-    if not tasks:
-        return set()
-    ids = [t.pk for t in tasks]
-    existing = set(record_model.objects.filter(task_type=ct, task_id__in=ids).values_list("task_id", "deadline"))
-    rows = [build(t) for t in tasks if (t.pk, t.deadline) not in existing]
-    if not rows:
-        return set()
-    record_model.objects.bulk_create(rows, ignore_conflicts=True)
-    return set(record_model.objects.filter(task_type=ct, task_id__in=ids, **{time_field: now}).values_list("task_id", flat=True))
-
-
-def _events(case_ct, type: str, tasks, *, now, case_id: str, late=None) -> None:
-    CaseEvent.objects.bulk_create([
-        CaseEvent(
-            case_type=case_ct, case_id=getattr(t, case_id), type=type, created_at=now,
-            payload={"department": t.department_id, "step": t.step_title, "deadline": _day(t.deadline),
-                     **({"working_days_late": late[t.pk]} if late else {})},
-        )
-        for t in tasks
-    ])
-
-
-def _role_people_by_department(role: str, department_ids) -> dict[int, set[int]]:
-    people: dict[int, set[int]] = {}
-    for dept, uid in Membership.objects.filter(
-        role=role, department_id__in=[d for d in department_ids if d], is_active=True, user__is_active=True,
-    ).values_list("department_id", "user_id"):
-        people.setdefault(dept, set()).add(uid)
-    return people
-
-
-def _owed_by(tasks) -> dict[int, set[int]]:
-    """Who owes each task: its owner, or else the people holding its role in its
-    department (anywhere, for a task without a department: an office's task). One query."""
-    pairs = {(t.role, t.department_id) for t in tasks if not t.owner_id and t.role}
-    holders: dict[tuple, set[int]] = {}
-    if pairs:
-        q = Q(pk__in=[])
-        for role, dept in pairs:
-            q |= Q(role=role, department_id=dept) if dept else Q(role=role)
-        for role, dept, uid in Membership.objects.filter(q, is_active=True, user__is_active=True).values_list("role", "department_id", "user_id"):
-            holders.setdefault((role, dept), set()).add(uid)
-            if (role, None) in pairs:
-                holders.setdefault((role, None), set()).add(uid)
-    return {t.pk: ({t.owner_id} if t.owner_id else holders.get((t.role, t.department_id), set())) for t in tasks}
-
-
-def _sv_params(task) -> dict:
-    """A supervision notice's params: the step as its node reference (its title is read in the reader's language)."""
-    from viewflow.workflow.fields import get_task_ref
-
-    return {"case": task.case_title, "step": get_task_ref(task.flow_task) if task.flow_task else "", "date": _day(task.deadline), "url": task.get_absolute_url()}
-
-
-def _notify(rows, *, now, url: str | None = None) -> None:
-    """Typed notifications (workflow.notifications), stored once per deadline and person; their
-    e-mails and text messages are queued after the sweep commits."""
-    from .notifications import send_rows
-
-    send_rows([
-        Notification(recipient_id=uid, kind=kind, params={**params, **({"url": url} if url else {})}, dedupe_key=key, created_at=now)
-        for uid, task, kind, params, key in rows
-    ], dedupe=True)
 
 
 # --- urging notices: who sees and signs them ---------------------------------------------

@@ -62,6 +62,9 @@ class CalendarStamp(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     token = models.CharField(_("版本标记"), max_length=32)
+    # The token under which the deadlines were last recomputed (workflow.supervision.
+    # calendar_deadlines_recompute): the sweep reads no deadline while it equals `token`.
+    recomputed_token = models.CharField(_("期限已按此版本重算"), max_length=32, blank=True, editable=False)
     changed_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:

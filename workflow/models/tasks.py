@@ -72,6 +72,9 @@ class CaseTask(Task):
             # The supervision sweep: the open tasks whose deadline is in a state's range
             # (closed tasks keep their deadlines: a full index on deadline holds them all).
             models.Index(fields=["deadline"], condition=Q(is_open=True), name="%(class)s_open_due_idx"),
+            # The tasks one state change of the sweep just moved (its side effects are
+            # INSERT ... SELECT over them: `supervision_state = ? AND state_changed_at = now`).
+            models.Index(fields=["supervision_state", "state_changed_at"], condition=Q(is_open=True), name="%(class)s_open_moved_idx"),
         ]
 
     def save(self, *args, **kwargs):
