@@ -149,6 +149,9 @@ def measure(*, now: dt.datetime) -> list[dict]:
     from workflow.models import CaseEvent, UrgingNotice
     from workflow.workdays import add_working_days
 
+    # The sweep runs every 15 minutes: the previous one has checked the deadlines against
+    # this version of the calendar already (a sweep reads them again only after a change).
+    timed_sweep(now - dt.timedelta(minutes=15))
     days = arrange(now=now)
     open_n = ComplaintTask.objects.filter(status__in=["NEW", "ASSIGNED", "STARTED"]).count()
     scale_note = f"{open_n:,} open deadlines, {{due}} just overdue, {connection.vendor}"

@@ -1,33 +1,20 @@
-"""Set-wise writes the ORM cannot express: ``INSERT INTO ... SELECT``.
+"""Set-wise writes the ORM cannot express: ``INSERT INTO ... SELECT``, and a count per person.
 
-The deadline sweep and the calendar recompute write one row per case (events,
-urging notices, breach records, notifications) for up to a million cases at a
+The deadline sweep and the calendar recompute write one row per task or case
+(events, urging notices, breach records) for up to a million of them at a
 time. Building a model instance per row for ``bulk_create`` costs minutes of
 Python (docs/performance.md); the database writes the same rows in one pass
-when the rows are described as a query. Django has no ``INSERT ... SELECT``
-(ticket #28682 is open), so this module compiles an ordinary queryset, whose
-every column is an annotation named like the target field, and puts the
-``INSERT`` in front of it. Querysets keep the SQL portable (SQLite and
-PostgreSQL); the only text written here is the ``INSERT`` itself and the
-membership join of `recipients_sql`.
+when they are described as a query. Django has no ``INSERT ... SELECT``, so
+`insert_select` compiles an ordinary queryset, annotated with one expression
+per target field, and puts the ``INSERT`` in front of it. Querysets keep the
+SQL portable (SQLite and PostgreSQL); the only text written here is the
+``INSERT`` itself and the membership join of `per_person`.
 """
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BigIntegerField, Func, QuerySet
-
-
-class Epoch(Func):
-    """Seconds since 1970 of a datetime column, as an integer (Python's int(dt.timestamp()))."""
-
-    output_field = BigIntegerField()
-
-    def as_sqlite(self, compiler, conn, **extra):
-        # '%%%%s': the template is %-formatted once here and the statement's %s placeholders once more.
-        return self.as_sql(compiler, conn, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)", **extra)
-
-    def as_postgresql(self, compiler, conn, **extra):
-        return self.as_sql(compiler, conn, template="CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)", **extra)
+from django.db.models import BigIntegerField, QuerySet, Value
+from django.db.models.functions import Cast
 
 
 def select_sql(rows: QuerySet, columns: dict) -> tuple[str, list, list[str]]:
@@ -63,25 +50,33 @@ def insert_select(model, rows: QuerySet, columns: dict, *, ignore_conflicts: boo
     return _insert(model, list(columns), sql, params, ignore_conflicts=ignore_conflicts)
 
 
-def insert_select_per_member(model, rows: QuerySet, columns: dict, *, recipient: str, role, department,
-                             membership_model, ignore_conflicts: bool = True) -> int:
-    """Like `insert_select`, one row per active person (the field `recipient` of `model`)
-    holding the role `role` (an expression on `rows`) in the department `department`
-    (an expression; NULL: the role in any department). The people are joined in the
-    database: one statement however many rows and people; a person holding the role
-    twice gets one row."""
-    inner, params, aliases = select_sql(rows, {**columns, "member_role": role, "member_department": department})
-    *fields, role_col, dept_col = aliases
+def per_person(rows: QuerySet, *, role, department, membership_model, owner=None, least: dict, most: dict | None = None) -> list[dict]:
+    """Who owes the rows, counted per person: for each active person, how many rows they owe
+    and, for each entry of `least` (`most`), the least (greatest) value of its expression
+    over those rows.
+
+    A row is owed by its `owner` (an expression; NULL: nobody in particular), else by the
+    people holding the role `role` (an expression) in the department `department` (an
+    expression; NULL: the role in any department). One statement, grouped in the database:
+    one result row per person however many rows."""
+    columns = {"member_role": role, "member_department": department, "owner": owner if owner is not None else Cast(Value(None), BigIntegerField()), **least, **(most or {})}
+    inner, params, aliases = select_sql(rows, columns)
+    role_col, dept_col, owner_col, *value_cols = (f"t.{_qn(a)}" for a in aliases)
+    aggregates = [f"MIN({c})" for c in value_cols[:len(least)]] + [f"MAX({c})" for c in value_cols[len(least):]]
     meta = membership_model._meta
     user_meta = meta.get_field("user").related_model._meta
     m_user, m_role = _qn(meta.get_field("user").column), _qn(meta.get_field("role").column)
     m_dept, m_active = _qn(meta.get_field("department").column), _qn(meta.get_field("is_active").column)
     u_pk, u_active = _qn(user_meta.pk.column), _qn(user_meta.get_field("is_active").column)
-    outer = ", ".join(f"t.{_qn(a)}" for a in fields)
+    person = f"COALESCE({owner_col}, m.{m_user})"
     sql = (
-        f"SELECT DISTINCT m.{m_user}, {outer} FROM ({inner}) t "
-        f"JOIN {_qn(meta.db_table)} m ON m.{m_role} = t.{_qn(role_col)} AND m.{m_active} = %s "
-        f"AND (t.{_qn(dept_col)} IS NULL OR m.{m_dept} = t.{_qn(dept_col)}) "
-        f"JOIN {_qn(user_meta.db_table)} u ON u.{u_pk} = m.{m_user} AND u.{u_active} = %s WHERE 1 = 1"
+        f"SELECT {person}, COUNT(*), {', '.join(aggregates)} FROM ({inner}) t "
+        f"LEFT JOIN {_qn(meta.db_table)} m ON {owner_col} IS NULL AND m.{m_role} = {role_col} AND m.{m_active} = %s "
+        f"AND ({dept_col} IS NULL OR m.{m_dept} = {dept_col}) "
+        f"JOIN {_qn(user_meta.db_table)} u ON u.{u_pk} = {person} AND u.{u_active} = %s "
+        f"GROUP BY {person}"
     )
-    return _insert(model, [recipient, *columns], sql, [*params, True, True], ignore_conflicts=ignore_conflicts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, True, True])
+        names = [*least, *(most or {})]
+        return [{"person": row[0], "count": row[1], **dict(zip(names, row[2:]))} for row in cursor.fetchall()]

@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 from django.conf import settings
@@ -42,6 +43,10 @@ class NotificationKind:
     label: object  # lazy: what the preferences page calls it
     title: object  # lazy template, %(name)s placeholders filled from the display values
     body: object = None  # lazy template; None: the params' free "text" (a reason, a note), if any
+    # Templates for one notice standing for several items (params["count"] > 1: the sweep
+    # tells each person once per kind and sweep, however many of their tasks changed).
+    title_many: object = None
+    body_many: object = None
     values: Callable | None = None  # (params, lookup) -> display values added over the params
     url: Callable | None = None  # params -> the case's URL
     channels: frozenset = frozenset({IN_APP})  # default channels
@@ -53,10 +58,11 @@ class NotificationKind:
 _kinds: dict[str, NotificationKind] = {}
 
 
-def register_kind(code: str, *, label, title, body=None, values=None, url=None, channels=(IN_APP,), sample=None, app: str = "", group="") -> NotificationKind:
+def register_kind(code: str, *, label, title, body=None, values=None, url=None, channels=(IN_APP,), sample=None, app: str = "", group="",
+                  title_many=None, body_many=None) -> NotificationKind:
     """Register (or re-register: idempotent) a kind of notification."""
     spec = NotificationKind(
-        code=code, label=label, title=title, body=body, values=values, url=url,
+        code=code, label=label, title=title, body=body, values=values, url=url, title_many=title_many, body_many=body_many,
         channels=frozenset({IN_APP, *channels}), sample=dict(sample or {}), app=app, group=group,
     )
     _kinds[code] = spec
@@ -146,8 +152,11 @@ def render(notification, lookup: Lookup | None = None) -> Rendered:
         values = {k: ("" if v is None else v) for k, v in params.items()}
         if spec.values:
             values.update(spec.values(params, lookup))
-        title = str(spec.title) % values
-        body = str(spec.body) % values if spec.body is not None else str(params.get("text") or "")
+        title_t, body_t = spec.title, spec.body
+        if spec.title_many is not None and (params.get("count") or 1) > 1:
+            title_t, body_t = spec.title_many, spec.body_many
+        title = str(title_t) % values
+        body = str(body_t) % values if body_t is not None else str(params.get("text") or "")
         url = spec.url(params) if spec.url else str(values.get("url") or "")
     except Exception:  # params that no longer fit the template: show what was stored, never a 500
         logger.exception("notification %s (%s) could not be rendered", notification.pk, notification.kind)
@@ -243,53 +252,13 @@ def _absolute(url: str) -> str:
     return url
 
 
-def deliver_stored(*, after_pk: int, created_at: dt.datetime, kinds) -> int:
-    """Queue the e-mails and text messages of notifications stored set-wise (the deadline
-    sweep's INSERT ... SELECT: rows after `after_pk` created at `created_at`, of `kinds`).
-    Per person and kind: the notification itself when there is one, else one message
-    saying how many there are (a department owing 300 overdue tasks after a holiday gets
-    one e-mail and one text, not 300). A fixed number of queries whatever the rows."""
-    from django.db.models import Count, Min
-
-    from .models import Notification
-
-    groups = list(
-        Notification.objects.filter(pk__gt=after_pk, created_at=created_at, kind__in=list(kinds))
-        .values("recipient_id", "kind").annotate(n=Count("pk"), first=Min("pk")).order_by()
-    )
-    if not groups:
-        return 0
-    chosen = channels_for(user_ids={g["recipient_id"] for g in groups}, kinds_={g["kind"] for g in groups})
-    wanted = [g for g in groups if chosen[(g["recipient_id"], g["kind"])] & set(OPTIONAL_CHANNELS)]
-    if not wanted:
-        return 0
-    counts = {g["first"]: g["n"] for g in wanted}
-    return deliver(list(Notification.objects.filter(pk__in=list(counts))), counts=counts)
-
-
-def _digest(text: Rendered, kind: str, n: int) -> Rendered:
-    """The message standing for `n` notifications of one kind to one person (led by `text`, the first)."""
-    from django.urls import reverse
-
-    spec = _kinds.get(kind)
-    label = str(spec.label) if spec else kind
-    return Rendered(
-        title=gettext("%(label)s：共%(n)d项") % {"label": label, "n": n},
-        body=gettext("您有%(n)d项“%(label)s”，请登录平台逐项查看。其中第一项：%(first)s") % {
-            "n": n, "label": label, "first": " ".join(part for part in (text.title, text.body) if part)},
-        url=text.url if spec is not None and spec.url is not None else reverse("notifications"),
-    )
-
-
-def deliver(notifications, *, counts: dict[int, int] | None = None) -> int:
+def deliver(notifications) -> int:
     """Queue the e-mails and text messages of freshly stored notifications (after commit).
-    `counts`: notification id → how many notifications of its kind it stands for (a digest).
 
     A notification about an event long past (a demo replay, an import) stays in-app only.
     """
     from .models import NotificationSettings, OutboundMessage, User
 
-    counts = counts or {}
 
     now = timezone.now()
     max_age = dt.timedelta(hours=getattr(settings, "NOTIFY_OUTBOUND_MAX_AGE_HOURS", 24))
@@ -313,8 +282,6 @@ def deliver(notifications, *, counts: dict[int, int] | None = None) -> int:
                 continue
             channels = chosen[(n.recipient_id, n.kind)]
             text = render(n, lookup)
-            if counts.get(n.pk, 1) > 1:
-                text = _digest(text, n.kind, counts[n.pk])
             link = _absolute(text.url)
             if EMAIL in channels and user.email:
                 body = "\n\n".join(part for part in (text.title, text.body, link) if part)
@@ -449,9 +416,12 @@ def outbound_retry(*, message_ids) -> int:
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _step(params, lookup):
+def _step(params, lookup, many_url: str = ""):
     """The sweep's notices: the step's title; the case's title and link when the params name
-    the case by type and id (set-wise notices), else as stored (older rows)."""
+    the case by type and id (set-wise notices), else as stored (older rows); a notice
+    standing for several tasks (params["count"]) links to the page listing them."""
+    from django.urls import reverse
+
     values = {"step": step_title(params.get("step", ""))}
     if "days" in params:
         values["n"] = params["days"]
@@ -459,6 +429,9 @@ def _step(params, lookup):
         case = lookup.case(params["case_type"], params.get("case_id"))
         values["case"] = str(case) if case is not None else gettext("（案件已删除）")
         values["url"] = case.get_absolute_url() if case is not None and hasattr(case, "get_absolute_url") else ""
+    if many_url and (params.get("count") or 1) > 1:
+        path, _sep, query = many_url.partition("?")
+        values["url"] = reverse(path) + (f"?{query}" if query else "")
     return values
 
 
@@ -486,17 +459,20 @@ def register_engine_kinds() -> None:
     register_kind(
         "supervision_warning", label=_("期限预警"), group=group, app="workflow",
         title=_("即将到期：%(step)s"), body=_("“%(case)s”的“%(step)s”将于%(date)s到期，请及时办理。"),
-        values=_step, channels=(IN_APP, EMAIL), sample=sample,
+        title_many=_("即将到期：%(count)d项待办"), body_many=_("“%(case)s”的“%(step)s”等%(count)d项待办即将到期（最早%(date)s），请及时办理。"),
+        values=partial(_step, many_url="home?state=warning"), channels=(IN_APP, EMAIL), sample=sample,
     )
     register_kind(
         "urging_notice", label=_("催办单"), group=group, app="workflow",
         title=_("催办单：%(step)s已逾期"), body=_("“%(case)s”的“%(step)s”已于%(date)s到期，请签收催办单并尽快办理。"),
+        title_many=_("催办单：%(count)d项办理已逾期"), body_many=_("“%(case)s”的“%(step)s”等%(count)d项已逾期（最早%(date)s到期），请逐项签收催办单并尽快办理。"),
         values=_step, url=_urging_url, channels=(IN_APP, EMAIL, SMS), sample=sample,
     )
     register_kind(
         "supervision_breach", label=_("严重逾期"), group=group, app="workflow",
         title=_("严重逾期：%(step)s"), body=_("“%(case)s”的“%(step)s”（%(dept)s）已逾期%(n)d个工作日，已记录违诺。"),
-        values=_step, channels=(IN_APP, EMAIL, SMS), sample={**sample, "dept": "区教育局", "days": 6},
+        title_many=_("严重逾期：%(count)d项"), body_many=_("“%(case)s”的“%(step)s”（%(dept)s）等%(count)d项已严重逾期，最长逾期%(n)d个工作日，均已记录违诺。"),
+        values=partial(_step, many_url="supervision-dashboard"), channels=(IN_APP, EMAIL, SMS), sample={**sample, "dept": "区教育局", "days": 6},
     )
     notice_sample = {"notice": 1, "dept": "区教育局", "date": "2026-03-09", "case": "关于加强社区养老服务的建议", "text": "请于期限内书面答复整改情况。"}
     register_kind(

@@ -50,13 +50,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, TruncDate
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import registry
-from .bulk_sql import Epoch, insert_select, insert_select_per_member
+from .bulk_sql import insert_select, per_person
 from .events import EventType, register_events
 from .models import (
     BreachRecord, CaseEvent, Membership, Notification, SupervisionState, TimeLimitRule, UrgingNotice, User,
@@ -273,7 +273,6 @@ def cases_in_state(task_model, state: str, *, now: dt.datetime | None = None) ->
 
 # --- the sweep ---------------------------------------------------------------------------
 TARGETS = (State.SEVERELY_OVERDUE, State.OVERDUE, State.WARNING, State.ON_TIME)
-SWEEP_KINDS = ("supervision_warning", "urging_notice", "supervision_breach")
 DEDUPE_NAMES = {"supervision_warning": "warning", "urging_notice": "urging", "supervision_breach": "breach"}
 
 
@@ -292,7 +291,6 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
     today = timezone.localtime(now).date()
     workdays = WorkdayIndex(today)
     counts = {state: 0 for state in TARGETS}
-    notify_from = _last_pk(Notification)
     # Deadlines moved by a calendar correction first (case objects' and the tasks'
     # own), then the states, all in this one sweep.
     counts["recomputed"] = calendar_deadlines_recompute(now=now, only_if_changed=True)
@@ -333,9 +331,6 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
                     counts[target] += moved
                     marked = model.objects.filter(is_open=True, supervision_state=target, state_changed_at=now)
                     _entered(model, target, marked, now=now, today=today, workdays=workdays)
-    from .notifications import deliver_stored
-
-    deliver_stored(after_pk=notify_from, created_at=now, kinds=SWEEP_KINDS)
     return counts
 
 
@@ -389,27 +384,29 @@ def _step_title(model) -> models.Expression:
     return Case(*whens, default=Value(""), output_field=models.CharField())
 
 
-def _day_sql(field: str = "deadline") -> models.Expression:
-    """A datetime's local day as 'YYYY-MM-DD' (what _day gives in Python)."""
-    return Cast(TruncDate(field, tzinfo=timezone.get_current_timezone()), output_field=models.CharField())
+def _deadline_days(marked) -> list[dt.date]:
+    """The local days of the marked tasks' deadlines, ascending (one query: their distinct
+    deadlines, a handful in a normal sweep, as deadlines fall at the end of a day)."""
+    return sorted({timezone.localtime(d).date() for d in marked.order_by().values_list("deadline", flat=True).distinct() if d})
 
 
-def _late_sql(marked, *, today: dt.date, workdays: WorkdayIndex) -> models.Expression:
-    """Working days between each task's deadline day and today (WorkdayIndex.between), in
-    SQL: one CASE branch per run of deadline days with the same count, from the distinct
-    deadline days of the marked tasks (one query; a few days in a normal sweep)."""
-    days = sorted({d for d in marked.annotate(day=TruncDate("deadline", tzinfo=timezone.get_current_timezone()))
-                   .order_by().values_list("day", flat=True).distinct() if d is not None})
-    whens, previous = [], None
-    for day in reversed(days):  # latest first: "deadline before the end of this day" → its count
-        late = workdays.between(day, today)
-        if late == previous:
-            whens[-1] = When(deadline__lt=_start_of_day(day + dt.timedelta(days=1)), then=Value(late))
-        else:
-            whens.append(When(deadline__lt=_start_of_day(day + dt.timedelta(days=1)), then=Value(late)))
-        previous = late
-    # Reversed again so that the earliest boundary is tested first (a CASE takes the first match).
-    return Case(*reversed(whens), default=Value(0), output_field=models.IntegerField())
+def _by_day(days: list[dt.date], value) -> models.Expression:
+    """CASE over the deadline's local day (`days`: every day that occurs, ascending):
+    value(day) for a deadline on that day. Plain comparisons of the stored datetime
+    against each day's end, so no time-zone function runs per row (on SQLite that is a
+    Python call per row)."""
+    whens = [When(deadline__lt=_start_of_day(day + dt.timedelta(days=1)), then=Value(value(day))) for day in days]
+    return Case(*whens, default=Value(value(days[-1]) if days else None))
+
+
+def _day_sql(days: list[dt.date]) -> models.Expression:
+    """A deadline's local day as 'YYYY-MM-DD' (what _day gives in Python)."""
+    return _by_day(days, lambda day: day.isoformat())
+
+
+def _late_sql(days: list[dt.date], *, today: dt.date, workdays: WorkdayIndex) -> models.Expression:
+    """Working days between each task's deadline day and today (WorkdayIndex.between)."""
+    return _by_day(days, lambda day: workdays.between(day, today))
 
 
 def _entered(model, target: str, marked, *, now, today, workdays: WorkdayIndex) -> None:
@@ -420,10 +417,11 @@ def _entered(model, target: str, marked, *, now, today, workdays: WorkdayIndex) 
     case_model = model._meta.get_field(model.case_field).related_model
     case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)
     case_id = f"{model.case_field}_id"
-    if target == State.WARNING:
-        _notify_owers(marked, "supervision_warning", ct=ct, case_ct=case_ct, case_id=case_id, now=now)
+    if target not in (State.WARNING, State.OVERDUE, State.SEVERELY_OVERDUE):
         return
-    if target not in (State.OVERDUE, State.SEVERELY_OVERDUE):
+    days = _deadline_days(marked)
+    if target == State.WARNING:
+        _notify_owers(model, marked, "supervision_warning", case_ct=case_ct, case_id=case_id, now=now, days=days)
         return
     step = _step_title(model)
     # Overdue (or straight to severely overdue): the urging notice for this deadline.
@@ -435,33 +433,31 @@ def _entered(model, target: str, marked, *, now, today, workdays: WorkdayIndex) 
     }, ignore_conflicts=True)
     # An event for each notice this sweep wrote (a concurrent sweep, with its own "now",
     # may have written some: the constraint keeps one, and only its writer records it).
-    written = model.objects.filter(pk__in=UrgingNotice.objects.filter(
-        pk__gt=notices_from, task_type=ct, issued_at=now).values("task_id"))
-    _events(written, EVENT_URGED, case_ct=case_ct, case_id=case_id, now=now, payload={
-        "department": F("department_id"), "step": step, "deadline": _day_sql(),
+    new_notices = UrgingNotice.objects.filter(pk__gt=notices_from, task_type=ct, issued_at=now).values("task_id")
+    _events(model.objects.filter(pk__in=new_notices), EVENT_URGED, case_ct=case_ct, case_id=case_id, now=now, payload={
+        "department": F("department_id"), "step": step, "deadline": _day_sql(days),
     })
-    _notify_owers(marked, "urging_notice", ct=ct, case_ct=case_ct, case_id=case_id, now=now)
+    # The same for the notification: the tasks whose notice this sweep wrote, and those no department signs for.
+    urged = marked.filter(Q(department__isnull=True) | Q(pk__in=new_notices))
+    _notify_owers(model, urged, "urging_notice", case_ct=case_ct, case_id=case_id, now=now, days=days)
     if target != State.SEVERELY_OVERDUE:
         return
-    late = _late_sql(marked, today=today, workdays=workdays)
+    late = _late_sql(days, today=today, workdays=workdays)
     records_from = _last_pk(BreachRecord)
     insert_select(BreachRecord, marked, {
         "task_type": Value(ct.pk), "task_id": F("pk"), "case_type": Value(case_ct.pk), "case_id": F(case_id),
         "department": F("department_id"), "step": step, "deadline": F("deadline"), "working_days_late": late,
         "created_at": Value(now),
     }, ignore_conflicts=True)
-    written = model.objects.filter(pk__in=BreachRecord.objects.filter(
-        pk__gt=records_from, task_type=ct, created_at=now).values("task_id"))
-    _events(written, EVENT_BREACH, case_ct=case_ct, case_id=case_id, now=now, payload={
-        "department": F("department_id"), "step": step, "deadline": _day_sql(), "working_days_late": late,
+    recorded = marked.filter(pk__in=BreachRecord.objects.filter(pk__gt=records_from, task_type=ct, created_at=now).values("task_id"))
+    _events(recorded, EVENT_BREACH, case_ct=case_ct, case_id=case_id, now=now, payload={
+        "department": F("department_id"), "step": step, "deadline": _day_sql(days), "working_days_late": late,
     })
-    params = {**_sv_params(case_ct, case_id), "dept": Coalesce(F("department__name"), Value("")), "days": late}
-    columns = _notification_columns("supervision_breach", params, key=_dedupe_sql(DEDUPE_NAMES["supervision_breach"], ct), now=now)
-    # The supervisors (everywhere) and the leaders of the task's department.
-    insert_select_per_member(Notification, marked, columns, recipient="recipient", membership_model=Membership,
-                             role=Value(EngineRole.SUPERVISOR.value), department=Cast(Value(None), models.BigIntegerField()))
-    insert_select_per_member(Notification, marked.filter(department__isnull=False), columns, recipient="recipient",
-                             membership_model=Membership, role=Value(EngineRole.DEPT_LEADER.value), department=F("department_id"))
+    # The supervisors (everywhere) and the leaders of each task's department.
+    _notify_people(model, recorded, "supervision_breach", case_ct=case_ct, case_id=case_id, now=now, days=days,
+                   role=Value(EngineRole.SUPERVISOR.value), department=Cast(Value(None), models.BigIntegerField()), late=late)
+    _notify_people(model, recorded.filter(department__isnull=False), "supervision_breach", case_ct=case_ct, case_id=case_id,
+                   now=now, days=days, role=Value(EngineRole.DEPT_LEADER.value), department=F("department_id"), late=late)
 
 
 def _day(value: dt.datetime) -> str:
@@ -475,34 +471,39 @@ def _events(tasks, type: str, *, case_ct, case_id: str, now, payload: dict) -> N
     })
 
 
-def _dedupe_sql(kind: str, ct: ContentType) -> models.Expression:
-    """sv:<kind>:<task type>:<task>:<deadline's epoch seconds>: one notice per person, task and deadline."""
-    return Concat(Value(f"sv:{kind}:{ct.pk}:"), Cast("pk", models.CharField()), Value(":"),
-                  Cast(Epoch("deadline"), models.CharField()), output_field=models.CharField())
+def _notify_people(model, marked, kind: str, *, case_ct, case_id: str, now, days: list[dt.date], role, department,
+                   owner=None, late=None) -> None:
+    """One notification of `kind` per person owing some of the marked tasks (see
+    bulk_sql.per_person), however many: about one task it names the case and step; about
+    several it says how many, names the first and links to the list (workflow.notifications).
+    Stored once per person, kind and sweep (the dedupe key); e-mails and texts queued after commit."""
+    from viewflow.workflow.fields import get_task_ref
+
+    from .notifications import send_rows
+
+    people = per_person(marked, role=role, department=department, owner=owner, membership_model=Membership,
+                        least={"task": F("pk"), "date": _day_sql(days)}, most={"days": late} if late is not None else None)
+    if not people:
+        return
+    first = {t["pk"]: t for t in model.objects.filter(pk__in={p["task"] for p in people}).values("pk", case_id, "flow_task", "department__name")}
+    stamp = int(now.timestamp() * 1_000_000)
+    rows = []
+    for p in people:
+        task = first[p["task"]]
+        step = get_task_ref(task["flow_task"]) if task["flow_task"] else ""
+        params = {"case_type": case_ct.pk, "case_id": task[case_id], "step": step, "date": p["date"], "count": p["count"]}
+        if late is not None:
+            params.update(days=p["days"], dept=task["department__name"] or "")
+        rows.append(Notification(recipient_id=p["person"], kind=kind, params=params, created_at=now,
+                                 dedupe_key=f"sv:{DEDUPE_NAMES[kind]}:{model._meta.label_lower}:{stamp}"))
+    send_rows(rows, dedupe=True)
 
 
-def _sv_params(case_ct, case_id: str) -> dict:
-    """A supervision notification's params: the case by its type and id and the step as its
-    node reference (the case's title and link and the step's title are read when the
-    notification is rendered, in the reader's language: workflow.notifications)."""
-    return {"case_type": Value(case_ct.pk), "case_id": F(case_id), "step": F("flow_task"), "date": _day_sql()}
-
-
-def _notification_columns(kind: str, params: dict, *, key, now) -> dict:
-    return {
-        "kind": Value(kind), "params": JSONObject(**params), "dedupe_key": key, "created_at": Value(now),
-        "stored_title": Value(""), "stored_body": Value(""), "stored_url": Value(""),
-    }
-
-
-def _notify_owers(marked, kind: str, *, ct, case_ct, case_id: str, now) -> None:
-    """A notification of `kind` to whoever owes each task: its owner, or else the people
-    holding its role in its department (anywhere, for a task without a department: an
-    office's task). Two statements; the dedupe key stores each once per person and deadline."""
-    columns = _notification_columns(kind, _sv_params(case_ct, case_id), key=_dedupe_sql(DEDUPE_NAMES[kind], ct), now=now)
-    insert_select(Notification, marked.filter(owner__isnull=False), {"recipient": F("owner_id"), **columns}, ignore_conflicts=True)
-    insert_select_per_member(Notification, marked.filter(owner__isnull=True).exclude(role=""), columns, recipient="recipient",
-                             membership_model=Membership, role=F("role"), department=F("department_id"))
+def _notify_owers(model, marked, kind: str, *, case_ct, case_id: str, now, days: list[dt.date]) -> None:
+    """Whoever owes each task: its owner, or else the people holding its role in its
+    department (anywhere, for a task without a department: an office's task)."""
+    _notify_people(model, marked.exclude(owner__isnull=True, role=""), kind, case_ct=case_ct, case_id=case_id, now=now,
+                   days=days, role=F("role"), department=F("department_id"), owner=F("owner_id"))
 
 
 # --- deadlines moved by a calendar correction ----------------------------------------------

@@ -12,7 +12,7 @@ from proposals.models import ProposalTask
 from tests.factories import TZ, at
 from tests.proposals import factories as pf
 from workflow import sms
-from workflow.bulk_sql import Epoch, insert_select
+from workflow.bulk_sql import insert_select
 from workflow.models import BreachRecord, CalendarDay, CaseEvent, Notification, OutboundMessage, UrgingNotice
 from workflow.supervision import supervision_sweep
 
@@ -29,12 +29,6 @@ def signs(office_user, member, approval_dept, handler):
     with at(2026, 3, 2, 9):
         proposals = [pf.assigned(lead=approval_dept) for _ in range(3)]
     return list(ProposalTask.objects.filter(proposal__in=proposals, status="NEW").order_by("pk"))
-
-
-def test_epoch_is_pythons_timestamp(signs):
-    task = signs[0]
-    value = ProposalTask.objects.filter(pk=task.pk).annotate(e=Epoch("deadline")).values_list("e", flat=True).get()
-    assert value == int(task.deadline.timestamp())
 
 
 def test_insert_select_writes_the_columns_in_their_order(signs):
@@ -56,9 +50,9 @@ def test_the_rows_match_what_the_services_would_write(signs, handler, dept_leade
     assert (notice.department_id, notice.step, notice.deadline, notice.case_id) == (approval_dept.pk, "签收", task.deadline, task.proposal_id)
     event = CaseEvent.objects.get(type="supervision_urged", case_id=task.proposal_id)
     assert event.payload == {"department": approval_dept.pk, "step": "签收", "deadline": "2026-03-05"}
-    note = Notification.objects.get(recipient=handler, kind="urging_notice", params__case_id=task.proposal_id)
-    assert note.dedupe_key == f"sv:urging:{notice.task_type_id}:{task.pk}:{int(task.deadline.timestamp())}"
-    assert note.title == "催办单：签收已逾期"
+    note = Notification.objects.get(recipient=handler, kind="urging_notice")  # one for the three tasks
+    assert note.params["count"] == 3 and note.params["case_id"] == task.proposal_id
+    assert note.title == "催办单：3项办理已逾期"
     assert str(task.proposal) in note.body and "2026-03-05" in note.body and note.url == "/supervision/urging/"
     # Severely overdue: five working days after the 5th ended (13 March), on 16 March six.
     sweep(2026, 3, 16, 10)
@@ -67,36 +61,43 @@ def test_the_rows_match_what_the_services_would_write(signs, handler, dept_leade
     event = CaseEvent.objects.get(type="supervision_breach", case_id=task.proposal_id)
     assert event.payload["working_days_late"] == 7
     for person in (supervisor, dept_leader):
-        breach = Notification.objects.get(recipient=person, kind="supervision_breach", params__case_id=task.proposal_id)
-        assert "已逾期7个工作日" in breach.body and approval_dept.name in breach.body
-        assert breach.url == f"/proposals/{task.proposal_id}/"
+        breach = Notification.objects.get(recipient=person, kind="supervision_breach")
+        assert breach.title == "严重逾期：3项" and "最长逾期7个工作日" in breach.body and approval_dept.name in breach.body
+        assert breach.url == "/supervision/dashboard/"
     assert not Notification.objects.filter(recipient=handler, kind="supervision_breach").exists()
 
 
-def test_many_notices_to_one_person_are_one_message_per_channel(signs, handler, django_capture_on_commit_callbacks):
+def test_many_tasks_of_one_person_are_one_notice_and_one_message_per_channel(signs, handler, django_capture_on_commit_callbacks):
     handler.email, handler.phone = "handler@example.org", "13800138000"
     handler.save()
     with django_capture_on_commit_callbacks(execute=True), at(2026, 3, 6, 10):
         sweep(2026, 3, 6, 10)
-    assert Notification.objects.filter(recipient=handler, kind="urging_notice").count() == 3
+    assert Notification.objects.filter(recipient=handler, kind="urging_notice").count() == 1
     assert OutboundMessage.objects.filter(recipient=handler, kind="urging_notice").count() == 2  # e-mail and SMS
-    assert [m.subject for m in mail.outbox if "催办单" in m.subject] == ["催办单：共3项"]
-    assert any("催办单：共3项" in m.text for m in sms.outbox)
+    assert [m.subject for m in mail.outbox if "催办单" in m.subject] == ["催办单：3项办理已逾期"]
+    assert any("催办单：3项办理已逾期" in m.text for m in sms.outbox)
     # A second sweep sends nothing more.
     with django_capture_on_commit_callbacks(execute=True), at(2026, 3, 6, 10, 15):
         sweep(2026, 3, 6, 10, 15)
     assert OutboundMessage.objects.filter(recipient=handler).count() == 2
 
 
-def test_one_notice_is_sent_as_itself(signs, handler, django_capture_on_commit_callbacks):
+def test_one_task_is_named_in_its_notice(signs, handler, django_capture_on_commit_callbacks):
     handler.email = "handler@example.org"
     handler.save()
     ProposalTask.objects.filter(pk__in=[t.pk for t in signs[1:]]).update(deadline=dt.datetime(2026, 4, 30, 18, tzinfo=TZ))
     with django_capture_on_commit_callbacks(execute=True), at(2026, 3, 6, 10):
         sweep(2026, 3, 6, 10)
-    subjects = [m.subject for m in mail.outbox]
-    assert subjects == ["催办单：签收已逾期"]
+    assert [m.subject for m in mail.outbox] == ["催办单：签收已逾期"]
     assert str(signs[0].proposal) in mail.outbox[0].body
+    note = Notification.objects.get(recipient=handler)
+    assert note.params["count"] == 1 and note.url == "/supervision/urging/"
+
+
+def test_several_warnings_link_to_the_inbox_filtered(signs, handler):
+    sweep(2026, 3, 4, 10)  # due tomorrow, warn 1 WD before
+    note = Notification.objects.get(recipient=handler, kind="supervision_warning")
+    assert note.title == "即将到期：3项待办" and note.url == "/?state=warning"
 
 
 def test_an_unchanged_calendar_is_not_read_again(signs, django_assert_max_num_queries):
