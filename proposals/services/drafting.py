@@ -250,10 +250,12 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
         new_status = Proposal.Status.COSIGNING if has_cosigners else Proposal.Status.SUBMITTED
         _set_status(proposal, new_status, actor, "submitted_for_cosign" if has_cosigners else "submitted", extra_fields=["submitted_at"])
         ProposalFlow.start.run(proposal=proposal)
-    if has_cosigners:
-        _notify_users([c.member for c in proposal.cosigners.select_related("member")], "cosign_invited", proposal, name=str(proposal.proposer))
-    else:
-        _notify_users(_office_people(), "submitted", proposal)
+        # The notices in the same transaction (issue 11: one transaction per intake).
+        if has_cosigners:
+            _notify_users([c.member for c in proposal.cosigners.select_related("member")], "cosign_invited", proposal,
+                          in_transaction=True, name=str(proposal.proposer))
+        else:
+            _notify_users(_office_people(), "submitted", proposal, in_transaction=True)
     return proposal
 
 
