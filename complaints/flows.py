@@ -19,7 +19,7 @@ it is now; the dispatch a branch is about travels in task.data (carry).
 """
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from workflow.flow.nodes import DynamicSplit
 from workflow.flow.runtime import CaseFlowMixin, carry, human
@@ -39,7 +39,6 @@ class ComplaintFlow(CaseFlowMixin, flow.Flow):
 
     process_class = ComplaintProcess
     task_class = ComplaintTask
-    lock_impl = lock.select_for_update_lock
 
     start = flow.StartHandle(this.start_process).Next(this.check_on_spot)
     check_on_spot = flow.If(this.closed_at_intake).Then(this.end).Else(this.triage)

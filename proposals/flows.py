@@ -33,7 +33,7 @@ Function nodes calling services.
 """
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from workflow.flow.nodes import DynamicSplit
 from workflow.flow.runtime import CaseFlowMixin, carry, human
@@ -53,7 +53,6 @@ class ProposalFlow(CaseFlowMixin, flow.Flow):
 
     process_class = ProposalProcess
     task_class = ProposalTask
-    lock_impl = lock.select_for_update_lock
 
     start = flow.StartHandle(this.start_process).Next(this.check_cosigners)
     check_cosigners = flow.If(this.has_cosigners).Then(this.split_cosign).Else(this.review)

@@ -123,6 +123,20 @@ def _fresh_calendar(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_time_limits(monkeypatch):
+    """The active time limits are held in memory per process (workflow.rules),
+    like the calendar: each test starts without them, and the once-a-second
+    check for other processes' changes is off (changes made in this process,
+    bulk ones included, reload at once)."""
+    from workflow import rules
+
+    monkeypatch.setattr(rules, "CHECK_SECONDS", float("inf"))
+    rules.time_limits_reset()
+    yield
+    rules.time_limits_reset()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Throttle counters live in the cache: every test starts with none."""
     from django.core.cache import cache

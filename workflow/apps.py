@@ -29,6 +29,14 @@ class WorkflowConfig(AppConfig):
         # Each process holds the working-day calendar in memory: a change to it
         # tells every process to reload (a cache, not business logic).
         workdays.connect_signals()
+        # The same for the time limits (workflow.rules holds the active ones in memory).
+        from . import rules
+
+        rules.connect_signals()
+        # simple-history's `history` descriptors build their manager class once (workflow.history).
+        from .history import cache_history_managers
+
+        cache_history_managers()
         # A case task's `is_open` follows its status when viewflow saves the task
         # as its own Task class (workflow.models.tasks.task_status_saved).
         from django.db.models.signals import post_save

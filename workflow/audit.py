@@ -133,7 +133,10 @@ def append(
         object_type=object_type[:100], object_id=str(object_id)[:64], object_repr=str(object_repr)[:200],
         detail=canonical_detail(detail),
     )
-    with transaction.atomic():
+    # Inside the caller's transaction without a savepoint of its own (issue 11: two
+    # statements fewer per row): a failure here fails the caller's transaction,
+    # which nothing catches to carry on; alone, it is its own transaction.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         head = SecurityEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
         event.sequence, event.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
@@ -288,7 +291,10 @@ def audit_purge(*, actor=None, before: dt.datetime, now: dt.datetime | None = No
             _("审计记录至少保留%(days)d天：只能清理%(limit)s之前的记录。")
             % {"days": days, "limit": timezone.localtime(limit).strftime("%Y-%m-%d %H:%M")}
         )
-    with transaction.atomic():
+    # Inside the caller's transaction without a savepoint of its own (issue 11: two
+    # statements fewer per row): a failure here fails the caller's transaction,
+    # which nothing catches to carry on; alone, it is its own transaction.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         check = audit_verify(max_problems=1)
         if not check.ok:

@@ -191,6 +191,19 @@ def send(*, recipients, kind: str, params: dict | None = None, dedupe_key: str =
     return send_rows(rows, dedupe=bool(dedupe_key))
 
 
+def store(*, recipients, kind: str, params: dict | None = None, created_at: dt.datetime | None = None) -> list:
+    """Store the notification for each person without delivering it (the caller
+    delivers once its transaction commits: workflow.services.notify_in_transaction)."""
+    from .models import Notification
+
+    if kind not in _kinds:
+        raise LookupError(f"notification kind {kind!r} is not registered")
+    at = created_at or timezone.now()
+    params = params or {}
+    rows = [Notification(recipient_id=getattr(r, "pk", r), kind=kind, params=params, created_at=at) for r in recipients if r is not None]
+    return Notification.objects.bulk_create(rows) if rows else []
+
+
 def send_rows(rows, *, dedupe: bool) -> int:
     """Insert notification rows (ignoring those a dedupe key already stored) and deliver the new ones."""
     from .models import Notification

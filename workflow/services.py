@@ -77,6 +77,20 @@ def notify_on_commit(*, users, kind: str, params: dict | None = None) -> None:
         transaction.on_commit(lambda: notification_send(recipients=users, kind=kind, params=params, created_at=at))
 
 
+def notify_in_transaction(*, users, kind: str, params: dict | None = None) -> None:
+    """Like notify_on_commit, but the notices are stored now, in the caller's
+    transaction (a rollback takes them back: never a notice for a change that
+    did not happen), and only their e-mails and text messages wait for the
+    commit. The change and its notices are one transaction (issue 11: the
+    intake); delivery stays after the commit, as external effects must."""
+    from . import notifications
+
+    users = [u for u in users if u is not None]
+    if users:
+        rows = notifications.store(recipients=users, kind=kind, params=params, created_at=timezone.now())
+        transaction.on_commit(lambda: notifications.deliver(rows))
+
+
 # --- organisation -------------------------------------------------------------
 def user_forget_roles(*, user: User) -> None:
     """Drop the memberships cached on this user object (workflow.selectors.user_membership_pairs)."""

@@ -38,11 +38,11 @@ def _set_status(proposal: Proposal, status: str, actor, event: str, extra_fields
     engine.case_set_status(case=proposal, status=status, actor=actor, event=event, extra_fields=extra_fields, **payload)
 
 
-def _notify_users(users, kind: str, proposal: Proposal, **params):
-    """Notify people about a proposal: a kind of proposals.notifications and its params (rendered when read)."""
-    engine.notify_on_commit(
-        users=users, kind=f"proposal.{kind}", params={"proposal": proposal.pk, "number": proposal.number, "title": proposal.title, **params},
-    )
+def _notify_users(users, kind: str, proposal: Proposal, *, in_transaction: bool = False, **params):
+    """Notify people about a proposal: a kind of proposals.notifications and its params (rendered when read).
+    in_transaction: stored in the service's transaction, delivered after it (engine.notify_in_transaction)."""
+    notify = engine.notify_in_transaction if in_transaction else engine.notify_on_commit
+    notify(users=users, kind=f"proposal.{kind}", params={"proposal": proposal.pk, "number": proposal.number, "title": proposal.title, **params})
 
 
 def _department_people(department: Department, role: str) -> list[User]:

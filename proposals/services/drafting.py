@@ -219,15 +219,20 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
     With co-signers, the proposal goes to the office by itself once the last one has
     answered (_submit_when_cosigned); the proposer submits again (status 待提交) only
     when that automatic submission was refused (the session's cut-off passed meanwhile)."""
-    proposal = Proposal.objects.get(pk=proposal.pk)
-    if proposal.proposer_id != actor.pk:
-        raise PermissionDenied(_("只有领衔提案人可以提交提案。"))
-    if proposal.status == Proposal.Status.READY:
-        return _submit_after_cosign(actor=actor, proposal=proposal)
     from ..flows import ProposalFlow
 
     with transaction.atomic():
-        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        # One read (issue 11): the locked row with what the checks and the flow's
+        # first gateway read (session, category, co-signers: check_cosigners
+        # answers from the prefetched list, the same rows in this transaction).
+        proposal = (
+            Proposal.objects.select_for_update(of=("self",)).select_related("session", "category")
+            .prefetch_related("cosigners").get(pk=proposal.pk)
+        )
+        if proposal.proposer_id != actor.pk:
+            raise PermissionDenied(_("只有领衔提案人可以提交提案。"))
+        if proposal.status == Proposal.Status.READY:
+            return _submit_after_cosign(actor=actor, proposal=proposal)
         require_status(proposal, [Proposal.Status.DRAFT], _("提案已提交。"))
         errors = {}
         try:
@@ -245,10 +250,12 @@ def proposal_submit(*, actor: User, proposal: Proposal) -> Proposal:
         new_status = Proposal.Status.COSIGNING if has_cosigners else Proposal.Status.SUBMITTED
         _set_status(proposal, new_status, actor, "submitted_for_cosign" if has_cosigners else "submitted", extra_fields=["submitted_at"])
         ProposalFlow.start.run(proposal=proposal)
-    if has_cosigners:
-        _notify_users([c.member for c in proposal.cosigners.select_related("member")], "cosign_invited", proposal, name=str(proposal.proposer))
-    else:
-        _notify_users(_office_people(), "submitted", proposal)
+        # The notices in the same transaction (issue 11: one transaction per intake).
+        if has_cosigners:
+            _notify_users([c.member for c in proposal.cosigners.select_related("member")], "cosign_invited", proposal,
+                          in_transaction=True, name=str(proposal.proposer))
+        else:
+            _notify_users(_office_people(), "submitted", proposal, in_transaction=True)
     return proposal
 
 

@@ -3,7 +3,8 @@
 A human node is declared once, with `human(...)`: its title, the role that
 does it, where its department comes from, its deadline (a time-limit step or
 a callable), and the page and API actions that complete it. The generic
-`task_created` hook reads that declaration to route and time every new task.
+`task_created` hook reads that declaration to route and time every new task,
+before the task is first saved (HumanView: one INSERT, no re-save).
 
 A service completes a task with `flow_step(task, actor)`: it locks the
 process, takes the task for the actor, lets the service do the domain work,
@@ -21,8 +22,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow import this
+from django.db import connection, transaction
 from viewflow.workflow import flow
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.lock import SelectForUpdateLock
+from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from ..rules import RuleMissing
@@ -51,10 +55,43 @@ def handled_by_services(request, **kwargs):
     raise Http404
 
 
+class HumanActivation(ViewActivation):
+    """viewflow's ViewActivation.create with the node's onCreate hook (our
+    task_created) run *before* the task's first save: its case, role,
+    department and deadline go into the one INSERT (issue 11: the hook used to
+    re-save every new task). Otherwise the same steps as viewflow 2.4's."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        owner_permission = flow_task.calc_owner_permission(activation)
+        if owner_permission:
+            task.owner_permission = owner_permission
+            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
+        if flow_task._on_create is not None:
+            flow_task._on_create(activation)
+        task.save()
+        task.previous.add(prev_activation.task)
+        return activation
+
+
+class HumanView(flow.View):
+    """flow.View whose tasks are routed and timed before their first save."""
+
+    activation_class = HumanActivation
+
+
 def human(title, *, role: str, deadline, page: str, api: str, action_object: str = "case", department=None, permission=None, assign=None):
     """A human task completed through a service. `deadline=None` must be a
     deliberate choice (e.g. the proposer's own submit step)."""
-    node = flow.View(handled_by_services).Annotation(title=title)
+    node = HumanView(handled_by_services).Annotation(title=title)
     if permission:
         node = node.Permission(permission)
     if assign:
@@ -96,12 +133,33 @@ def _step_rule_deadline(*, case_kind: str, step: str, start: dt.datetime, catego
         raise ValidationError(str(exc))
 
 
+class CaseLock(SelectForUpdateLock):
+    """viewflow's select-for-update lock of the process row, except on SQLite:
+    there FOR UPDATE does not exist (Django drops it and the query locks
+    nothing) while every transaction takes the database's write lock at BEGIN
+    (IMMEDIATE, config/settings/base.py sqlite_options), so the lock is the
+    transaction alone, without the pointless SELECT (issue 11)."""
+
+    @contextmanager
+    def __call__(self, flow_class, process_pk):
+        if connection.vendor == "sqlite":
+            with transaction.atomic():
+                yield
+            return
+        with super().__call__(flow_class, process_pk):
+            yield
+
+
+case_lock = CaseLock()
+
+
 class CaseFlowMixin:
     """Mixed into a case type's Flow: names its time-limit case kind and the
     process's field holding the case, and routes every new human task."""
 
     case_kind = ""
     case_field = ""
+    lock_impl = case_lock
 
     def task_created(self, activation):
         task_created(
@@ -112,23 +170,22 @@ class CaseFlowMixin:
 
 def task_created(*, activation, case_kind: str, case_field: str, case) -> None:
     """The onCreate hook of every human node: link the task to its case, and
-    set role, department and deadline from the node's declaration."""
+    set role, department and deadline from the node's declaration. Runs before
+    the task's first save (HumanActivation.create), so it saves nothing."""
     task = activation.task
     step: HumanStep = activation.flow_task.step
     setattr(task, case_field, case)
     task.role = str(step.role)
     flow_instance = activation.flow_class.instance
     task.department = this.resolve(flow_instance, step.department)(activation) if step.department else None
-    fields = [case_field, "role", "department", "deadline"]
     if isinstance(step.deadline, str):
         start = timezone.now()
         rule, task.deadline = _step_rule_deadline(case_kind=case_kind, step=step.deadline, start=start)
-        fields += _deadline_basis(task, rule=rule, start=start)
+        _deadline_basis(task, rule=rule, start=start)
     elif step.deadline is not None:
         task.deadline = this.resolve(flow_instance, step.deadline)(activation)
     else:
         task.deadline = None
-    task.save(update_fields=fields)
 
 
 def _deadline_basis(task, *, rule, start: dt.datetime) -> list[str]:

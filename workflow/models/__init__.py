@@ -6,7 +6,7 @@ from .exports import ExportJob
 from .handling import EvaluationBase, ExtensionRequestBase
 from .notifications import Channel, Notification, NotificationPreference, NotificationSettings, OutboundMessage
 from .organisation import Department, Membership, User
-from .rules import LabelChoice, LabelScale, RuleSetting, TimeLimitRule, TimeUnit
+from .rules import LabelChoice, LabelScale, RuleSetting, TimeLimitRule, TimeLimitStamp, TimeUnit
 from .reports import Report
 from .security import PasswordHistory, SecurityEvent
 from .supervision import BreachRecord, SupervisionNotice, UrgingNotice
@@ -46,6 +46,7 @@ __all__ = [
     "UrgingNotice",
     "Membership",
     "TimeLimitRule",
+    "TimeLimitStamp",
     "TimeUnit",
     "User",
 ]

@@ -1,4 +1,6 @@
 """Rules as data: time limits and labelled scales, editable by administrators."""
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,37 @@ class TimeUnit(models.TextChoices):
     NATURAL_DAYS = "days", _("自然日")
     HOURS = "hours", _("小时")
     MONTHS = "months", _("个月")
+
+
+class TimeLimitRuleQuerySet(models.QuerySet):
+    """Bulk writes (update, bulk_create, bulk_update, delete) send no model
+    signals: they bump the time limits' stamp themselves, so that every
+    process's copy (workflow.rules) follows them too."""
+
+    def _changed(self):
+        from ..rules import time_limits_stamp_bump
+
+        time_limits_stamp_bump()
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        self._changed()
+        return rows
+
+    def bulk_create(self, *args, **kwargs):
+        objs = super().bulk_create(*args, **kwargs)
+        self._changed()
+        return objs
+
+    def bulk_update(self, *args, **kwargs):
+        rows = super().bulk_update(*args, **kwargs)
+        self._changed()
+        return rows
+
+    def delete(self):
+        result = super().delete()
+        self._changed()
+        return result
 
 
 class TimeLimitRule(models.Model):
@@ -31,6 +64,8 @@ class TimeLimitRule(models.Model):
 
     history = HistoricalRecords()
 
+    objects = TimeLimitRuleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("办理时限")
         verbose_name_plural = _("办理时限")
@@ -45,6 +80,27 @@ class TimeLimitRule(models.Model):
     def clean(self):
         if self.amount == 0:
             raise ValidationError({"amount": _("时限必须大于零。")})
+
+
+class TimeLimitStamp(models.Model):
+    """One row whose token changes with every change to the time limits: each
+    process holds the active rules in memory (workflow.rules) and compares the
+    token at most once a second, as the calendar does (CalendarStamp)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    token = models.CharField(_("版本标记"), max_length=32)
+    changed_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("办理时限版本")
+        verbose_name_plural = _("办理时限版本")
+
+    def __str__(self):
+        return self.token
+
+    @staticmethod
+    def new_token() -> str:
+        return uuid.uuid4().hex
 
 
 class LabelScale(models.Model):
