@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0025_document_batch_chunks'),
+        ('workflow', '0026_calendar_recomputed_token'),
     ]
 
     operations = [
