@@ -712,6 +712,16 @@ def _figure_words(f: dict) -> str:
     return _("%(label)s%(value).1f%(unit)s（依据%(den)d件）") % {"label": f["label"], "value": f["value"], "unit": unit, "den": f["den"]}
 
 
+def _severe_days() -> str:
+    """How many working days past the deadline count as severely overdue (the rules table,
+    per case kind: "5", or "5或10" when the kinds differ)."""
+    from .supervision import Rules
+
+    rules = Rules()
+    days = sorted({rules.severe_wd(spec.case_kind) for spec in registry.supervision_specs()})
+    return _("或").join(str(d) for d in days) or str(settings.SUPERVISION_DEFAULT_SEVERE_WD)
+
+
 def report_context(report: Report) -> dict:
     """The 通报's letter, from the frozen figures only."""
     from . import fonts
@@ -769,7 +779,8 @@ def report_context(report: Report) -> dict:
     breach_rows = data.get("breaches", [])
     reprimand_heading = f"{numerals[(len(sections) + (notice_section is not None)) % 10]}、" + _("通报批评")
     if breach_rows:
-        reprimand = _("%(period)s，以下%(n)d项办理环节逾期超过规定时限5个工作日以上，已记入违诺记录，予以通报批评：") % {"period": period, "n": len(breach_rows)}
+        reprimand = _("%(period)s，以下%(n)d项办理环节逾期超过规定时限%(days)s个工作日以上，已记入违诺记录，予以通报批评：") % {
+            "period": period, "n": len(breach_rows), "days": _severe_days()}
     else:
         reprimand = _("%(period)s无严重逾期（违诺）记录。") % {"period": period}
     closing = _("请各承办单位对照本通报，认真查找问题，对逾期事项限期办结，切实提高办理质量和效率。")
