@@ -9,7 +9,11 @@ project's SQLite options, and times helpdesk's own management command.
 
 Rows:
 - helpdesk_escalate_seconds: wall time of `call_command("escalate_tickets")`.
-- sweep_vs_helpdesk_speedup, only when bench/results/latest.json already holds a
+- sweep_helpdesk_shape_seconds and sweep_vs_helpdesk_speedup: our sweep measured in the
+  same run on the same shape (as many open deadlines as tickets, as many due), on this
+  run's database; helpdesk's seconds / ours.
+- Else (this run's database already holds bench_sweep's larger data set)
+  sweep_vs_helpdesk_speedup only when bench/results/latest.json already holds a
   `sweep_seconds` row (bench_sweep's; run it first; at a SWEEP_OPEN below 1,000,000
   its `sweep_seconds_<size>` row) whose due count is known (its "due" key, else
   "<number> [just] overdue" or "<number> due" in its scale or notes):
@@ -75,6 +79,31 @@ def sweep_row() -> tuple[dict | None, int | None]:
     return row, _due_count(row)
 
 
+def same_shape(result: dict) -> list[dict] | None:
+    """Our sweep on the baseline's shape, in this run: as many open deadlines as helpdesk has
+    tickets and as many of them due (bench_sweep.same_shape_seconds), on this run's database
+    (SQLite under `make bench`, as the baseline's). None when this run's database already
+    holds a larger sweep data set (then the extrapolation from latest.json below)."""
+    from django.db import connection
+
+    from bench.bench_sweep import same_shape_seconds
+
+    sweep = same_shape_seconds(open_deadlines=result["tickets"], due=result["due"])
+    if sweep is None or not sweep["due"] or not result["escalated"]:
+        return None
+    # helpdesk's time for the sweep's due count (the two differ by a few cases: modulo arithmetic)
+    helpdesk_s = result["seconds"] * sweep["due"] / result["escalated"]
+    scale = f"{sweep['open']:,} open deadlines, {sweep['due']:,} due; helpdesk: {result['tickets']:,} tickets, {result['escalated']:,} due; {connection.vendor}"
+    return [
+        {"name": "sweep_helpdesk_shape_seconds", "value": round(sweep["seconds"], 3), "unit": "s", "scale": scale,
+         "notes": f"supervision_sweep(now) on helpdesk's shape, this run, after one settling sweep; {sweep['queries']} queries"},
+        {"name": "sweep_vs_helpdesk_speedup", "value": round(helpdesk_s / sweep["seconds"], 1), "unit": "x", "scale": scale,
+         "notes": (f"helpdesk escalate_tickets {result['seconds']} s for {result['escalated']:,} due tickets "
+                   f"(scaled to {sweep['due']:,}: {helpdesk_s:.1f} s) / our sweep {sweep['seconds']:.3f} s, same run, same engine"
+                   + ("" if connection.vendor == "sqlite" else f"; WARNING: this run's project database is {connection.vendor}"))},
+    ]
+
+
 def run() -> list[dict]:
     from django.db import connection
 
@@ -90,6 +119,10 @@ def run() -> list[dict]:
         "tickets": result["tickets"], "due": result["due"], "escalated": result["escalated"],
         "queries": result["queries"], "emails": result["emails"],
     }]
+    same = same_shape(result)
+    if same is not None:
+        rows.extend(same)
+        return rows
     sweep, sweep_due = sweep_row()
     if sweep is None or not sweep_due or not result["escalated"] or not sweep.get("value"):
         rows[0]["notes"] += ("; no sweep_vs_helpdesk_speedup: latest.json has no sweep_seconds row (run `bench/run.py sweep` first)"

@@ -37,7 +37,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 SIZE = int(os.environ.get("SWEEP_OPEN", "1000000"))
-OVERDUE_EVERY = 10  # one complaint in ten: 10% of the open deadlines
+DUE_PERCENT = 10  # one complaint in ten: 10% of the open deadlines
 
 
 def _label(n: int) -> str:
@@ -71,7 +71,7 @@ def _dt(value: dt.datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def arrange(*, now: dt.datetime) -> dict:
+def arrange(*, now: dt.datetime, due_percent: int = DUE_PERCENT) -> dict:
     """Deadlines, states and remembered bases as described above; returns the days used."""
     from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone
@@ -86,7 +86,7 @@ def arrange(*, now: dt.datetime) -> dict:
     start_overdue = add_working_days(today, -2)
     due_overdue, due_future = end_of_day(yesterday), end_of_day(add_working_days(today, 5))
     ct = ContentType.objects.get_for_model(Dispatch).pk
-    is_overdue = f"(complaint_id %% {OVERDUE_EVERY}) = 0"  # %% : the statements take parameters
+    is_overdue = f"(complaint_id %% 100) < {int(due_percent)}"  # %% : the statements take parameters
     with connection.cursor() as c:
         c.execute(
             f"UPDATE complaints_dispatch SET sign_due = CASE WHEN {is_overdue} THEN %s ELSE %s END WHERE status = 'dispatched'",
@@ -134,6 +134,28 @@ def timed_sweep(now: dt.datetime) -> tuple[float, dict, int]:
         counts = supervision_sweep(now=now)
         seconds = time.perf_counter() - t0
     return seconds, {str(getattr(k, "value", k)): v for k, v in counts.items()}, len(ctx.captured_queries)
+
+
+def same_shape_seconds(*, open_deadlines: int, due: int) -> dict | None:
+    """The sweep on the shape of another benchmark (bench_helpdesk: 100,000 tickets of which
+    30,000 due): grows the bench database to `open_deadlines` open tasks, makes `due` of them
+    overdue, settles one sweep before and times the next. None when the database already
+    holds many more open tasks (a 1,000,000 run of this benchmark earlier in the same
+    `make bench`): the shapes would differ."""
+    from django.utils import timezone
+
+    from complaints.models import ComplaintTask
+
+    open_now = ComplaintTask.objects.filter(is_open=True).count()
+    if open_now > open_deadlines * 1.05:
+        return None
+    build(open_deadlines=open_deadlines)
+    now = timezone.now()
+    timed_sweep(now - dt.timedelta(minutes=15))
+    arrange(now=now, due_percent=round(100 * due / open_deadlines))
+    seconds, counts, queries = timed_sweep(now)
+    return {"seconds": seconds, "due": counts.get("overdue", 0), "open": ComplaintTask.objects.filter(is_open=True).count(),
+            "queries": queries}
 
 
 def declare_holiday(day: dt.date) -> None:
