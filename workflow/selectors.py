@@ -186,14 +186,15 @@ def open_tasks(*, user: User, task_model, case=None) -> models.QuerySet:
 def overdue_tasks(*, task_model, now=None, setwise: bool = False) -> models.QuerySet:
     """Open tasks of one case type past their deadline: what "overdue" means everywhere.
 
-    `setwise` for "which cases are overdue" over a whole list: it starts from
-    the open tasks (open_task_ids). Without it, the query suits one case's
-    tasks (filtered by the case, or correlated per row of a page)."""
+    `setwise` for "which cases are overdue" over a whole list: the open tasks'
+    own flag and its partial index on the deadline (CaseTask.is_open: only the
+    open tasks past their deadline are read). Without it, the query suits one
+    case's tasks (filtered by the case, or correlated per row of a page)."""
     from django.utils import timezone
 
     from .flow.runtime import OPEN_TASK
 
-    qs = task_model.objects.filter(pk__in=open_task_ids()) if setwise else task_model.objects.filter(status__in=OPEN_TASK)
+    qs = task_model.objects.filter(is_open=True) if setwise else task_model.objects.filter(status__in=OPEN_TASK)
     return qs.filter(deadline__lt=now or timezone.now())
 
 

@@ -250,17 +250,16 @@ def deadline_chips(tasks, *, now: dt.datetime | None = None) -> list:
 def cases_in_state(task_model, state: str, *, now: dt.datetime | None = None) -> models.QuerySet:
     """Ids of the cases having an open task of `task_model` in supervision `state`
     *now* (the live ranges of workflow.inbox.StateRanges, as the chips), for a
-    list's "期限状态" filter: `case_qs.filter(pk__in=...)`. Starts from
-    viewflow's open-task index; a fixed number of queries. Tasks the case app
+    list's "期限状态" filter: `case_qs.filter(pk__in=...)`. Starts from the open
+    tasks' partial index on the deadline; a fixed number of queries. Tasks the case app
     excludes from supervision (a suspended complaint: its clock is stopped) are
     only ever on time. An unknown state matches nothing."""
     from .inbox import StateRanges
-    from .selectors import open_task_ids
 
     case_id = f"{task_model.case_field}_id"
     if state not in State.values:
         return task_model.objects.none().values(case_id)
-    tasks = task_model.objects.filter(pk__in=open_task_ids())
+    tasks = task_model.objects.filter(is_open=True)
     spec = registry.supervision_spec(task_model)
     if spec is not None and spec.exclude is not None:
         held = task_model.objects.filter(spec.exclude()).values("pk")
