@@ -92,6 +92,9 @@ class DashboardQuery:
     channel: str = ""
     subtype: str = ""
     now: dt.datetime | None = None
+    # When set, the days of the period to compute live (workflow.daily_figures: the other
+    # days' figures are stored): [start, end) moments; period_q matches only these.
+    ranges: tuple | None = None
 
     def bucket(self, field_name: str):
         """The trend's bucket of a datetime field (local day or month), for values()."""
@@ -103,7 +106,14 @@ class DashboardQuery:
         return Q(**{f"{field_name}__in": sorted(self.departments)})
 
     def period_q(self, field_name: str) -> Q:
-        return Q(**{f"{field_name}__gte": self.start, f"{field_name}__lt": self.end})
+        if self.ranges is None:
+            return Q(**{f"{field_name}__gte": self.start, f"{field_name}__lt": self.end})
+        if not self.ranges:
+            return Q(pk__in=[])
+        q = Q()
+        for start, end in self.ranges:
+            q |= Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+        return q
 
     @property
     def first_day(self) -> dt.date:
@@ -166,16 +176,18 @@ def _day_fraction(moment: dt.datetime) -> float:
     return (moment.hour * 3600 + moment.minute * 60 + moment.second) / 86400
 
 
-def average_rows(items, *, query: DashboardQuery, code: str) -> list[tuple]:
+def average_rows(items, *, query: DashboardQuery, code: str, days: WorkingDays | None = None) -> list[tuple]:
     """Rows for an average handling time in working days from (department, start, end,
     seconds to leave out) tuples read in one query (suspensions left out: the end moves
-    earlier by the suspended time). Summed per (department, bucket of start)."""
+    earlier by the suspended time). Summed per (department, bucket of start).
+    `days`: a calendar already read that spans the items."""
     items = list(items)
     if not items:
         return []
-    first = min(timezone.localtime(i[1]).date() for i in items)
-    last = max(timezone.localtime(i[2]).date() for i in items)
-    days = WorkingDays(first, last)
+    if days is None:
+        first = min(timezone.localtime(i[1]).date() for i in items)
+        last = max(timezone.localtime(i[2]).date() for i in items)
+        days = WorkingDays(first, last)
     sums: dict[tuple, list] = {}
     for dept, start, end, paused in items:
         end = end - dt.timedelta(seconds=paused or 0)
@@ -190,9 +202,11 @@ def bucket_of(day: dt.date, granularity: str) -> dt.date:
     return day.replace(day=1) if granularity == "month" else day
 
 
-def ratio_rows(qs, *, dept: str, bucket: str, measures: dict[str, tuple[Q, Q]], query: DashboardQuery, count: str = "pk") -> list[tuple]:
-    """One GROUP BY (department, bucket) query counting, for each metric code, the rows
-    (or the related `count` rows) matching its numerator and its denominator conditions."""
+def ratio_queryset(qs, *, dept: str, bucket: str, measures: dict[str, tuple[Q, Q]], query: DashboardQuery, count: str = "pk",
+                   dims: dict | None = None):
+    """The GROUP BY (department, bucket[, dims]) queryset of ratio_rows: for each metric code
+    ``<code>__num`` and ``<code>__den``, the rows (or the related `count` rows) matching its
+    numerator and its denominator conditions. `dims`: more group-by keys (the daily figures')."""
     from django.db.models import Count
 
     annotations = {}
@@ -200,8 +214,14 @@ def ratio_rows(qs, *, dept: str, bucket: str, measures: dict[str, tuple[Q, Q]], 
         both = num & den
         annotations[f"{code}__num"] = Count(count, filter=both or None, distinct=True)
         annotations[f"{code}__den"] = Count(count, filter=den or None, distinct=True)
+    return qs.order_by().values(dash_dept=F(dept), dash_bucket=query.bucket(bucket), **(dims or {})).annotate(**annotations)
+
+
+def ratio_rows(qs, *, dept: str, bucket: str, measures: dict[str, tuple[Q, Q]], query: DashboardQuery, count: str = "pk") -> list[tuple]:
+    """One GROUP BY (department, bucket) query counting, for each metric code, the rows
+    (or the related `count` rows) matching its numerator and its denominator conditions."""
     result = []
-    for r in qs.order_by().values(dash_dept=F(dept), dash_bucket=query.bucket(bucket)).annotate(**annotations):
+    for r in ratio_queryset(qs, dept=dept, bucket=bucket, measures=measures, query=query, count=count):
         if r["dash_dept"] is None:
             continue
         for code in measures:
@@ -450,7 +470,13 @@ def dashboard_build(*, user, kind: str, day: dt.date, start: dt.date | None = No
             user=user, start=_start_of(first), end=_start_of(last + dt.timedelta(days=1)), granularity=granularity,
             departments=departments, department=department, category=cat_id, channel=channel, subtype=subtype, now=now,
         )
-        sections.append(_section(provider, provider.compute(query), query, first, last, rank_by, minimum))
+        if provider.daily is not None:
+            from .daily_figures import provider_figures
+
+            figures = provider_figures(provider, query)
+        else:
+            figures = provider.compute(query)
+        sections.append(_section(provider, figures, query, first, last, rank_by, minimum))
     notices = notice_figures(
         access=access, department=department, provider_code=provider_code,
         start=_start_of(first), end=_start_of(last + dt.timedelta(days=1)), now=now,
