@@ -37,7 +37,6 @@ from typing import Any, Callable
 
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from . import registry
@@ -52,7 +51,7 @@ class DailySpec:
 
     * ``grouped(query) -> [(values queryset, [metric codes])]``: aggregate querysets
       (workflow.dashboard.ratio_queryset with `dims=daily_dims(...)`) over the query's
-      period, with the keys dash_day, dash_bucket, dash_dept, dash_category,
+      period, with the keys dash_day, dash_bucket, dash_month, dash_dept, dash_category,
       dash_channel, dash_subtype and ``<code>__num`` / ``<code>__den`` per code;
     * ``python_rows(query) -> [(day, bucket, dept, category, channel, subtype, code, num, den)]``:
       figures computed in Python (working-day averages), read in a fixed number of queries;
@@ -80,8 +79,10 @@ def daily_dims(query, *, day: str, category: str = "", channel: str = "", subtyp
             return Value("", output_field=CharField())
         return Coalesce(Cast(field_name, output_field=CharField(max_length=40)), Value(""), output_field=CharField())
 
+    tz = timezone.get_current_timezone()
     return {
-        "dash_day": Trunc(day, "day", output_field=DateField(), tzinfo=timezone.get_current_timezone()),
+        "dash_day": Trunc(day, "day", output_field=DateField(), tzinfo=tz),
+        "dash_month": Trunc(day, "month", output_field=DateField(), tzinfo=tz),  # the bucket's month (bucket = day here)
         "dash_category": text(category), "dash_channel": text(channel), "dash_subtype": text(subtype),
     }
 
@@ -150,7 +151,7 @@ def stored_rows(provider, query, days: set[dt.date]) -> list[tuple]:
         value = getattr(query, name)
         if value:
             qs = qs.filter(**{name: str(value)})
-    bucket = TruncMonth("bucket") if query.granularity == "month" else F("bucket")
+    bucket = F("bucket_month") if query.granularity == "month" else F("bucket")
     grouped = qs.order_by().values("department_id", "metric", dash_bucket=bucket).annotate(n=Sum("num"), d=Sum("den"))
     result = []
     for r in grouped:
@@ -177,7 +178,7 @@ def provider_figures(provider, query):
 
 
 # --- filling ---------------------------------------------------------------------------------
-_COLUMNS = "provider, day, bucket, department_id, category, channel, subtype, metric, num, den"
+_COLUMNS = "provider, day, bucket, bucket_month, department_id, category, channel, subtype, metric, num, den"
 
 
 def _fill(provider, first: dt.date, last: dt.date, now: dt.datetime) -> int:
@@ -199,13 +200,13 @@ def _fill(provider, first: dt.date, last: dt.date, now: dt.datetime) -> int:
                 sql, params = qs.query.sql_with_params()
                 for code in codes:
                     cursor.execute(
-                        f"INSERT INTO {table} ({_COLUMNS}) SELECT %s, g.dash_day, g.dash_bucket, g.dash_dept, g.dash_category, "
+                        f"INSERT INTO {table} ({_COLUMNS}) SELECT %s, g.dash_day, g.dash_bucket, g.dash_month, g.dash_dept, g.dash_category, "
                         f"g.dash_channel, g.dash_subtype, %s, g.\"{code}__num\", g.\"{code}__den\" FROM ({sql}) g WHERE g.dash_dept IS NOT NULL",
                         [provider.code, code, *params],
                     )
                     rows += max(cursor.rowcount, 0)
         extra = [
-            DailyFigure(provider=provider.code, day=day, bucket=bucket, department_id=dept, category=str(category or ""),
+            DailyFigure(provider=provider.code, day=day, bucket=bucket, bucket_month=bucket.replace(day=1), department_id=dept, category=str(category or ""),
                         channel=str(channel or ""), subtype=str(subtype or ""), metric=code, num=num, den=den)
             for day, bucket, dept, category, channel, subtype, code, num, den in spec.python_rows(query) if dept is not None
         ]

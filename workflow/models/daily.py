@@ -11,6 +11,7 @@ class DailyFigure(models.Model):
     provider = models.CharField(_("案件类型"), max_length=20)
     day = models.DateField(_("日期"))  # the period's day (the day the case entered the figures)
     bucket = models.DateField(_("趋势日期"))  # the trend's day (usually the same day)
+    bucket_month = models.DateField(_("趋势月份"))  # its month's first day (the trend by month groups by it)
     department = models.ForeignKey("workflow.Department", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     category = models.CharField(_("类别"), max_length=40, blank=True)
     channel = models.CharField(_("渠道"), max_length=40, blank=True)
