@@ -161,7 +161,7 @@ def daily_grouped(query) -> list[tuple]:
     result = []
     for qs, dept, bucket, measures in _ratio_specs(query):
         prefix = "" if qs.model is Complaint else "complaint__"
-        dims = daily_dims(query, day=bucket, **{k: prefix + v for k, v in _DIMS.items()})
+        dims = daily_dims(query, **{k: prefix + v for k, v in _DIMS.items()})
         result.append((dashboard.ratio_queryset(qs, dept=dept, bucket=bucket, query=query, measures=measures, dims=dims), list(measures)))
     return result
 
@@ -170,23 +170,19 @@ def daily_python_rows(query) -> list[tuple]:
     """The average handling time per (received day, department, category, channel, kind),
     in the trend's bucket of the dispatch day, as dashboard.average_rows sums it."""
     items = list(_handling_items(query, "received_at", "category_id", "channel", "kind"))
+    if not items:
+        return []
+    tz = timezone.get_current_timezone()
+    days = dashboard.WorkingDays(min(i[1] for i in items).astimezone(tz).date(), max(i[2] for i in items).astimezone(tz).date())
     groups: dict[tuple, list] = {}
     for dept, start, end, paused, received, category, channel, kind in items:
-        key = (timezone.localtime(received).date(), str(category or ""), channel or "", kind or "")
+        key = (received.astimezone(tz).date(), str(category or ""), channel or "", kind or "")
         groups.setdefault(key, []).append((dept, start, end, paused))
     rows = []
     for (day, category, channel, kind), group in groups.items():
-        for dept, bucket, code, num, den in dashboard.average_rows(group, query=query, code="handling_days", days=_days_for(items)):
+        for dept, bucket, code, num, den in dashboard.average_rows(group, query=query, code="handling_days", days=days):
             rows.append((day, bucket, dept, category, channel, kind, code, num, den))
     return rows
-
-
-def _days_for(items):
-    if not items:
-        return None
-    first = min(timezone.localtime(i[1]).date() for i in items)
-    last = max(timezone.localtime(i[2]).date() for i in items)
-    return dashboard.WorkingDays(first, last)
 
 
 def daily_expiry(query) -> dict:

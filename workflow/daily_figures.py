@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from . import registry
 
+ALL = "*"  # category, channel and subtype of the roll-up rows (every value summed)
 MARGIN = dt.timedelta(minutes=10)  # changes saved this long before a refresh are looked at again (late commits)
 RUN_DAYS = 31  # days per INSERT ... SELECT when filling
 
@@ -51,8 +52,9 @@ class DailySpec:
 
     * ``grouped(query) -> [(values queryset, [metric codes])]``: aggregate querysets
       (workflow.dashboard.ratio_queryset with `dims=daily_dims(...)`) over the query's
-      period, with the keys dash_day, dash_bucket, dash_month, dash_dept, dash_category,
-      dash_channel, dash_subtype and ``<code>__num`` / ``<code>__den`` per code;
+      period, with the keys dash_bucket (the period's day: the bucket field must be the
+      period field), dash_dept, dash_category, dash_channel, dash_subtype and
+      ``<code>__num`` / ``<code>__den`` per code;
     * ``python_rows(query) -> [(day, bucket, dept, category, channel, subtype, code, num, den)]``:
       figures computed in Python (working-day averages), read in a fixed number of queries;
     * ``expiry(query) -> {day: datetime}``: per day, the earliest pending deadline at or
@@ -68,23 +70,19 @@ class DailySpec:
     first_day: Callable[[], dt.date | None]
 
 
-def daily_dims(query, *, day: str, category: str = "", channel: str = "", subtype: str = "") -> dict:
-    """The group-by keys of a daily aggregate besides department and bucket: the period's
-    local day of `day` and the case's category, channel and subtype columns (as text)."""
-    from django.db.models import CharField, DateField, Value
-    from django.db.models.functions import Cast, Coalesce, Trunc
+def daily_dims(query, *, category: str = "", channel: str = "", subtype: str = "") -> dict:
+    """The group-by keys of a daily aggregate besides department and bucket (which, at the
+    fill's granularity "day", is the period's local day): the case's category, channel and
+    subtype columns, as text ("" when the case type has no such filter)."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Coalesce
 
     def text(field_name):
         if not field_name:
             return Value("", output_field=CharField())
         return Coalesce(Cast(field_name, output_field=CharField(max_length=40)), Value(""), output_field=CharField())
 
-    tz = timezone.get_current_timezone()
-    return {
-        "dash_day": Trunc(day, "day", output_field=DateField(), tzinfo=tz),
-        "dash_month": Trunc(day, "month", output_field=DateField(), tzinfo=tz),  # the bucket's month (bucket = day here)
-        "dash_category": text(category), "dash_channel": text(channel), "dash_subtype": text(subtype),
-    }
+    return {"dash_category": text(category), "dash_channel": text(channel), "dash_subtype": text(subtype)}
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -135,8 +133,11 @@ def covered_days(provider, *, first: dt.date, last: dt.date, now: dt.datetime) -
 
 
 def stored_rows(provider, query, days: set[dt.date]) -> list[tuple]:
-    """(department, bucket, code, num, den) summed from DailyFigure over `days`, in the query's
-    departments, filters and trend granularity: one query."""
+    """The stored figures of `days`, in the query's departments, filters and trend granularity,
+    as ProviderFigures rows: (department, None, code, num, den) per department (the period's
+    totals) and (None, bucket, code, num, den) per trend bucket (all departments). Two queries,
+    each returning departments x figures or buckets x figures rows, whatever the period's length.
+    Without a category, channel or subtype filter they read the roll-up rows (ALL) only."""
     from .models import DailyFigure
 
     if not days:
@@ -147,20 +148,20 @@ def stored_rows(provider, query, days: set[dt.date]) -> list[tuple]:
     if missing:
         qs = qs.exclude(day__in=missing)
     qs = qs.filter(query.department_q("department_id"))
-    for name in ("category", "channel", "subtype"):
-        value = getattr(query, name)
-        if value:
-            qs = qs.filter(**{name: str(value)})
-    bucket = F("bucket_month") if query.granularity == "month" else F("bucket")
-    grouped = qs.order_by().values("department_id", "metric", dash_bucket=bucket).annotate(n=Sum("num"), d=Sum("den"))
-    result = []
-    for r in grouped:
-        b = r["dash_bucket"]
-        if isinstance(b, dt.datetime):
-            b = b.date()
-        elif isinstance(b, str):
+    filters = {name: str(getattr(query, name)) for name in ("category", "channel", "subtype") if getattr(query, name)}
+    if filters:
+        qs = qs.exclude(category=ALL).filter(**filters)
+    else:
+        qs = qs.filter(category=ALL)
+    qs = qs.order_by()
+    result = [(r["department_id"], None, r["metric"], r["n"], r["d"])
+              for r in qs.values("department_id", "metric").annotate(n=Sum("num"), d=Sum("den"))]
+    bucket = "bucket_month" if query.granularity == "month" else "bucket"
+    for r in qs.values("metric", bucket).annotate(n=Sum("num"), d=Sum("den")):
+        b = r[bucket]
+        if isinstance(b, str):
             b = dt.date.fromisoformat(b[:10])
-        result.append((r["department_id"], b, r["metric"], r["n"], r["d"]))
+        result.append((None, b, r["metric"], r["n"], r["d"]))
     return result
 
 
@@ -195,20 +196,44 @@ def _fill(provider, first: dt.date, last: dt.date, now: dt.datetime) -> int:
     with transaction.atomic():
         DailyFigure.objects.filter(provider=provider.code, day__gte=first, day__lte=last).delete()
         DailyFigureDay.objects.filter(provider=provider.code, day__gte=first, day__lte=last).delete()
+        month = ("CAST(date_trunc('month', g.dash_bucket) AS date)" if connection.vendor == "postgresql"
+                 else "substr(g.dash_bucket, 1, 8) || '01'")
         with connection.cursor() as cursor:
             for qs, codes in spec.grouped(query):
+                # The grouped rows once into a temporary table (one pass over the cases),
+                # then one INSERT ... SELECT per figure from it.
                 sql, params = qs.query.sql_with_params()
+                cursor.execute("DROP TABLE IF EXISTS dash_daily_fill")
+                cursor.execute(f"CREATE TEMPORARY TABLE dash_daily_fill AS {sql}", params)
                 for code in codes:
                     cursor.execute(
-                        f"INSERT INTO {table} ({_COLUMNS}) SELECT %s, g.dash_day, g.dash_bucket, g.dash_month, g.dash_dept, g.dash_category, "
-                        f"g.dash_channel, g.dash_subtype, %s, g.\"{code}__num\", g.\"{code}__den\" FROM ({sql}) g WHERE g.dash_dept IS NOT NULL",
-                        [provider.code, code, *params],
+                        f"INSERT INTO {table} ({_COLUMNS}) SELECT %s, g.dash_bucket, g.dash_bucket, {month}, g.dash_dept, g.dash_category, "
+                        f"g.dash_channel, g.dash_subtype, %s, g.\"{code}__num\", g.\"{code}__den\" FROM dash_daily_fill g WHERE g.dash_dept IS NOT NULL",
+                        [provider.code, code],
                     )
                     rows += max(cursor.rowcount, 0)
-        extra = [
-            DailyFigure(provider=provider.code, day=day, bucket=bucket, bucket_month=bucket.replace(day=1), department_id=dept, category=str(category or ""),
-                        channel=str(channel or ""), subtype=str(subtype or ""), metric=code, num=num, den=den)
-            for day, bucket, dept, category, channel, subtype, code, num, den in spec.python_rows(query) if dept is not None
+                    # The roll-up: every category, channel and subtype summed (a case has one of each).
+                    cursor.execute(
+                        f"INSERT INTO {table} ({_COLUMNS}) SELECT %s, g.dash_bucket, g.dash_bucket, {month}, g.dash_dept, %s, %s, %s, %s, "
+                        f"SUM(g.\"{code}__num\"), SUM(g.\"{code}__den\") FROM dash_daily_fill g WHERE g.dash_dept IS NOT NULL "
+                        f"GROUP BY g.dash_bucket, g.dash_dept",
+                        [provider.code, ALL, ALL, ALL, code],
+                    )
+                    rows += max(cursor.rowcount, 0)
+                cursor.execute("DROP TABLE dash_daily_fill")
+        extra, rollup = [], {}
+        for day, bucket, dept, category, channel, subtype, code, num, den in spec.python_rows(query):
+            if dept is None:
+                continue
+            extra.append(DailyFigure(provider=provider.code, day=day, bucket=bucket, bucket_month=bucket.replace(day=1), department_id=dept,
+                                     category=str(category or ""), channel=str(channel or ""), subtype=str(subtype or ""), metric=code, num=num, den=den))
+            acc = rollup.setdefault((day, bucket, dept, code), [0.0, 0])
+            acc[0] += num
+            acc[1] += den
+        extra += [
+            DailyFigure(provider=provider.code, day=day, bucket=bucket, bucket_month=bucket.replace(day=1), department_id=dept,
+                        category=ALL, channel=ALL, subtype=ALL, metric=code, num=num, den=den)
+            for (day, bucket, dept, code), (num, den) in rollup.items()
         ]
         DailyFigure.objects.bulk_create(extra, batch_size=2000)
         rows += len(extra)

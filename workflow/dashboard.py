@@ -69,7 +69,8 @@ class MetricDef:
 @dataclass
 class ProviderFigures:
     metrics: list[MetricDef]
-    # (department id, bucket date, metric code, numerator, denominator); metric "cases" counts cases
+    # (department id, bucket date, metric code, numerator, denominator); metric "cases" counts cases.
+    # Bucket None: the department's total of the period; department None: the bucket's total.
     rows: list[tuple] = field(default_factory=list)
     # (department id, supervision state, open tasks)
     open_states: list[tuple] = field(default_factory=list)
@@ -149,6 +150,7 @@ class WorkingDays:
     """Working days between two moments, counted in memory from one query on the calendar."""
 
     def __init__(self, first: dt.date, last: dt.date):
+        self.tz = timezone.get_current_timezone()  # once: localtime() looks it up per call
         self.days = list(
             CalendarDay.objects.filter(date__gte=first, date__lte=last, is_working_day=True).order_by("date").values_list("date", flat=True)
         )
@@ -158,7 +160,7 @@ class WorkingDays:
         the fractions of a's and b's days when they are working days (same day: the hours)."""
         if b <= a:
             return 0.0
-        a_local, b_local = timezone.localtime(a), timezone.localtime(b)
+        a_local, b_local = a.astimezone(self.tz), b.astimezone(self.tz)
         da, db = a_local.date(), b_local.date()
         if da == db:
             return ((b_local - a_local).total_seconds() / 86400) if self._working(da) else 0.0
@@ -189,9 +191,10 @@ def average_rows(items, *, query: DashboardQuery, code: str, days: WorkingDays |
         last = max(timezone.localtime(i[2]).date() for i in items)
         days = WorkingDays(first, last)
     sums: dict[tuple, list] = {}
+    tz = days.tz
     for dept, start, end, paused in items:
         end = end - dt.timedelta(seconds=paused or 0)
-        key = (dept, bucket_of(timezone.localtime(start).date(), query.granularity))
+        key = (dept, bucket_of(start.astimezone(tz).date(), query.granularity))
         acc = sums.setdefault(key, [0.0, 0])
         acc[0] += days.between(start, end)
         acc[1] += 1
@@ -539,7 +542,15 @@ def _section(provider, figures: ProviderFigures, query, first, last, rank_by, mi
     by_bucket: dict[dt.date, dict[str, list]] = {}
     totals: dict[str, list] = {}
     for dept, bucket, code, num, den in figures.rows:
-        for target in (by_dept.setdefault(dept, {}), by_bucket.setdefault(bucket, {}), totals):
+        # A row without a bucket is a department's period total, one without a department a
+        # bucket's total over the departments (workflow.daily_figures); each counts once.
+        if dept is None:
+            targets = (by_bucket.setdefault(bucket, {}),)
+        elif bucket is None:
+            targets = (by_dept.setdefault(dept, {}), totals)
+        else:
+            targets = (by_dept.setdefault(dept, {}), by_bucket.setdefault(bucket, {}), totals)
+        for target in targets:
             acc = target.setdefault(code, [0, 0])
             acc[0] += num
             acc[1] += den
