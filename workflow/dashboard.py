@@ -128,19 +128,19 @@ class DashboardQuery:
 # --- helpers for providers ------------------------------------------------------------------
 def open_task_states(task_model, *, query: DashboardQuery, case_q: Q = Q()) -> list[tuple]:
     """(department, state, count) of the open tasks of one case type: one GROUP BY query
-    from viewflow's open-task index (workflow.selectors.open_task_ids). Open tasks are
-    counted now, whatever the period: the period is about cases that entered it. The
-    states are decided now as the inbox's chips and the navigation's counts decide them
-    (workflow.inbox.StateRanges), not as the last sweep stored them."""
+    over the case task table's own open rows (CaseTask.is_open, its partial index), as the
+    inbox reads them: viewflow's open-task index would hand over every case type's open
+    tasks. Open tasks are counted now, whatever the period: the period is about cases that
+    entered it. The states are decided now as the inbox's chips and the navigation's counts
+    decide them (workflow.inbox.StateRanges.open_q), not as the last sweep stored them."""
     from django.db.models import Count
 
     from .inbox import STATES, StateRanges
-    from .selectors import open_task_ids
 
     ranges = StateRanges(timezone.now())
-    counts = {state: Count("pk", filter=ranges.q(task_model, state)) for state in STATES}
+    counts = {state: Count("pk", filter=ranges.open_q(task_model, state)) for state in STATES}
     qs = (
-        task_model.objects.filter(pk__in=open_task_ids()).filter(case_q).filter(query.department_q("department_id"))
+        task_model.objects.filter(is_open=True).filter(case_q).filter(query.department_q("department_id"))
         .exclude(department__isnull=True).order_by().values("department_id").annotate(**counts)
     )
     return [(r["department_id"], state, r[state]) for r in qs for state in STATES if r[state]]
