@@ -35,7 +35,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -274,7 +274,12 @@ def daily_figures_refresh(*, now: dt.datetime | None = None) -> dict:
             todo |= {first_day + dt.timedelta(days=i) for i in range((yesterday - first_day).days + 1)} - have
         todo = {d for d in todo if d <= yesterday}
         for a, b in _runs(todo, RUN_DAYS):
-            _fill(provider, a, b, now)
+            try:
+                _fill(provider, a, b, now)
+            except IntegrityError:
+                # Another refresh filled these days at the same time (DailyFigureDay is unique
+                # per day): its transaction won, this one rolled back; nothing is counted twice.
+                continue
         DailyFigureStamp.objects.update_or_create(
             provider=provider.code, defaults={"checked_at": now, "calendar_token": token, "first_day": first_day},
         )

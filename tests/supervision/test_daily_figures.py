@@ -239,3 +239,22 @@ def test_the_refresh_is_a_beat_task():
     assert any(task == "workflow.daily_figures_refresh" for _name, task, _cron in DEFAULT_SCHEDULES)
     assert tasks.daily_figures_refresh.name == "workflow.daily_figures_refresh"
     assert isinstance(tasks.daily_figures_refresh(now=dt.datetime(2026, 3, 20, 9, tzinfo=TZ).isoformat()), dict)
+
+
+def test_the_stored_sums_read_their_covering_index(cases, dispatcher):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan's wording is SQLite's")
+    with at(*NOW):
+        daily_figures_refresh()
+    with at(2026, 3, 20, 11), CaptureQueriesContext(connection) as ctx:
+        dashboard.dashboard_build(user=dispatcher, kind="year", day=dt.date(2026, 3, 10))
+    sums = [q["sql"] for q in ctx.captured_queries if 'FROM "workflow_dailyfigure"' in q["sql"] and "SUM(" in q["sql"]]
+    assert len(sums) == 2
+    with connection.cursor() as cursor:
+        for sql in sums:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = " ".join(row[3] for row in cursor.fetchall())
+            assert "USING COVERING INDEX dailyfigure_read_idx" in plan, plan
