@@ -21,7 +21,7 @@ django.setup()
 
 # Run only when named (`bench/run.py complaints_scale`): they build data sets of millions of rows;
 # helpdesk installs its own virtualenv (var/helpdesk-venv) and takes minutes.
-EXPLICIT_ONLY = {"complaints_scale", "sweep", "helpdesk"}
+EXPLICIT_ONLY = {"complaints_scale", "sweep", "helpdesk", "dashboard"}
 
 
 def main() -> None:

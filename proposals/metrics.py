@@ -112,6 +112,8 @@ def compute(query) -> ProviderFigures:
         open_q &= Q(proposal__category_id=query.category)
     open_states = dashboard.open_task_states(ProposalTask, query=query, case_q=open_q)
 
+    list_url = reverse("proposals:list")  # once, not per figure
+
     def link(code: str, dept):
         params = {}
         if dept:
@@ -120,7 +122,7 @@ def compute(query) -> ProviderFigures:
             params["category"] = query.category
         if code in (f"open:{dashboard.SupervisionState.OVERDUE}", f"open:{dashboard.SupervisionState.SEVERELY_OVERDUE}"):
             params["overdue"] = "on"
-        return f"{reverse('proposals:list')}?{urlencode(params)}"
+        return f"{list_url}?{urlencode(params)}"
 
     return ProviderFigures(
         metrics=METRICS, rows=rows, open_states=open_states, link=link,

@@ -69,7 +69,8 @@ class MetricDef:
 @dataclass
 class ProviderFigures:
     metrics: list[MetricDef]
-    # (department id, bucket date, metric code, numerator, denominator); metric "cases" counts cases
+    # (department id, bucket date, metric code, numerator, denominator); metric "cases" counts cases.
+    # Bucket None: the department's total of the period; department None: the bucket's total.
     rows: list[tuple] = field(default_factory=list)
     # (department id, supervision state, open tasks)
     open_states: list[tuple] = field(default_factory=list)
@@ -92,6 +93,9 @@ class DashboardQuery:
     channel: str = ""
     subtype: str = ""
     now: dt.datetime | None = None
+    # When set, the days of the period to compute live (workflow.daily_figures: the other
+    # days' figures are stored): [start, end) moments; period_q matches only these.
+    ranges: tuple | None = None
 
     def bucket(self, field_name: str):
         """The trend's bucket of a datetime field (local day or month), for values()."""
@@ -103,7 +107,14 @@ class DashboardQuery:
         return Q(**{f"{field_name}__in": sorted(self.departments)})
 
     def period_q(self, field_name: str) -> Q:
-        return Q(**{f"{field_name}__gte": self.start, f"{field_name}__lt": self.end})
+        if self.ranges is None:
+            return Q(**{f"{field_name}__gte": self.start, f"{field_name}__lt": self.end})
+        if not self.ranges:
+            return Q(pk__in=[])
+        q = Q()
+        for start, end in self.ranges:
+            q |= Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+        return q
 
     @property
     def first_day(self) -> dt.date:
@@ -117,19 +128,19 @@ class DashboardQuery:
 # --- helpers for providers ------------------------------------------------------------------
 def open_task_states(task_model, *, query: DashboardQuery, case_q: Q = Q()) -> list[tuple]:
     """(department, state, count) of the open tasks of one case type: one GROUP BY query
-    from viewflow's open-task index (workflow.selectors.open_task_ids). Open tasks are
-    counted now, whatever the period: the period is about cases that entered it. The
-    states are decided now as the inbox's chips and the navigation's counts decide them
-    (workflow.inbox.StateRanges), not as the last sweep stored them."""
+    over the case task table's own open rows (CaseTask.is_open, its partial index), as the
+    inbox reads them: viewflow's open-task index would hand over every case type's open
+    tasks. Open tasks are counted now, whatever the period: the period is about cases that
+    entered it. The states are decided now as the inbox's chips and the navigation's counts
+    decide them (workflow.inbox.StateRanges.open_q), not as the last sweep stored them."""
     from django.db.models import Count
 
     from .inbox import STATES, StateRanges
-    from .selectors import open_task_ids
 
     ranges = StateRanges(timezone.now())
-    counts = {state: Count("pk", filter=ranges.q(task_model, state)) for state in STATES}
+    counts = {state: Count("pk", filter=ranges.open_q(task_model, state)) for state in STATES}
     qs = (
-        task_model.objects.filter(pk__in=open_task_ids()).filter(case_q).filter(query.department_q("department_id"))
+        task_model.objects.filter(is_open=True).filter(case_q).filter(query.department_q("department_id"))
         .exclude(department__isnull=True).order_by().values("department_id").annotate(**counts)
     )
     return [(r["department_id"], state, r[state]) for r in qs for state in STATES if r[state]]
@@ -139,6 +150,7 @@ class WorkingDays:
     """Working days between two moments, counted in memory from one query on the calendar."""
 
     def __init__(self, first: dt.date, last: dt.date):
+        self.tz = timezone.get_current_timezone()  # once: localtime() looks it up per call
         self.days = list(
             CalendarDay.objects.filter(date__gte=first, date__lte=last, is_working_day=True).order_by("date").values_list("date", flat=True)
         )
@@ -148,7 +160,7 @@ class WorkingDays:
         the fractions of a's and b's days when they are working days (same day: the hours)."""
         if b <= a:
             return 0.0
-        a_local, b_local = timezone.localtime(a), timezone.localtime(b)
+        a_local, b_local = a.astimezone(self.tz), b.astimezone(self.tz)
         da, db = a_local.date(), b_local.date()
         if da == db:
             return ((b_local - a_local).total_seconds() / 86400) if self._working(da) else 0.0
@@ -166,20 +178,23 @@ def _day_fraction(moment: dt.datetime) -> float:
     return (moment.hour * 3600 + moment.minute * 60 + moment.second) / 86400
 
 
-def average_rows(items, *, query: DashboardQuery, code: str) -> list[tuple]:
+def average_rows(items, *, query: DashboardQuery, code: str, days: WorkingDays | None = None) -> list[tuple]:
     """Rows for an average handling time in working days from (department, start, end,
     seconds to leave out) tuples read in one query (suspensions left out: the end moves
-    earlier by the suspended time). Summed per (department, bucket of start)."""
+    earlier by the suspended time). Summed per (department, bucket of start).
+    `days`: a calendar already read that spans the items."""
     items = list(items)
     if not items:
         return []
-    first = min(timezone.localtime(i[1]).date() for i in items)
-    last = max(timezone.localtime(i[2]).date() for i in items)
-    days = WorkingDays(first, last)
+    if days is None:
+        first = min(timezone.localtime(i[1]).date() for i in items)
+        last = max(timezone.localtime(i[2]).date() for i in items)
+        days = WorkingDays(first, last)
     sums: dict[tuple, list] = {}
+    tz = days.tz
     for dept, start, end, paused in items:
         end = end - dt.timedelta(seconds=paused or 0)
-        key = (dept, bucket_of(timezone.localtime(start).date(), query.granularity))
+        key = (dept, bucket_of(start.astimezone(tz).date(), query.granularity))
         acc = sums.setdefault(key, [0.0, 0])
         acc[0] += days.between(start, end)
         acc[1] += 1
@@ -190,9 +205,11 @@ def bucket_of(day: dt.date, granularity: str) -> dt.date:
     return day.replace(day=1) if granularity == "month" else day
 
 
-def ratio_rows(qs, *, dept: str, bucket: str, measures: dict[str, tuple[Q, Q]], query: DashboardQuery, count: str = "pk") -> list[tuple]:
-    """One GROUP BY (department, bucket) query counting, for each metric code, the rows
-    (or the related `count` rows) matching its numerator and its denominator conditions."""
+def ratio_queryset(qs, *, dept: str, bucket: str, measures: dict[str, tuple[Q, Q]], query: DashboardQuery, count: str = "pk",
+                   dims: dict | None = None):
+    """The GROUP BY (department, bucket[, dims]) queryset of ratio_rows: for each metric code
+    ``<code>__num`` and ``<code>__den``, the rows (or the related `count` rows) matching its
+    numerator and its denominator conditions. `dims`: more group-by keys (the daily figures')."""
     from django.db.models import Count
 
     annotations = {}
@@ -200,8 +217,14 @@ def ratio_rows(qs, *, dept: str, bucket: str, measures: dict[str, tuple[Q, Q]], 
         both = num & den
         annotations[f"{code}__num"] = Count(count, filter=both or None, distinct=True)
         annotations[f"{code}__den"] = Count(count, filter=den or None, distinct=True)
+    return qs.order_by().values(dash_dept=F(dept), dash_bucket=query.bucket(bucket), **(dims or {})).annotate(**annotations)
+
+
+def ratio_rows(qs, *, dept: str, bucket: str, measures: dict[str, tuple[Q, Q]], query: DashboardQuery, count: str = "pk") -> list[tuple]:
+    """One GROUP BY (department, bucket) query counting, for each metric code, the rows
+    (or the related `count` rows) matching its numerator and its denominator conditions."""
     result = []
-    for r in qs.order_by().values(dash_dept=F(dept), dash_bucket=query.bucket(bucket)).annotate(**annotations):
+    for r in ratio_queryset(qs, dept=dept, bucket=bucket, measures=measures, query=query, count=count):
         if r["dash_dept"] is None:
             continue
         for code in measures:
@@ -450,7 +473,13 @@ def dashboard_build(*, user, kind: str, day: dt.date, start: dt.date | None = No
             user=user, start=_start_of(first), end=_start_of(last + dt.timedelta(days=1)), granularity=granularity,
             departments=departments, department=department, category=cat_id, channel=channel, subtype=subtype, now=now,
         )
-        sections.append(_section(provider, provider.compute(query), query, first, last, rank_by, minimum))
+        if provider.daily is not None:
+            from .daily_figures import provider_figures
+
+            figures = provider_figures(provider, query)
+        else:
+            figures = provider.compute(query)
+        sections.append(_section(provider, figures, query, first, last, rank_by, minimum))
     notices = notice_figures(
         access=access, department=department, provider_code=provider_code,
         start=_start_of(first), end=_start_of(last + dt.timedelta(days=1)), now=now,
@@ -513,7 +542,15 @@ def _section(provider, figures: ProviderFigures, query, first, last, rank_by, mi
     by_bucket: dict[dt.date, dict[str, list]] = {}
     totals: dict[str, list] = {}
     for dept, bucket, code, num, den in figures.rows:
-        for target in (by_dept.setdefault(dept, {}), by_bucket.setdefault(bucket, {}), totals):
+        # A row without a bucket is a department's period total, one without a department a
+        # bucket's total over the departments (workflow.daily_figures); each counts once.
+        if dept is None:
+            targets = (by_bucket.setdefault(bucket, {}),)
+        elif bucket is None:
+            targets = (by_dept.setdefault(dept, {}), totals)
+        else:
+            targets = (by_dept.setdefault(dept, {}), by_bucket.setdefault(bucket, {}), totals)
+        for target in targets:
             acc = target.setdefault(code, [0, 0])
             acc[0] += num
             acc[1] += den

@@ -357,7 +357,10 @@ class MetricProvider:
     * ``filter_choices() -> dict``: {"category": [(id, label)], "channel": [...],
       "subtype": [...]} the case type understands (absent: it ignores that filter
       and is left out of the figures when the filter is set);
-    * ``metrics``: its figures' definitions (workflow.dashboard.MetricDef).
+    * ``metrics``: its figures' definitions (workflow.dashboard.MetricDef);
+    * ``daily``: optional workflow.daily_figures.DailySpec: the finished days' figures
+      are kept in DailyFigure and summed instead of recounted (the case type's figures
+      must then not depend on the user beyond the departments).
     """
 
     code: str
@@ -369,6 +372,7 @@ class MetricProvider:
     order: int = 100
     app: str = ""
     noun: Any = ""  # how a report's title names the case type ("关于…提案和投诉办理情况的通报"); else its label
+    daily: Any = None  # a workflow.daily_figures.DailySpec: its period figures pre-aggregated per day
 
 
 _metric_providers: dict[str, MetricProvider] = {}

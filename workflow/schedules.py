@@ -11,6 +11,8 @@ DEFAULT_SCHEDULES = [
     ("每月1日发布上月通报", "workflow.report_monthly", ("0", "8", "*", "1", "*")),
     # every day: the task itself skips days off (workflow.workdays), make-up working days included
     ("工作日8:30发布前一工作日排名", "workflow.report_daily", ("30", "8", "*", "*", "*")),
+    # the dashboard's daily figures: after midnight (yesterday becomes a finished day), then the days changed since
+    ("督办看板每日指标预汇总", "workflow.daily_figures_refresh", ("5,20,35,50", "*", "*", "*", "*")),
     ("重新排队未开始或中断的批量文书", "workflow.document_batch_flush", ("*/5", "*", "*", "*", "*")),
     ("重新排队未开始或中断的Excel导出，清理过期文件", "workflow.export_job_flush", ("*/5", "*", "*", "*", "*")),
 ]

@@ -25,6 +25,16 @@ def supervision_sweep(now: str | None = None) -> dict:
     return sweep(now=moment)
 
 
+@shared_task(name="workflow.daily_figures_refresh")
+def daily_figures_refresh(now: str | None = None) -> dict:
+    """The dashboard's pre-aggregated days (workflow.daily_figures): fill the finished days
+    that are missing, expired or changed. `now` (ISO datetime) is for replays and tests."""
+    from .daily_figures import daily_figures_refresh as refresh
+
+    moment = dt.datetime.fromisoformat(now) if now else timezone.now()
+    return refresh(now=moment)
+
+
 @shared_task(name="workflow.ping", bind=True, ignore_result=False)
 def ping(self, nonce: str = "") -> dict:
     """Answer who ran it: proves a task sent through the broker reached a worker.

@@ -1,4 +1,5 @@
 from .calendar import CalendarDay, CalendarStamp, CalendarYear
+from .daily import DailyFigure, DailyFigureDay, DailyFigureStamp
 from .deadlines import DeadlineBasis
 from .documents import DocumentBatch, DocumentBatchChunk, DocumentCounter, DocumentNumber, DocumentSeries, GeneratedDocument
 from .events import CaseEvent
@@ -18,6 +19,9 @@ __all__ = [
     "CalendarYear",
     "CaseEvent",
     "CaseTask",
+    "DailyFigure",
+    "DailyFigureDay",
+    "DailyFigureStamp",
     "DeadlineBasis",
     "DocumentBatch",
     "DocumentBatchChunk",
