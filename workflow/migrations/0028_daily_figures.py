@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0025_document_batch_chunks'),
+        ('workflow', '0027_time_limit_stamp'),
     ]
 
     operations = [
