@@ -220,11 +220,16 @@ def document_latest_many(*, model_label: str, pks, kind: str) -> dict[int, Gener
     """{object id: its latest version} for many objects of one model, in one query."""
     from django.apps import apps
 
+    from django.db.models import OuterRef, Subquery
+
     content_type = ContentType.objects.get_for_model(apps.get_model(model_label))
-    latest: dict[int, GeneratedDocument] = {}
-    for doc in GeneratedDocument.objects.filter(content_type=content_type, object_id__in=list(pks), kind=kind).order_by("object_id", "-version"):
-        latest.setdefault(doc.object_id, doc)
-    return latest
+    newest = GeneratedDocument.objects.filter(content_type=content_type, object_id=OuterRef("object_id"), kind=kind).order_by("-version")
+    return {
+        doc.object_id: doc
+        for doc in GeneratedDocument.objects.filter(
+            content_type=content_type, object_id__in=list(pks), kind=kind, pk=Subquery(newest.values("pk")[:1]),
+        )
+    }
 
 
 _LOOK_UP = object()  # document_render's `latest` when the caller did not look it up

@@ -232,3 +232,15 @@ def test_a_chunk_loads_its_objects_and_versions_at_once_and_counts_its_progress_
     assert progress == [("DocumentBatchChunk", ["done", "results", "updated_at"]), ("DocumentBatch", ["done", "failed", "updated_at"])]
     batch.refresh_from_db()
     assert (batch.status, batch.done, batch.failed) == ("done", 4, 0)
+
+
+def test_the_latest_versions_of_many_objects_come_from_one_query(seed_reply, office_user, django_assert_num_queries):
+    # given a letter rendered twice and one never rendered
+    case = documents.document_object(kind="proposal_reply", pk=seed_reply.pk)
+    documents.document_render(actor=office_user, case=case, kind="proposal_reply")
+    second = documents.document_render(actor=office_user, case=case, kind="proposal_reply")
+    # when the latest versions of both are looked up
+    with django_assert_num_queries(1):
+        latest = documents.document_latest_many(model_label="proposals.Reply", pks=[seed_reply.pk, seed_reply.pk + 1000], kind="proposal_reply")
+    # then the letter's is its second version, and the other has none
+    assert latest == {seed_reply.pk: second} and second.version == 2
