@@ -286,21 +286,33 @@ def _history_version(obj, label: str, changed_at=None):
     return f"{label}:{obj.pk}@h{row[0]}", row[1]
 
 
-def _load_reply(pk: int) -> Reply:
+def _replies():
     return Reply.objects.select_related(
         "assignment__department", "assignment__proposal__session", "assignment__proposal__proposer",
         "assignment__proposal__supervising_unit",
-    ).get(pk=pk)
+    )
+
+
+def _assignments():
+    return Assignment.objects.select_related(
+        "department", "proposal__session", "proposal__proposer", "proposal__supervising_unit",
+    )
+
+
+def _proposals():
+    return Proposal.objects.select_related("session", "category", "proposer", "supervising_unit")
+
+
+def _load_reply(pk: int) -> Reply:
+    return _replies().get(pk=pk)
 
 
 def _load_assignment(pk: int) -> Assignment:
-    return Assignment.objects.select_related(
-        "department", "proposal__session", "proposal__proposer", "proposal__supervising_unit",
-    ).get(pk=pk)
+    return _assignments().get(pk=pk)
 
 
 def _load_proposal(pk: int) -> Proposal:
-    return Proposal.objects.select_related("session", "category", "proposer", "supervising_unit").get(pk=pk)
+    return _proposals().get(pk=pk)
 
 
 def _supervision_issuer(proposal: Proposal):
@@ -350,7 +362,7 @@ def register() -> None:
         available=lambda r: r.status == Reply.Status.PASSED and r.replied_at is not None,
         version=lambda r: _history_version(r, "reply"),
         filename=lambda r: f"答复函-{_case_label(r.assignment.proposal)}号-{r.assignment.department.short_name}",
-        load=_load_reply, app="proposals", order=10,
+        load=_load_reply, load_many=lambda pks: _replies().in_bulk(pks), app="proposals", order=10,
     ))
     registry.register_document_kind(registry.DocumentKind(
         code="proposal_opinion", label=gettext_lazy("会办意见（PDF）"), model="proposals.Assignment",
@@ -358,7 +370,7 @@ def register() -> None:
         available=lambda a: a.role == Assignment.Role.CO and bool(a.opinion) and a.opinion_sent_at is not None,
         version=lambda a: _history_version(a, "assignment"),
         filename=lambda a: f"会办意见-{_case_label(a.proposal)}号-{a.department.short_name}",
-        load=_load_assignment, app="proposals", order=20,
+        load=_load_assignment, load_many=lambda pks: _assignments().in_bulk(pks), app="proposals", order=20,
     ))
     registry.register_document_kind(registry.DocumentKind(
         code="proposal_closure", label=gettext_lazy("办理情况记录（PDF）"), model="proposals.Proposal",
@@ -366,7 +378,7 @@ def register() -> None:
         available=lambda p: p.status in (Proposal.Status.EVALUATED, Proposal.Status.CLOSED),
         version=lambda p: _history_version(p, "proposal"),
         filename=lambda p: f"提案办理情况记录-{_case_label(p)}号",
-        load=_load_proposal, app="proposals", order=30,
+        load=_load_proposal, load_many=lambda pks: _proposals().in_bulk(pks), app="proposals", order=30,
     ))
     registry.register_document_kind(registry.DocumentKind(
         code="proposal_opinion_form", label=gettext_lazy("办理情况征询意见表（PDF）"), model="proposals.Proposal",
@@ -374,5 +386,5 @@ def register() -> None:
         available=lambda p: p.status in FORM_STATUSES,
         version=lambda p: _history_version(p, "proposal"),
         filename=lambda p: f"办理情况征询意见表-{_case_label(p)}号",
-        load=_load_proposal, app="proposals", order=25,
+        load=_load_proposal, load_many=lambda pks: _proposals().in_bulk(pks), app="proposals", order=25,
     ))

@@ -26,7 +26,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -217,13 +216,35 @@ def document_latest(*, case, kind: str) -> GeneratedDocument | None:
     )
 
 
-def document_render(*, actor, case, kind: str, html: str | None = None, reuse_unchanged: bool = False) -> GeneratedDocument:
+def document_latest_many(*, model_label: str, pks, kind: str) -> dict[int, GeneratedDocument]:
+    """{object id: its latest version} for many objects of one model, in one query."""
+    from django.apps import apps
+
+    from django.db.models import OuterRef, Subquery
+
+    content_type = ContentType.objects.get_for_model(apps.get_model(model_label))
+    newest = GeneratedDocument.objects.filter(content_type=content_type, object_id=OuterRef("object_id"), kind=kind).order_by("-version")
+    return {
+        doc.object_id: doc
+        for doc in GeneratedDocument.objects.filter(
+            content_type=content_type, object_id__in=list(pks), kind=kind, pk=Subquery(newest.values("pk")[:1]),
+        )
+    }
+
+
+_LOOK_UP = object()  # document_render's `latest` when the caller did not look it up
+
+
+def document_render(*, actor, case, kind: str, html: str | None = None, reuse_unchanged: bool = False, latest=_LOOK_UP) -> GeneratedDocument:
     """Render the document of `kind` about `case` and store it as a new version.
 
-    The PDF is made outside any transaction (it takes a few tenths of a
-    second); the row is then written in a short one. With
+    The HTML is rendered once: its SHA-256 is the reuse check, the same
+    string becomes the PDF. The PDF is made outside any transaction (it takes
+    a few tenths of a second); the row is then written in a short one. With
     ``reuse_unchanged`` the latest version is returned instead when it was
-    made from the same HTML (the data did not change)."""
+    made from the same HTML (the data did not change); ``latest`` is that
+    version when the caller looked it up already (bulk generation: one query
+    for a chunk), None for none; it is checked again in the transaction."""
     spec = _kind(kind)
     _check_model(spec, case)
     if not spec.available(case):
@@ -232,7 +253,8 @@ def document_render(*, actor, case, kind: str, html: str | None = None, reuse_un
     source_sha256 = hashlib.sha256(html.encode("utf-8")).hexdigest()
     content_type = ContentType.objects.get_for_model(case)
     if reuse_unchanged:
-        latest = document_latest(case=case, kind=kind)
+        if latest is _LOOK_UP:
+            latest = document_latest(case=case, kind=kind)
         if latest is not None and latest.source_sha256 == source_sha256:
             return latest
     pdf = html_to_pdf(html)
@@ -240,12 +262,12 @@ def document_render(*, actor, case, kind: str, html: str | None = None, reuse_un
     for attempt in range(3):
         try:
             with transaction.atomic():
-                same = GeneratedDocument.objects.filter(content_type=content_type, object_id=case.pk, kind=kind)
-                if reuse_unchanged:
-                    latest = same.order_by("-version").first()
-                    if latest is not None and latest.source_sha256 == source_sha256:
-                        return latest  # rendered meanwhile by another request
-                version = (same.aggregate(m=Max("version"))["m"] or 0) + 1
+                latest = (
+                    GeneratedDocument.objects.filter(content_type=content_type, object_id=case.pk, kind=kind).order_by("-version").first()
+                )
+                if reuse_unchanged and latest is not None and latest.source_sha256 == source_sha256:
+                    return latest  # rendered meanwhile by another request
+                version = (latest.version if latest is not None else 0) + 1
                 doc = GeneratedDocument(
                     content_type=content_type, object_id=case.pk, kind=kind, version=version,
                     sha256=hashlib.sha256(pdf.content).hexdigest(), size=len(pdf.content), pages=pdf.pages, pdf_variant=pdf.variant,
@@ -266,10 +288,11 @@ def document_render(*, actor, case, kind: str, html: str | None = None, reuse_un
     raise AssertionError("unreachable")
 
 
-def document_issue(*, actor, case, kind: str) -> GeneratedDocument:
+def document_issue(*, actor, case, kind: str, latest=_LOOK_UP) -> GeneratedDocument:
     """The document to hand out: generated on first request or when its data
-    changed since the latest version; otherwise the stored version."""
-    return document_render(actor=actor, case=case, kind=kind, reuse_unchanged=True)
+    changed since the latest version; otherwise the stored version
+    (``latest``: see document_render)."""
+    return document_render(actor=actor, case=case, kind=kind, reuse_unchanged=True, latest=latest)
 
 
 def document_read(doc: GeneratedDocument) -> bytes:
@@ -302,6 +325,26 @@ def document_object(*, kind: str, pk: int):
     from django.apps import apps
 
     return apps.get_model(spec.model)._default_manager.get(pk=pk)
+
+
+def document_objects(*, kind: str, pks) -> dict:
+    """{pk: object} for many objects a document of `kind` is about, in one query
+    where the kind registers ``load_many`` (objects gone are left out)."""
+    spec = _kind(kind)
+    pks = list(pks)
+    if spec.load_many is not None:
+        return spec.load_many(pks)
+    if spec.load is not None:
+        found = {}
+        for pk in pks:
+            try:
+                found[pk] = spec.load(pk)
+            except Exception:  # removed since
+                continue
+        return found
+    from django.apps import apps
+
+    return apps.get_model(spec.model)._default_manager.in_bulk(pks)
 
 
 def document_filename(*, case, kind: str) -> str:
@@ -724,16 +767,25 @@ def document_batch_run(*, batch_id: int) -> str:
     return DocumentBatch.objects.filter(pk=batch_id).values_list("status", flat=True).first() or "missing"
 
 
+BATCH_PROGRESS_SECONDS = 1.0  # a chunk counts its documents in the batch's progress at most this often (and at its end)
+
+
 def document_batch_chunk_run(*, batch_id: int, index: int) -> str:
     """Render one chunk of a batch (document_issue: an unchanged document is not
-    rendered again), counting each document in the batch's progress as it goes.
-    A document that fails is logged and recorded (the batch's `failed` and
-    `error`), and the chunk goes on. Safe to run twice: a chunk done, or one
-    another worker runs, is left alone; a chunk without progress for
-    BATCH_STALE_SECONDS is taken over and resumes after its last document.
-    Each document is counted by moving the chunk's `done` from n to n + 1 in
-    the same transaction as the batch's counters: a run that lost its chunk
-    to another can count nothing more."""
+    rendered again), counting its documents in the batch's progress as it goes.
+    The chunk's objects and their latest versions are loaded with one query
+    each; each document's HTML is rendered once (its hash is the reuse check,
+    the same string becomes the PDF). A document that fails is logged and
+    recorded (the batch's `failed` and `error`), and the chunk goes on. Safe
+    to run twice: a chunk done, or one another worker runs, is left alone; a
+    chunk without progress for BATCH_STALE_SECONDS is taken over and resumes
+    after its last counted document. Documents are counted at most every
+    BATCH_PROGRESS_SECONDS and at the chunk's end, by moving the chunk's
+    `done` from n (what it last counted) to n + k in the same transaction as
+    the batch's counters: a run that lost its chunk to another can count
+    nothing more (and a document it handled but did not count is simply
+    handled again by the new run: reused, as its HTML is unchanged)."""
+    import time
     from datetime import timedelta
 
     from django.db.models import F, Q
@@ -753,32 +805,53 @@ def document_batch_chunk_run(*, batch_id: int, index: int) -> str:
     batch = DocumentBatch.objects.select_related("requested_by").get(pk=batch_id)
     spec = _kind(batch.kind)
     results = list(chunk.results)[: chunk.done]
-    for pk in chunk.object_ids[chunk.done:]:
-        try:
-            case = document_object(kind=batch.kind, pk=pk)
-        except Exception:  # the object was removed since: skipped, counted
-            case = None
-        if case is None or not spec.available(case):
-            entry = {"id": pk, "skipped": True}
-        else:
-            try:
-                doc = document_issue(actor=batch.requested_by, case=case, kind=batch.kind)
-                entry = {"id": pk, "doc": doc.pk, "name": document_filename(case=case, kind=batch.kind)}
-            except Exception as exc:
-                logger.exception("document batch %s: %s %s failed", batch_id, batch.kind, pk)
-                entry = {"id": pk, "error": (str(exc) or exc.__class__.__name__)[:300]}
-        results.append(entry)
+    todo = list(chunk.object_ids[chunk.done:])
+    try:
+        objects = document_objects(kind=batch.kind, pks=todo)
+    except Exception:  # e.g. the model is gone: each document fails below on its own
+        logger.exception("document batch %s: loading chunk %s failed", batch_id, index)
+        objects = {}
+    try:
+        latest = document_latest_many(model_label=spec.model, pks=list(objects), kind=batch.kind)
+    except Exception:
+        logger.exception("document batch %s: loading chunk %s's versions failed", batch_id, index)
+        latest = None
+
+    counted, failed, last = len(results), 0, time.monotonic()
+
+    def count() -> bool:
+        """The documents handled since the last count, into the chunk and the batch at once."""
+        nonlocal counted, failed, last
         now = timezone.now()
         with transaction.atomic():
-            moved = DocumentBatchChunk.objects.filter(pk=chunk.pk, done=len(results) - 1).update(
+            moved = DocumentBatchChunk.objects.filter(pk=chunk.pk, done=counted).update(
                 done=len(results), results=results, updated_at=now,
             )
             if moved:
                 DocumentBatch.objects.filter(pk=batch_id).update(
-                    done=F("done") + 1, failed=F("failed") + (1 if "error" in entry else 0), updated_at=now,
+                    done=F("done") + (len(results) - counted), failed=F("failed") + failed, updated_at=now,
                 )
-        if not moved:
+        counted, failed, last = len(results), 0, time.monotonic()
+        return bool(moved)
+
+    for pk in todo:
+        case = objects.get(pk)
+        if case is None or not spec.available(case):  # removed or changed since: skipped, counted
+            entry = {"id": pk, "skipped": True}
+        else:
+            try:
+                known = {"latest": latest.get(pk)} if latest is not None else {}
+                doc = document_issue(actor=batch.requested_by, case=case, kind=batch.kind, **known)
+                entry = {"id": pk, "doc": doc.pk, "name": document_filename(case=case, kind=batch.kind)}
+            except Exception as exc:
+                logger.exception("document batch %s: %s %s failed", batch_id, batch.kind, pk)
+                entry = {"id": pk, "error": (str(exc) or exc.__class__.__name__)[:300]}
+                failed += 1
+        results.append(entry)
+        if time.monotonic() - last >= BATCH_PROGRESS_SECONDS and not count():
             return "taken over"
+    if counted < len(results) and not count():
+        return "taken over"
     DocumentBatchChunk.objects.filter(pk=chunk.pk, done=len(chunk.object_ids)).update(
         status=DocumentBatchChunk.Status.DONE, updated_at=timezone.now(),
     )

@@ -229,7 +229,9 @@ class DocumentKind:
     * ``version(obj) -> (label, datetime | None)``: which state of the case a
       render came from (e.g. the latest history row), stored with the file;
     * ``filename(obj) -> str``: the download's file name;
-    * ``load(pk)``: the object with what ``context`` reads (select_related).
+    * ``load(pk)``: the object with what ``context`` reads (select_related);
+    * ``load_many(pks) -> {pk: obj}``: the same for many objects in one query
+      (bulk generation; missing objects are left out).
     """
 
     code: str
@@ -242,6 +244,7 @@ class DocumentKind:
     version: Callable[[Any], tuple] | None = None
     filename: Callable[[Any], str] | None = None
     load: Callable[[int], Any] | None = None
+    load_many: Callable[[list], dict] | None = None
     app: str = ""
     order: int = 100
 

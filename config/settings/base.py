@@ -364,6 +364,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # How often a worker looks for new messages in the queue folder (kombu's
+        # default is 1 s: every chunk task of a document batch then waited ~0.5 s
+        # to be picked up, docs/documents.md "Bulk generation"). A listdir of a
+        # small folder 10 times a second costs nothing measurable.
+        "polling_interval": env.float("CELERY_BROKER_POLLING_INTERVAL", default=0.1),
     }
 # Results are not kept, except by tasks that ask (workflow.ping, for probes),
 # and only where a result backend is configured (prod-check: Redis).

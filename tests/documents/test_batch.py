@@ -191,3 +191,56 @@ def test_a_document_that_fails_is_recorded_and_the_others_are_zipped(client, set
     client.force_login(office_user)
     status = client.get(reverse("document-batch-status", args=[batch.pk])).content.decode()
     assert 'data-testid="batch-failures"' in status and "有 1 份文书未能生成" in status and "字体缺失" in status
+
+
+def test_a_chunk_loads_its_objects_and_versions_at_once_and_counts_its_progress_in_one_write(settings, seed_proposal, seed_reply, office_user, monkeypatch):
+    from django.db.models.query import QuerySet
+
+    from proposals.models import Reply
+    from workflow import tasks
+
+    # given four letters in one chunk, two of them issued before (one since changed)
+    settings.DOCUMENTS_BATCH_CHUNK_SIZE = 4
+    ids = _more_replies(seed_reply, 3)
+    before = {}
+    for pk in ids[:2]:
+        before[pk] = documents.document_issue(actor=office_user, case=documents.document_object(kind="proposal_reply", pk=pk), kind="proposal_reply")
+    Reply.objects.filter(pk=ids[1]).update(contact_phone="0571-88888888")
+    monkeypatch.setattr(tasks.document_batch_chunk, "delay", lambda batch_id, index: None)
+    batch = documents.document_batch_start(actor=office_user, source="proposal_replies_by_session", choice=str(seed_proposal.session_id))
+    document_batch_run(batch.pk)
+
+    # when the chunk runs, no object or version is looked up one at a time
+    def one_by_one(**kw):
+        raise AssertionError("looked up one at a time")
+
+    monkeypatch.setattr(documents, "document_object", one_by_one)
+    monkeypatch.setattr(documents, "document_latest", one_by_one)
+    writes = []
+    real_update = QuerySet.update
+    monkeypatch.setattr(QuerySet, "update", lambda qs, **kw: writes.append((qs.model.__name__, sorted(kw))) or real_update(qs, **kw))
+    assert documents.document_batch_chunk_run(batch_id=batch.pk, index=0) == "done"
+
+    # then the unchanged letter is the stored version, the changed one a new version, the others new
+    docs = {entry["id"]: entry["doc"] for entry in batch.chunks.get().results}
+    assert docs[ids[0]] == before[ids[0]].pk
+    changed = GeneratedDocument.objects.get(pk=docs[ids[1]])
+    assert changed.pk != before[ids[1]].pk and changed.version == 2 and changed.source_sha256 != before[ids[1]].source_sha256
+    assert GeneratedDocument.objects.filter(kind="proposal_reply").count() == 5
+    # and the progress of the fast chunk was written once (the chunk and the batch, together)
+    progress = [w for w in writes if "done" in w[1]]
+    assert progress == [("DocumentBatchChunk", ["done", "results", "updated_at"]), ("DocumentBatch", ["done", "failed", "updated_at"])]
+    batch.refresh_from_db()
+    assert (batch.status, batch.done, batch.failed) == ("done", 4, 0)
+
+
+def test_the_latest_versions_of_many_objects_come_from_one_query(seed_reply, office_user, django_assert_num_queries):
+    # given a letter rendered twice and one never rendered
+    case = documents.document_object(kind="proposal_reply", pk=seed_reply.pk)
+    documents.document_render(actor=office_user, case=case, kind="proposal_reply")
+    second = documents.document_render(actor=office_user, case=case, kind="proposal_reply")
+    # when the latest versions of both are looked up
+    with django_assert_num_queries(1):
+        latest = documents.document_latest_many(model_label="proposals.Reply", pks=[seed_reply.pk, seed_reply.pk + 1000], kind="proposal_reply")
+    # then the letter's is its second version, and the other has none
+    assert latest == {seed_reply.pk: second} and second.version == 2
