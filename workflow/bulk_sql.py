@@ -13,7 +13,7 @@ SQL portable (SQLite and PostgreSQL); the only text written here is the
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BigIntegerField, QuerySet, Value
+from django.db.models import BigIntegerField, F, QuerySet, Value
 from django.db.models.functions import Cast
 
 
@@ -80,3 +80,20 @@ def per_person(rows: QuerySet, *, role, department, membership_model, owner=None
         cursor.execute(sql, [*params, True, True])
         names = [*least, *(most or {})]
         return [{"person": row[0], "count": row[1], **dict(zip(names, row[2:]))} for row in cursor.fetchall()]
+
+
+HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type", "history_user")
+
+
+def insert_history(model, rows: QuerySet, *, now, reason: str = "") -> int:
+    """django-simple-history's rows for objects changed by ``QuerySet.update()`` (which
+    records none): one ``INSERT ... SELECT`` copying each object of `rows` as it is now
+    into `model`'s historical table, as a change ("~") at `now`, by nobody (the system),
+    with `reason`. The columns the history excludes (personal data) are not copied."""
+    history = getattr(model, model._meta.simple_history_manager_attribute).model
+    columns = {f.name: F(f.attname) for f in history._meta.concrete_fields if f.name not in HISTORY_FIELDS}
+    columns.update(
+        history_date=Value(now), history_type=Value("~"), history_change_reason=Value(reason),
+        history_user=Cast(Value(None), BigIntegerField()),
+    )
+    return insert_select(history, rows, columns)

@@ -29,9 +29,12 @@ from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import JSONObject
 
 from . import registry
-from .bulk_sql import insert_select
+from .bulk_sql import insert_history, insert_select
 from .models import CaseEvent, DeadlineBasis
 from .workdays import CalendarYearMissing, compute_deadline
+
+HISTORY_REASON = "工作日历调整，期限重新计算"  # the change reason of the history rows the recompute writes
+
 
 def deadlines_remember(*, objs, fields) -> None:
     """Remember (or forget) the basis of each of `fields` of the saved `objs`
@@ -124,6 +127,10 @@ def _recompute(spec, *, now: dt.datetime) -> int:
             if not count:
                 continue
             moved_now = model.objects.filter(spec.pending()).filter(**{name: new}).values("pk")
+            if hasattr(model._meta, "simple_history_manager_attribute"):
+                # QuerySet.update() writes no history: the objects as they are now, set-wise.
+                insert_history(model, model.objects.filter(pk__in=moved_now).filter(
+                    pk__in=basis.filter(computed=old).values("object_id")), now=now, reason=HISTORY_REASON)
             basis.filter(computed=old, object_id__in=moved_now).update(computed=new)
             if spec.after is not None:
                 spec.after(case_ids)

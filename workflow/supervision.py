@@ -21,16 +21,18 @@ and the sweep never disagree.
 
 The sweep (`supervision_sweep(now=...)`) runs from Celery beat every 15
 minutes (workflow.schedules). For each supervised task model
-(workflow.registry.register_supervision) and target state it selects the open
-tasks whose deadline lies in that state's range but whose stored state
-differs, stores the new state with one UPDATE, and for the tasks *entering*
-a state: warning → a reminder to whoever owes the task; overdue → an urging
-notice (催办单) and a notification to the department; severely overdue → a
-breach record (违诺记录) and a notification to the supervisors and the
-department's leaders. Notices and records are unique per task and deadline,
-notifications carry a dedupe key with the deadline: a second run, or two at
-once, write and send nothing more. A deadline moved later (extension) puts
-the task back in the state it now belongs to in the same sweep.
+(workflow.registry.register_supervision) and target state one UPDATE moves
+the open tasks whose deadline lies in that state's range but whose stored
+state differs, marking them; for the tasks *entering* a state, set-wise
+(INSERT ... SELECT over the marked tasks, workflow.bulk_sql): warning → a
+reminder to whoever owes the tasks; overdue → an urging notice (催办单) per
+task and a notification to the department; severely overdue → a breach record
+(违诺记录) per task and a notification to the supervisors and the department's
+leaders. Each person gets one notification per kind and sweep, counting the
+tasks it is about. Notices and records are unique per task and deadline, and
+events and notifications follow only the ones a sweep wrote: a second run, or
+two at once, write and send nothing more. A deadline moved later (extension)
+puts the task back in the state it now belongs to in the same sweep.
 
 A case app's `pending_extension` hook holds back the urging notice and the
 breach record while an extension asked in time waits for its decision; at
@@ -279,7 +281,7 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
     """Move every supervised open task to the state its deadline gives at `now`,
     set-wise, with reminders, urging notices and breach records for the tasks
     entering a state. Safe to run twice, or twice at once (on PostgreSQL one
-    sweep at a time: a transaction-level advisory lock per state change). Returns
+    sweep at a time: a transaction-level advisory lock per task model). Returns
     counts per state entered (and `recomputed`: deadlines moved by a calendar change).
 
     Each state change is one UPDATE, which marks the tasks it moved
@@ -410,8 +412,8 @@ def _late_sql(days: list[dt.date], *, today: dt.date, workdays: WorkdayIndex) ->
 
 def _entered(model, target: str, marked, *, now, today, workdays: WorkdayIndex) -> None:
     """Side effects for the tasks entering `target` (`marked`: the tasks the state change
-    just moved), each one INSERT ... SELECT; notifications are stored here and their
-    e-mails and text messages queued at the end of the sweep (notifications.deliver_stored)."""
+    just moved), each one INSERT ... SELECT; one notification per person and kind, whose
+    e-mails and text messages are queued when the sweep's transaction commits."""
     ct = ContentType.objects.get_for_model(model)
     case_model = model._meta.get_field(model.case_field).related_model
     case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)

@@ -108,8 +108,17 @@ def proposals_reply_deadline_refresh(proposal_ids) -> None:
     by_deadline: dict = {}
     for proposal_id, latest in _latest_answering_deadlines(proposal_ids).items():
         by_deadline.setdefault(latest, []).append(proposal_id)
+    from django.utils import timezone
+
+    from workflow.bulk_sql import insert_history
+    from workflow.deadlines import HISTORY_REASON
+
     for deadline, ids in by_deadline.items():
-        Proposal.objects.filter(pk__in=ids).exclude(reply_deadline=deadline).update(reply_deadline=deadline)
+        changed = list(Proposal.objects.filter(pk__in=ids).exclude(reply_deadline=deadline).values_list("pk", flat=True))
+        if changed:
+            Proposal.objects.filter(pk__in=changed).update(reply_deadline=deadline)
+            # update() writes no history: the proposals as they are now, in one statement.
+            insert_history(Proposal, Proposal.objects.filter(pk__in=changed), now=timezone.now(), reason=HISTORY_REASON)
 
 
 def _refresh_reply_deadline(proposal_id: int) -> None:

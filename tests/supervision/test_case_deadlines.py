@@ -145,3 +145,24 @@ def test_a_missing_calendar_year_is_never_guessed(complaint):
     before = Complaint.objects.get(pk=complaint.pk).deadline
     sweep(2026, 3, 2, 12)
     assert Complaint.objects.get(pk=complaint.pk).deadline == before
+
+
+def test_the_recompute_keeps_the_history_of_what_it_moved(complaint, member, office_user, approval_dept, handler):
+    """QuerySet.update() records no history: the recompute writes it set-wise (DESIGN 4.9)."""
+    with at(2026, 3, 2, 9):
+        proposal = pf.signed(lead=approval_dept)
+    dispatch = complaint.dispatches.get()
+    before = dispatch.history.count(), complaint.history.count(), proposal.history.count()
+    holiday(dt.date(2026, 3, 3), dt.date(2026, 6, 2))
+    sweep(2026, 3, 3, 10)
+    dispatch.refresh_from_db()
+    complaint.refresh_from_db()
+    # One row per object and field moved (the dispatch: sign-for and return), as it is now, by the system
+    last = dispatch.history.first()
+    assert dispatch.history.count() == before[0] + 2 and last.sign_due == dispatch.sign_due and last.return_due == dispatch.return_due
+    assert last.history_type == "~" and last.history_user_id is None and "工作日历" in last.history_change_reason
+    assert last.complaint_id == complaint.pk and last.department_id == dispatch.department_id and last.status == dispatch.status
+    assert complaint.history.count() == before[1] + 1 and complaint.history.first().deadline == complaint.deadline
+    assert complaint.history.first().number == complaint.number
+    assert proposal.history.count() == before[2] + 1
+    assert proposal.history.first().reply_deadline == Proposal.objects.get(pk=proposal.pk).reply_deadline
