@@ -33,10 +33,15 @@ def _qn(name: str) -> str:
 def _insert(model, fields: list[str], select: str, params: list, *, ignore_conflicts: bool) -> int:
     meta = model._meta
     columns = ", ".join(_qn(meta.get_field(f).column) for f in fields)
-    verb = "INSERT OR IGNORE INTO" if ignore_conflicts and connection.vendor == "sqlite" else "INSERT INTO"
-    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts and connection.vendor != "sqlite" else ""
+    # ON CONFLICT DO NOTHING skips rows a unique constraint holds and nothing else (SQLite's
+    # INSERT OR IGNORE would also drop rows breaking NOT NULL or CHECK, silently). After an
+    # INSERT ... SELECT, SQLite parses it unambiguously only when the SELECT ends in a WHERE:
+    # an outer SELECT with one (SQLite flattens it away).
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if tail and connection.vendor == "sqlite":
+        select = f"SELECT * FROM ({select}) WHERE 1"
     with connection.cursor() as cursor:
-        cursor.execute(f"{verb} {_qn(meta.db_table)} ({columns}) {select}{tail}", params)
+        cursor.execute(f"INSERT INTO {_qn(meta.db_table)} ({columns}) {select}{tail}", params)
         return max(cursor.rowcount, 0)
 
 
@@ -44,8 +49,8 @@ def insert_select(model, rows: QuerySet, columns: dict, *, ignore_conflicts: boo
     """``INSERT INTO model (columns) SELECT ...``: one row of `model` per row of the
     queryset `rows`, each field of `columns` set to its expression (evaluated on the
     source row: F(), Value(), Case(), JSONObject(), ...). With `ignore_conflicts`, rows
-    a unique constraint already holds are skipped (a sweep run twice). Returns the
-    rows inserted."""
+    a unique constraint already holds are skipped (a sweep run twice); any other
+    failure raises. Returns the rows inserted."""
     sql, params, _aliases = select_sql(rows, columns)
     return _insert(model, list(columns), sql, params, ignore_conflicts=ignore_conflicts)
 
@@ -58,10 +63,12 @@ def per_person(rows: QuerySet, *, role, department, membership_model, owner=None
     A row is owed by its `owner` (an expression; NULL: nobody in particular), else by the
     people holding the role `role` (an expression) in the department `department` (an
     expression; NULL: the role in any department). One statement, grouped in the database:
-    one result row per person however many rows."""
-    columns = {"member_role": role, "member_department": department, "owner": owner if owner is not None else Cast(Value(None), BigIntegerField()), **least, **(most or {})}
+    one result row per person however many rows; a person holding the role in several
+    departments counts each row once."""
+    columns = {"row": F("pk"), "member_role": role, "member_department": department,
+               "owner": owner if owner is not None else Cast(Value(None), BigIntegerField()), **least, **(most or {})}
     inner, params, aliases = select_sql(rows, columns)
-    role_col, dept_col, owner_col, *value_cols = (f"t.{_qn(a)}" for a in aliases)
+    row_col, role_col, dept_col, owner_col, *value_cols = (f"t.{_qn(a)}" for a in aliases)
     aggregates = [f"MIN({c})" for c in value_cols[:len(least)]] + [f"MAX({c})" for c in value_cols[len(least):]]
     meta = membership_model._meta
     user_meta = meta.get_field("user").related_model._meta
@@ -70,7 +77,7 @@ def per_person(rows: QuerySet, *, role, department, membership_model, owner=None
     u_pk, u_active = _qn(user_meta.pk.column), _qn(user_meta.get_field("is_active").column)
     person = f"COALESCE({owner_col}, m.{m_user})"
     sql = (
-        f"SELECT {person}, COUNT(*), {', '.join(aggregates)} FROM ({inner}) t "
+        f"SELECT {person}, COUNT(DISTINCT {row_col}), {', '.join(aggregates)} FROM ({inner}) t "
         f"LEFT JOIN {_qn(meta.db_table)} m ON {owner_col} IS NULL AND m.{m_role} = {role_col} AND m.{m_active} = %s "
         f"AND ({dept_col} IS NULL OR m.{m_dept} = {dept_col}) "
         f"JOIN {_qn(user_meta.db_table)} u ON u.{u_pk} = {person} AND u.{u_active} = %s "

@@ -312,6 +312,7 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
         # One transaction (and, on PostgreSQL, one lock) per task model for all its states.
         with transaction.atomic():
             _sweep_lock(model)
+            notices_from, urged = _last_pk(UrgingNotice), False
             for target in TARGETS:
                 if target in (State.SEVERELY_OVERDUE, State.OVERDUE):
                     # The same range whatever the node's warning window: one statement.
@@ -330,8 +331,11 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
                     moved += entering.update(supervision_state=target, state_changed_at=now)
                 if moved:
                     counts[target] += moved
+                    urged = urged or target in (State.OVERDUE, State.SEVERELY_OVERDUE)
                     marked = model.objects.filter(is_open=True, supervision_state=target, state_changed_at=now)
                     _entered(model, target, marked, now=now, today=today, workdays=workdays)
+            if urged:
+                _notify_urged(model, now=now, notices_from=notices_from)
     return counts
 
 
@@ -361,8 +365,8 @@ def _last_pk(model) -> int:
 
 
 def _sweep_lock(model) -> None:
-    """On PostgreSQL, one sweep batch of a task model at a time (until the
-    transaction ends); SQLite writes one transaction at a time anyway."""
+    """On PostgreSQL, one sweep of a task model at a time (until the transaction
+    ends); SQLite writes one transaction at a time anyway."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
@@ -391,23 +395,23 @@ def _deadline_days(marked) -> list[dt.date]:
     return sorted({timezone.localtime(d).date() for d in marked.order_by().values_list("deadline", flat=True).distinct() if d})
 
 
-def _by_day(days: list[dt.date], value) -> models.Expression:
+def _by_day(days: list[dt.date], value, output_field) -> models.Expression:
     """CASE over the deadline's local day (`days`: every day that occurs, ascending):
     value(day) for a deadline on that day. Plain comparisons of the stored datetime
     against each day's end, so no time-zone function runs per row (on SQLite that is a
     Python call per row)."""
     whens = [When(deadline__lt=_start_of_day(day + dt.timedelta(days=1)), then=Value(value(day))) for day in days]
-    return Case(*whens, default=Value(value(days[-1]) if days else None))
+    return Case(*whens, default=Value(value(days[-1]) if days else None), output_field=output_field)
 
 
 def _day_sql(days: list[dt.date]) -> models.Expression:
     """A deadline's local day as 'YYYY-MM-DD' (what _day gives in Python)."""
-    return _by_day(days, lambda day: day.isoformat())
+    return _by_day(days, lambda day: day.isoformat(), models.CharField())
 
 
 def _late_sql(days: list[dt.date], *, today: dt.date, workdays: WorkdayIndex) -> models.Expression:
     """Working days between each task's deadline day and today (WorkdayIndex.between)."""
-    return _by_day(days, lambda day: workdays.between(day, today))
+    return _by_day(days, lambda day: workdays.between(day, today), models.IntegerField())
 
 
 def _entered(model, target: str, marked, *, now, today, workdays: WorkdayIndex) -> None:
@@ -438,9 +442,7 @@ def _entered(model, target: str, marked, *, now, today, workdays: WorkdayIndex) 
     _events(model.objects.filter(pk__in=new_notices), EVENT_URGED, case_ct=case_ct, case_id=case_id, now=now, payload={
         "department": F("department_id"), "step": step, "deadline": _day_sql(days),
     })
-    # The same for the notification: the tasks whose notice this sweep wrote, and those no department signs for.
-    urged = marked.filter(Q(department__isnull=True) | Q(pk__in=new_notices))
-    _notify_owers(model, urged, "urging_notice", case_ct=case_ct, case_id=case_id, now=now, days=days)
+    # Their notification: once for both passes (overdue and straight to severely overdue), _notify_urged.
     if target != State.SEVERELY_OVERDUE:
         return
     late = _late_sql(days, today=today, workdays=workdays)
@@ -500,6 +502,21 @@ def _notify_people(model, marked, kind: str, *, case_ct, case_id: str, now, days
     send_rows(rows, dedupe=True)
 
 
+def _notify_urged(model, *, now, notices_from: int) -> None:
+    """The urging notification, once per person for all the tasks this sweep urged (those
+    entering overdue and those going straight to severely overdue): the tasks whose notice
+    it wrote, and those no department signs for."""
+    ct = ContentType.objects.get_for_model(model)
+    case_model = model._meta.get_field(model.case_field).related_model
+    case_ct = ContentType.objects.get_for_model(case_model, for_concrete_model=True)
+    new_notices = UrgingNotice.objects.filter(pk__gt=notices_from, task_type=ct, issued_at=now).values("task_id")
+    urged = model.objects.filter(
+        is_open=True, supervision_state__in=[State.OVERDUE, State.SEVERELY_OVERDUE], state_changed_at=now,
+    ).filter(Q(department__isnull=True) | Q(pk__in=new_notices))
+    _notify_owers(model, urged, "urging_notice", case_ct=case_ct, case_id=f"{model.case_field}_id", now=now,
+                  days=_deadline_days(urged))
+
+
 def _notify_owers(model, marked, kind: str, *, case_ct, case_id: str, now, days: list[dt.date]) -> None:
     """Whoever owes each task: its owner, or else the people holding its role in its
     department (anywhere, for a task without a department: an office's task)."""
@@ -516,23 +533,31 @@ def calendar_deadlines_recompute(*, now: dt.datetime | None = None, only_if_chan
 
     With `only_if_changed` (the sweep), nothing is read unless the calendar changed
     since the last recompute (its stamp's token, workflow.workdays): a deadline
-    computed since was computed on the calendar as it is."""
+    computed since was computed on the calendar as it is. The version counts as done
+    only once the change is SUPERVISION_RECOMPUTE_GRACE_SECONDS old (10 minutes): a
+    service transaction that computed a deadline on the old calendar and committed
+    after this sweep is caught by the next one."""
     from .deadlines import case_deadlines_recompute
     from .models import CalendarStamp
+    from .workdays import _current, calendar_reset
 
     now = now or timezone.now()
-    token = CalendarStamp.objects.filter(pk=1).values_list("token", "recomputed_token").first()
-    if only_if_changed and token is not None and token[0] == token[1]:
+    stamp = CalendarStamp.objects.filter(pk=1).values_list("token", "recomputed_token", "changed_at").first()
+    if only_if_changed and stamp is not None and stamp[0] == stamp[1]:
         return 0
+    # This process's calendar may be up to a second older than the stamp read above: reload.
+    calendar_reset()
+    loaded = _current().token
     moved = case_deadlines_recompute(now=now)
     for spec in registry.supervision_specs():
         base = spec.task_model.objects.filter(is_open=True)
         if spec.exclude is not None:
             base = base.exclude(spec.exclude())
         moved += recompute_calendar_deadlines(spec.task_model, base, now=now)
-    if token is not None:
+    grace = dt.timedelta(seconds=settings.SUPERVISION_RECOMPUTE_GRACE_SECONDS)
+    if stamp is not None and loaded == stamp[0] and stamp[2] <= timezone.now() - grace:
         # Done for this version of the calendar (unless it changed meanwhile: then the next sweep runs it again).
-        CalendarStamp.objects.filter(pk=1, token=token[0]).update(recomputed_token=token[0])
+        CalendarStamp.objects.filter(pk=1, token=loaded).update(recomputed_token=loaded)
     return moved
 
 

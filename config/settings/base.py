@@ -414,6 +414,9 @@ CALENDAR_SEED_YEARS = None
 # (warn-before) or its case kind no "severe" time-limit row (working days past the deadline).
 SUPERVISION_DEFAULT_WARN_BEFORE_WD = 1
 SUPERVISION_DEFAULT_SEVERE_WD = 5
+# After a calendar change the sweep recomputes the deadlines at every run until the change
+# is this old (a transaction that computed a deadline on the old calendar has committed).
+SUPERVISION_RECOMPUTE_GRACE_SECONDS = 600
 
 # Notification delivery (workflow/notifications.py, docs/notifications.md): in-app always;
 # e-mail through EMAIL_BACKEND, SMS through SMS_BACKEND, via the outbox and Celery.

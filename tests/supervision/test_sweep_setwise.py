@@ -100,7 +100,23 @@ def test_several_warnings_link_to_the_inbox_filtered(signs, handler):
     assert note.title == "即将到期：3项待办" and note.url == "/?state=warning"
 
 
-def test_an_unchanged_calendar_is_not_read_again(signs, django_assert_max_num_queries):
+def test_a_calendar_change_is_recomputed_until_it_is_old_enough(signs, settings):
+    """A service that computed a deadline on the old calendar may commit after a sweep:
+    sweeps recompute while the change is younger than the grace period."""
+    from workflow.models import CalendarStamp
+
+    settings.SUPERVISION_RECOMPUTE_GRACE_SECONDS = 600
+    sweep(2026, 3, 3, 10)
+    stamp = CalendarStamp.objects.get()
+    assert stamp.recomputed_token != stamp.token  # changed moments ago: not done yet
+    CalendarStamp.objects.update(changed_at=stamp.changed_at - dt.timedelta(minutes=11))
+    sweep(2026, 3, 3, 10, 15)
+    stamp = CalendarStamp.objects.get()
+    assert stamp.recomputed_token == stamp.token
+
+
+def test_an_unchanged_calendar_is_not_read_again(signs, django_assert_max_num_queries, settings):
+    settings.SUPERVISION_RECOMPUTE_GRACE_SECONDS = 0  # the last change is long past
     sweep(2026, 3, 3, 10)  # the first sweep recomputes on this calendar version
     with django_assert_max_num_queries(25) as ctx:
         sweep(2026, 3, 3, 10, 15)
@@ -112,3 +128,23 @@ def test_an_unchanged_calendar_is_not_read_again(signs, django_assert_max_num_qu
     counts = sweep(2026, 3, 3, 10, 30)
     assert counts["recomputed"] >= 3
     assert {t.deadline.astimezone(TZ).date() for t in ProposalTask.objects.filter(pk__in=[t.pk for t in signs])} == {dt.date(2026, 3, 6)}
+
+
+def test_tasks_urged_in_both_passes_are_one_notice(signs, handler):
+    """One task goes straight to severely overdue, two enter overdue, in the same sweep:
+    the person owing them gets one urging notice counting the three."""
+    ProposalTask.objects.filter(pk=signs[0].pk).update(deadline=dt.datetime(2026, 2, 20, 18, tzinfo=TZ))
+    sweep(2026, 3, 6, 10)
+    assert UrgingNotice.objects.count() == 3 and BreachRecord.objects.count() == 1
+    note = Notification.objects.get(recipient=handler, kind="urging_notice")
+    assert note.params["count"] == 3
+
+
+def test_a_person_holding_the_role_twice_counts_each_task_once(signs, supervisor, dept_leader, hrss_dept):
+    from workflow.models import Membership
+
+    Membership.objects.create(user=supervisor, department=hrss_dept, role="supervisor")
+    ProposalTask.objects.filter(pk__in=[t.pk for t in signs[1:]]).update(deadline=dt.datetime(2026, 4, 30, 18, tzinfo=TZ))
+    sweep(2026, 3, 16, 10)  # the first task is severely overdue
+    note = Notification.objects.get(recipient=supervisor, kind="supervision_breach")
+    assert note.params["count"] == 1 and note.title == "严重逾期：签收"
