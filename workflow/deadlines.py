@@ -133,6 +133,6 @@ def _recompute(spec, *, now: dt.datetime) -> int:
                     pk__in=basis.filter(computed=old).values("object_id")), now=now, reason=HISTORY_REASON)
             basis.filter(computed=old, object_id__in=moved_now).update(computed=new)
             if spec.after is not None:
-                spec.after(case_ids)
+                spec.after(case_ids, now=now)
             moved += count
     return moved

@@ -322,7 +322,7 @@ class CaseDeadlineSpec:
       model is the case);
     * ``nodes() -> flow nodes``: the nodes whose tasks copy this field as their
       deadline; the case's open tasks at those nodes holding the old value follow;
-    * ``after(case_ids)``: refreshes what the case app derives from the field
+    * ``after(case_ids, now=...)``: refreshes what the case app derives from the field
       (e.g. a case's overall deadline from its departments'), or None.
     """
 
@@ -331,7 +331,7 @@ class CaseDeadlineSpec:
     pending: Callable[[], Any]
     case_path: str = ""
     nodes: Callable[[], list] | None = None
-    after: Callable[[set], None] | None = None
+    after: Callable[..., None] | None = None
 
 
 _case_deadlines: list[CaseDeadlineSpec] = []

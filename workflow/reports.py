@@ -360,6 +360,8 @@ def _compute(*, kind, day, start, end, scope, rank_by, now, first, last) -> tupl
             "first": first.isoformat(), "last": last.isoformat(), "minimum": board.minimum, "as_of": now.isoformat(),
             "sections": freeze(board), "notices": freeze_notices(board.notices),
             "breaches": breaches(first=first, last=last, scope=scope),
+            # frozen with the figures: the wording of an issued 通报 never follows a later rule change
+            "severe_days": _severe_days(),
         }
         title = report_title(kind, first, last, scope)
     return figures, title
@@ -780,7 +782,7 @@ def report_context(report: Report) -> dict:
     reprimand_heading = f"{numerals[(len(sections) + (notice_section is not None)) % 10]}、" + _("通报批评")
     if breach_rows:
         reprimand = _("%(period)s，以下%(n)d项办理环节逾期超过规定时限%(days)s个工作日以上，已记入违诺记录，予以通报批评：") % {
-            "period": period, "n": len(breach_rows), "days": _severe_days()}
+            "period": period, "n": len(breach_rows), "days": data.get("severe_days") or _severe_days()}
     else:
         reprimand = _("%(period)s无严重逾期（违诺）记录。") % {"period": period}
     closing = _("请各承办单位对照本通报，认真查找问题，对逾期事项限期办结，切实提高办理质量和效率。")

@@ -12,7 +12,7 @@ its rule (`Thresholds`):
 * overdue (已逾期): the deadline has passed;
 * severely overdue (严重逾期): still open after the N-th working day after
   the deadline's day ended; N is the case kind's registered "severe" step in
-  the rules table (complaints: "reprimand", 5 WD), or
+  the rules table (e.g. a "reprimand" step of 5 WD), or
   settings.SUPERVISION_DEFAULT_SEVERE_WD.
 
 `Thresholds.state(deadline)` is the one place that decides; the sweep turns
@@ -254,7 +254,7 @@ def cases_in_state(task_model, state: str, *, now: dt.datetime | None = None) ->
     *now* (the live ranges of workflow.inbox.StateRanges, as the chips), for a
     list's "期限状态" filter: `case_qs.filter(pk__in=...)`. Starts from the open
     tasks' partial index on the deadline; a fixed number of queries. Tasks the case app
-    excludes from supervision (a suspended complaint: its clock is stopped) are
+    excludes from supervision (a suspended case: its clock is stopped) are
     only ever on time. An unknown state matches nothing."""
     from .inbox import StateRanges
 

@@ -102,23 +102,28 @@ def _latest_answering_deadlines(proposal_ids) -> dict[int, object]:
     )
 
 
-def proposals_reply_deadline_refresh(proposal_ids) -> None:
+def proposals_reply_deadline_refresh(proposal_ids, *, now) -> None:
     """Set-wise _refresh_reply_deadline, after the sweep moved assignments' deadlines
-    (a calendar correction: workflow.deadlines): one UPDATE per distinct deadline."""
-    by_deadline: dict = {}
-    for proposal_id, latest in _latest_answering_deadlines(proposal_ids).items():
-        by_deadline.setdefault(latest, []).append(proposal_id)
-    from django.utils import timezone
-
+    (a calendar correction: workflow.deadlines): per chunk of proposals one read, then one
+    UPDATE and one INSERT ... SELECT of history per distinct deadline (update() writes
+    none). Chunks keep the lists within any database's parameter limit."""
     from workflow.bulk_sql import insert_history
     from workflow.deadlines import HISTORY_REASON
 
-    for deadline, ids in by_deadline.items():
-        changed = list(Proposal.objects.filter(pk__in=ids).exclude(reply_deadline=deadline).values_list("pk", flat=True))
-        if changed:
-            Proposal.objects.filter(pk__in=changed).update(reply_deadline=deadline)
-            # update() writes no history: the proposals as they are now, in one statement.
-            insert_history(Proposal, Proposal.objects.filter(pk__in=changed), now=timezone.now(), reason=HISTORY_REASON)
+    ids = sorted(proposal_ids)
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        by_deadline: dict = {}
+        for proposal_id, latest in _latest_answering_deadlines(ids[start:start + REFRESH_CHUNK]).items():
+            by_deadline.setdefault(latest, []).append(proposal_id)
+        for deadline, chunk in by_deadline.items():
+            stale = Proposal.objects.filter(pk__in=chunk).exclude(reply_deadline=deadline)
+            changed = list(stale.values_list("pk", flat=True))
+            if changed:
+                Proposal.objects.filter(pk__in=changed).update(reply_deadline=deadline)
+                insert_history(Proposal, Proposal.objects.filter(pk__in=changed), now=now, reason=HISTORY_REASON)
+
+
+REFRESH_CHUNK = 5000
 
 
 def _refresh_reply_deadline(proposal_id: int) -> None:

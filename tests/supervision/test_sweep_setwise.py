@@ -148,3 +148,20 @@ def test_a_person_holding_the_role_twice_counts_each_task_once(signs, supervisor
     sweep(2026, 3, 16, 10)  # the first task is severely overdue
     note = Notification.objects.get(recipient=supervisor, kind="supervision_breach")
     assert note.params["count"] == 1 and note.title == "严重逾期：签收"
+
+
+def test_every_open_tasks_node_is_one_the_sweep_knows(signs, dispatcher, approval_dept, handler):
+    """The sweep groups nodes by warning window from the flow definitions (no query): every
+    node an open task can be at must be among them, or its task would get the default window."""
+    from tests.complaints import factories as cf
+    from workflow import registry
+    from workflow.flow.runtime import human_nodes
+    from workflow.selectors import flow_classes
+
+    with at(2026, 3, 2, 9):
+        cf.handling(dispatcher, handler, approval_dept)
+        cf.dispatched(dispatcher, approval_dept)
+    for spec in registry.supervision_specs():
+        known = {node for flow in flow_classes() if flow.task_class is spec.task_model for node in human_nodes(flow)}
+        seen = set(spec.task_model.objects.filter(is_open=True).values_list("flow_task", flat=True))
+        assert seen and seen <= known, (spec.task_model, seen - known)
