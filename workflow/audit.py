@@ -291,10 +291,8 @@ def audit_purge(*, actor=None, before: dt.datetime, now: dt.datetime | None = No
             _("审计记录至少保留%(days)d天：只能清理%(limit)s之前的记录。")
             % {"days": days, "limit": timezone.localtime(limit).strftime("%Y-%m-%d %H:%M")}
         )
-    # Inside the caller's transaction without a savepoint of its own (issue 11: two
-    # statements fewer per row): a failure here fails the caller's transaction,
-    # which nothing catches to carry on; alone, it is its own transaction.
-    with transaction.atomic(savepoint=False):
+    # Its own savepoint: a refusal below (a broken chain) leaves the caller's transaction usable.
+    with transaction.atomic():
         _lock_chain()
         check = audit_verify(max_problems=1)
         if not check.ok:
