@@ -95,7 +95,8 @@ def daily_dims(query, *, category: str = "", channel: str = "", subtype: str = "
 
     return {"dash_category": text(category), "dash_channel": text(channel), "dash_subtype": text(subtype),
             "dash_flag": expr(flag, Value(False, output_field=BooleanField())),
-            "dash_unit": expr(unit, Value(None, output_field=BigIntegerField()))}
+            # Typed NULL: PostgreSQL's CREATE TABLE AS would make a bare NULL a text column.
+            "dash_unit": expr(unit, Cast(Value(None), output_field=BigIntegerField()))}
 
 
 def _start_of(day: dt.date) -> dt.datetime:
