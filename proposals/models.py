@@ -279,7 +279,11 @@ class Assignment(models.Model):
         verbose_name = _("交办")
         verbose_name_plural = _("交办")
         ordering = ["proposal", "role", "pk"]
-        indexes = [models.Index(fields=["department", "status"])]
+        indexes = [
+            models.Index(fields=["department", "status"]),
+            # The dashboard's live days (proposals.metrics: the days the daily figures do not cover).
+            models.Index(fields=["assigned_at"], name="assignment_assigned_at_idx"),
+        ]
 
     def __str__(self):
         return f"{self.proposal.display_number} {self.department} {self.get_role_display()}"

@@ -60,7 +60,11 @@ class DailySpec:
     * ``expiry(query) -> {day: datetime}``: per day, the earliest pending deadline at or
       after query.now whose passing changes a figure;
     * ``changed_days(since) -> set of days``: the days whose cases changed since then;
-    * ``first_day() -> date | None``: the earliest day with a case.
+    * ``first_day() -> date | None``: the earliest day with a case;
+    * ``scope(query) -> Q | None`` (optional): the stored rows the query's user may see, as a
+      filter on DailyFigure.scope_flag / scope_unit (the grouped querysets' dash_flag and
+      dash_unit keys, the python rows' last two values), or None when the user's scope cannot
+      be said so: then the provider computes everything live. Without it: the departments only.
     """
 
     grouped: Callable[[Any], list]
@@ -68,21 +72,31 @@ class DailySpec:
     expiry: Callable[[Any], dict]
     changed_days: Callable[[dt.datetime], set]
     first_day: Callable[[], dt.date | None]
+    scope: Callable[[Any], Any] | None = None
 
 
-def daily_dims(query, *, category: str = "", channel: str = "", subtype: str = "") -> dict:
+def daily_dims(query, *, category: str = "", channel: str = "", subtype: str = "", flag=None, unit=None) -> dict:
     """The group-by keys of a daily aggregate besides department and bucket (which, at the
     fill's granularity "day", is the period's local day): the case's category, channel and
-    subtype columns, as text ("" when the case type has no such filter)."""
-    from django.db.models import CharField, Value
+    subtype columns, as text ("" when the case type has no such filter); its scope flag and
+    unit (expressions or field names; False and NULL when the case type has none)."""
+    from django.db.models import BigIntegerField, BooleanField, CharField, F, Value
     from django.db.models.functions import Cast, Coalesce
+
+    def expr(value, default):
+        if value is None:
+            return default
+        return F(value) if isinstance(value, str) else value
 
     def text(field_name):
         if not field_name:
             return Value("", output_field=CharField())
         return Coalesce(Cast(field_name, output_field=CharField(max_length=40)), Value(""), output_field=CharField())
 
-    return {"dash_category": text(category), "dash_channel": text(channel), "dash_subtype": text(subtype)}
+    return {"dash_category": text(category), "dash_channel": text(channel), "dash_subtype": text(subtype),
+            "dash_flag": expr(flag, Value(False, output_field=BooleanField())),
+            # Typed NULL: PostgreSQL's CREATE TABLE AS would make a bare NULL a text column.
+            "dash_unit": expr(unit, Cast(Value(None), output_field=BigIntegerField()))}
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -148,6 +162,8 @@ def stored_rows(provider, query, days: set[dt.date]) -> list[tuple]:
     if missing:
         qs = qs.exclude(day__in=missing)
     qs = qs.filter(query.department_q("department_id"))
+    if provider.daily.scope is not None:
+        qs = qs.filter(provider.daily.scope(query))
     filters = {name: str(getattr(query, name)) for name in ("category", "channel", "subtype") if getattr(query, name)}
     if filters:
         qs = qs.exclude(category=ALL).filter(**filters)
@@ -168,6 +184,8 @@ def stored_rows(provider, query, days: set[dt.date]) -> list[tuple]:
 def provider_figures(provider, query):
     """The provider's ProviderFigures for the query: stored rows for the covered days, the
     provider's own (live) computation for the rest and for everything not per day."""
+    if provider.daily.scope is not None and provider.daily.scope(query) is None:
+        return provider.compute(query)  # a scope the stored rows cannot express: everything live
     first, last = query.first_day, query.last_day
     covered = covered_days(provider, first=first, last=last, now=query.now or timezone.now())
     live_days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
@@ -179,7 +197,7 @@ def provider_figures(provider, query):
 
 
 # --- filling ---------------------------------------------------------------------------------
-_COLUMNS = "provider, day, bucket, bucket_month, department_id, category, channel, subtype, metric, num, den"
+_COLUMNS = "provider, day, bucket, bucket_month, department_id, category, channel, subtype, scope_flag, scope_unit, metric, num, den"
 
 
 def _fill(provider, first: dt.date, last: dt.date, now: dt.datetime) -> int:
@@ -208,32 +226,37 @@ def _fill(provider, first: dt.date, last: dt.date, now: dt.datetime) -> int:
                 for code in codes:
                     cursor.execute(
                         f"INSERT INTO {table} ({_COLUMNS}) SELECT %s, g.dash_bucket, g.dash_bucket, {month}, g.dash_dept, g.dash_category, "
-                        f"g.dash_channel, g.dash_subtype, %s, g.\"{code}__num\", g.\"{code}__den\" FROM dash_daily_fill g WHERE g.dash_dept IS NOT NULL",
+                        f"g.dash_channel, g.dash_subtype, g.dash_flag, g.dash_unit, %s, g.\"{code}__num\", g.\"{code}__den\" FROM dash_daily_fill g "
+                        f"WHERE g.dash_dept IS NOT NULL",
                         [provider.code, code],
                     )
                     rows += max(cursor.rowcount, 0)
                     # The roll-up: every category, channel and subtype summed (a case has one of each).
                     cursor.execute(
-                        f"INSERT INTO {table} ({_COLUMNS}) SELECT %s, g.dash_bucket, g.dash_bucket, {month}, g.dash_dept, %s, %s, %s, %s, "
+                        f"INSERT INTO {table} ({_COLUMNS}) SELECT %s, g.dash_bucket, g.dash_bucket, {month}, g.dash_dept, %s, %s, %s, "
+                        f"g.dash_flag, g.dash_unit, %s, "
                         f"SUM(g.\"{code}__num\"), SUM(g.\"{code}__den\") FROM dash_daily_fill g WHERE g.dash_dept IS NOT NULL "
-                        f"GROUP BY g.dash_bucket, g.dash_dept",
+                        f"GROUP BY g.dash_bucket, g.dash_dept, g.dash_flag, g.dash_unit",
                         [provider.code, ALL, ALL, ALL, code],
                     )
                     rows += max(cursor.rowcount, 0)
                 cursor.execute("DROP TABLE dash_daily_fill")
         extra, rollup = [], {}
-        for day, bucket, dept, category, channel, subtype, code, num, den in spec.python_rows(query):
+        for row in spec.python_rows(query):
+            day, bucket, dept, category, channel, subtype, code, num, den = row[:9]
+            flag, unit = row[9:11] if len(row) > 9 else (False, None)
             if dept is None:
                 continue
             extra.append(DailyFigure(provider=provider.code, day=day, bucket=bucket, bucket_month=bucket.replace(day=1), department_id=dept,
-                                     category=str(category or ""), channel=str(channel or ""), subtype=str(subtype or ""), metric=code, num=num, den=den))
-            acc = rollup.setdefault((day, bucket, dept, code), [0.0, 0])
+                                     category=str(category or ""), channel=str(channel or ""), subtype=str(subtype or ""),
+                                     scope_flag=bool(flag), scope_unit=unit, metric=code, num=num, den=den))
+            acc = rollup.setdefault((day, bucket, dept, bool(flag), unit, code), [0.0, 0])
             acc[0] += num
             acc[1] += den
         extra += [
             DailyFigure(provider=provider.code, day=day, bucket=bucket, bucket_month=bucket.replace(day=1), department_id=dept,
-                        category=ALL, channel=ALL, subtype=ALL, metric=code, num=num, den=den)
-            for (day, bucket, dept, code), (num, den) in rollup.items()
+                        category=ALL, channel=ALL, subtype=ALL, scope_flag=flag, scope_unit=unit, metric=code, num=num, den=den)
+            for (day, bucket, dept, flag, unit, code), (num, den) in rollup.items()
         ]
         DailyFigure.objects.bulk_create(extra, batch_size=2000)
         rows += len(extra)

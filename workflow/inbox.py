@@ -125,7 +125,8 @@ class StateRanges:
         from django.db.models import Exists, OuterRef
         from viewflow.workflow.models import Task
 
-        ranges = [(thresholds.range_q(state), nodes) for thresholds, nodes in self._groups(model)]
+        groups = self._groups(model)
+        ranges = [(thresholds.range_q(state), nodes) for thresholds, nodes in groups]
         if not ranges:
             return Q(pk__in=[])
         if all(r == ranges[0][0] for r, _nodes in ranges):
@@ -133,6 +134,14 @@ class StateRanges:
         q = Q(pk__in=[])
         for r, nodes in ranges:
             q |= r & Exists(Task.objects.order_by().filter(pk=OuterRef("pk"), flow_task__in=nodes))
+        if state == SupervisionState.ON_TIME:
+            # The groups' on-time ranges differ only inside the widest warning window: a
+            # deadline after it (or none) is on time at every node, so the node is looked up
+            # only for the tasks due inside the window (the dashboard's open-task count reads
+            # the others from the index alone).
+            bounds = [t.warn_until for t, _nodes in groups if t.warn_until is not None]
+            until = max([self.now, *bounds])
+            q = Q(deadline__isnull=True) | Q(deadline__gte=until) | (Q(deadline__gte=self.now, deadline__lt=until) & q)
         return q
 
 

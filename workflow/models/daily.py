@@ -16,6 +16,10 @@ class DailyFigure(models.Model):
     category = models.CharField(_("类别"), max_length=40, blank=True)
     channel = models.CharField(_("渠道"), max_length=40, blank=True)
     subtype = models.CharField(_("子类型"), max_length=40, blank=True)
+    # The case's scope dimensions, when the case type's selectors scope its readers by more than
+    # the department (DailySpec.scope; proposals: a key proposal, the supervising unit).
+    scope_flag = models.BooleanField(_("范围标记"), default=False)
+    scope_unit = models.BigIntegerField(_("范围单位"), null=True, blank=True)
     metric = models.CharField(_("指标"), max_length=40)
     num = models.FloatField(_("分子"))
     den = models.BigIntegerField(_("分母"))
@@ -24,7 +28,8 @@ class DailyFigure(models.Model):
         verbose_name = _("每日指标")
         verbose_name_plural = _("每日指标")
         # Covering the dashboard's two sums over the roll-up rows (category "*") of a period.
-        indexes = [models.Index(fields=["provider", "category", "day", "department", "metric", "bucket", "bucket_month", "num", "den"],
+        indexes = [models.Index(fields=["provider", "category", "day", "department", "metric", "bucket", "bucket_month", "num", "den",
+                                        "scope_flag", "scope_unit"],
                                 name="dailyfigure_read_idx")]
 
 

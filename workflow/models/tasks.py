@@ -75,6 +75,13 @@ class CaseTask(Task):
             # The tasks one state change of the sweep just moved (its side effects are
             # INSERT ... SELECT over them: `supervision_state = ? AND state_changed_at = now`).
             models.Index(fields=["supervision_state", "state_changed_at"], condition=Q(is_open=True), name="%(class)s_open_moved_idx"),
+            # The dashboard's open tasks by department and state (workflow.dashboard.open_task_states):
+            # covering, counted from the index alone (the node is looked up only for the few
+            # tasks due inside a warning window, workflow.inbox.StateRanges.open_q). `is_open` and
+            # the key are columns too: SQLite (3.40) reads the table for a WHERE term on a column
+            # the index lacks, even the partial index's own condition, and the bigint key is not
+            # the rowid the index carries.
+            models.Index(fields=["department", "deadline", "is_open", "task_ptr"], condition=Q(is_open=True), name="%(class)s_open_dept_idx"),
         ]
 
     def save(self, *args, **kwargs):
