@@ -10,9 +10,10 @@ from complaints import services as cs
 from complaints.models import Complaint
 from tests.complaints import factories as cf
 from tests.factories import TZ, at
+from tests.supervision.daily_helpers import PERIODS, live, snapshot
 from workflow import dashboard
 from workflow.daily_figures import daily_figures_refresh
-from workflow.models import CalendarDay, DailyFigure, DailyFigureDay, DailyFigureStamp
+from workflow.models import CalendarDay, DailyFigure, DailyFigureDay
 
 pytestmark = pytest.mark.django_db
 
@@ -57,47 +58,6 @@ def cases(dispatcher, approval_dept, handler, hrss_dept, other_handler, supervis
     return made
 
 
-PERIODS = [
-    {"kind": "day", "day": dt.date(2026, 3, 2)},
-    {"kind": "day", "day": dt.date(2026, 3, 20)},  # today: live either way
-    {"kind": "month", "day": dt.date(2026, 3, 10)},
-    {"kind": "month", "day": dt.date(2026, 2, 10)},
-    {"kind": "quarter", "day": dt.date(2026, 3, 10)},
-    {"kind": "year", "day": dt.date(2026, 3, 10)},
-    {"kind": "custom", "day": dt.date(2026, 3, 10), "start": dt.date(2026, 2, 20), "end": dt.date(2026, 3, 25)},
-    {"kind": "custom", "day": dt.date(2026, 3, 10), "start": dt.date(2025, 12, 1), "end": dt.date(2026, 3, 19)},  # by month
-]
-
-
-def _snapshot(board) -> list:
-    """Everything the page shows of the complaint figures, comparable."""
-    def fig(f):
-        return (f.code, round(f.num, 6), f.den, f.value, f.link)
-
-    out = []
-    for s in board.sections:
-        if s.code != "complaint":
-            continue
-        out.append((
-            s.cases, s.cases_link, [fig(f) for f in s.totals], s.open_states,
-            [(r.department.pk, r.cases, [fig(f) for f in r.figures], r.open_states, r.cases_link) for r in s.departments],
-            s.trend, s.trend_rows,
-            [(e.rank, e.row.department.pk, fig(e.figure)) for e in s.ranking.ranked] if s.ranking else None,
-            [r.department.pk for r in s.ranking.insufficient] if s.ranking else None,
-        ))
-    return out
-
-
-def _live(user, params):
-    """The same dashboard computed live: without a watermark no stored day is used."""
-    stamps = list(DailyFigureStamp.objects.all())
-    DailyFigureStamp.objects.all().delete()
-    try:
-        return dashboard.dashboard_build(user=user, **params)
-    finally:
-        DailyFigureStamp.objects.bulk_create(stamps)
-
-
 def _assert_same(users, filters=({},)):
     for user in users:
         for period in PERIODS:
@@ -107,9 +67,9 @@ def _assert_same(users, filters=({},)):
                     stored = dashboard.dashboard_build(user=user, **params)
                 except dashboard.PermissionDenied:  # another department's filter: refused either way
                     with pytest.raises(dashboard.PermissionDenied):
-                        _live(user, params)
+                        live(user, params)
                     continue
-                assert _snapshot(stored) == _snapshot(_live(user, params)), (user.username, params)
+                assert snapshot(stored, "complaint") == snapshot(live(user, params), "complaint"), (user.username, params)
 
 
 def test_stored_figures_equal_the_live_ones_for_every_scope_filter_and_period(cases, dispatcher, handler, other_handler, approval_dept, hrss_dept):

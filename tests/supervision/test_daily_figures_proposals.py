@@ -13,10 +13,10 @@ from proposals.models import Assignment, Proposal
 from proposals.roles import Role
 from tests.factories import TZ, DepartmentFactory, UserFactory, at
 from tests.proposals import factories as pf
-from tests.supervision.test_daily_figures import PERIODS
+from tests.supervision.daily_helpers import PERIODS, live, snapshot
 from workflow import dashboard
 from workflow.daily_figures import daily_figures_refresh
-from workflow.models import CalendarDay, DailyFigure, DailyFigureDay, DailyFigureStamp
+from workflow.models import CalendarDay, DailyFigure, DailyFigureDay
 
 pytestmark = pytest.mark.django_db
 
@@ -59,35 +59,6 @@ def proposals(approval_dept, hrss_dept, supervision_dept, second_office, handler
     return made
 
 
-def _snapshot(board) -> list:
-    """Everything the page shows of the proposal figures, comparable."""
-    def fig(f):
-        return (f.code, round(f.num, 6), f.den, f.value, f.link)
-
-    out = []
-    for s in board.sections:
-        if s.code != "proposal":
-            continue
-        out.append((
-            s.cases, s.cases_link, [fig(f) for f in s.totals], s.open_states,
-            [(r.department.pk, r.cases, [fig(f) for f in r.figures], r.open_states, r.cases_link) for r in s.departments],
-            s.trend, s.trend_rows,
-            [(e.rank, e.row.department.pk, fig(e.figure)) for e in s.ranking.ranked] if s.ranking else None,
-            [r.department.pk for r in s.ranking.insufficient] if s.ranking else None,
-        ))
-    return out
-
-
-def _live(user, params):
-    """The same dashboard computed live: without a watermark no stored day is used."""
-    stamps = list(DailyFigureStamp.objects.all())
-    DailyFigureStamp.objects.all().delete()
-    try:
-        return dashboard.dashboard_build(user=user, **params)
-    finally:
-        DailyFigureStamp.objects.bulk_create(stamps)
-
-
 def _assert_same(users, filters=({},)):
     compared = 0
     for user in users:
@@ -98,10 +69,10 @@ def _assert_same(users, filters=({},)):
                     stored = dashboard.dashboard_build(user=user, **params)
                 except dashboard.PermissionDenied:
                     with pytest.raises(dashboard.PermissionDenied):
-                        _live(user, params)
+                        live(user, params)
                     continue
-                got = _snapshot(stored)
-                assert got == _snapshot(_live(user, params)), (user.username, params)
+                got = snapshot(stored, "proposal")
+                assert got == snapshot(live(user, params), "proposal"), (user.username, params)
                 compared += bool(got)
     assert compared
 
