@@ -17,7 +17,7 @@ class DailyFigure(models.Model):
     channel = models.CharField(_("渠道"), max_length=40, blank=True)
     subtype = models.CharField(_("子类型"), max_length=40, blank=True)
     # The case's scope dimensions, when the case type's selectors scope its readers by more than
-    # the department (DailySpec.scope; proposals: a key proposal, the supervising unit).
+    # the department (DailySpec.scope: e.g. a key-case flag and a supervising unit).
     scope_flag = models.BooleanField(_("范围标记"), default=False)
     scope_unit = models.BigIntegerField(_("范围单位"), null=True, blank=True)
     metric = models.CharField(_("指标"), max_length=40)
