@@ -6,6 +6,7 @@ of walking every open task of every flow."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -185,9 +186,9 @@ def test_the_inbox_queries_search_the_open_index(handler, office_user, member, a
             # Then each searches the partial index of open tasks (and, for the user's own
             # tasks, viewflow's (owner, status) index), never viewflow's status index over
             # all flows' open tasks (PostgreSQL may still pick it for the owner's few
-            # tasks at this size: it prices both by the statistics; it may also take the
-            # open tasks' deadline index, the sweep's, for the same rows)
-            assert "proposaltask_open_idx" in plan or "proposaltask_open_due_idx" in plan, plan
+            # tasks at this size: it prices both by the statistics; it may also take another
+            # of the open tasks' partial indexes, the sweep's or the dashboard's, for the same rows)
+            assert re.search(r"proposaltask_open_\w*idx", plan), plan
             if connection.vendor == "sqlite":
                 assert "viewflow_task_status" not in plan, plan
                 # and reads no task table whole
