@@ -55,7 +55,7 @@ def run():
     load = _once_ms(cold)
 
     def check():
-        workdays._next_check = 0.0  # the once-a-second check falls due: one query, no reload
+        workdays.calendar_cache.next_check = 0.0  # the once-a-second check falls due: one query, no reload
         workdays.add_working_days(start, 15)
 
     check_ms = _once_ms(check, repeat=200)

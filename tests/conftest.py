@@ -116,7 +116,7 @@ def _fresh_calendar(monkeypatch):
     turns it back on to test it."""
     from workflow import workdays
 
-    monkeypatch.setattr(workdays, "CHECK_SECONDS", float("inf"))
+    monkeypatch.setattr(workdays.calendar_cache, "check_seconds", float("inf"))
     workdays.calendar_reset()
     yield
     workdays.calendar_reset()
@@ -130,7 +130,7 @@ def _fresh_time_limits(monkeypatch):
     bulk ones included, reload at once)."""
     from workflow import rules
 
-    monkeypatch.setattr(rules, "CHECK_SECONDS", float("inf"))
+    monkeypatch.setattr(rules.time_limits_cache, "check_seconds", float("inf"))
     rules.time_limits_reset()
     yield
     rules.time_limits_reset()

@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import time
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import LabelChoice, TimeLimitRule, TimeLimitStamp
+from .stamped import StampedCache
 from .workdays import compute_deadline
-
-CHECK_SECONDS = 1.0  # how stale another process's change to the time limits may be here
-_clock = time.monotonic  # tests replace it
 
 
 class RuleMissing(Exception):
@@ -22,55 +18,27 @@ class RuleMissing(Exception):
 # --- the time limits in memory (issue 11) -------------------------------------------
 # Every task created looks its time limit up: the active rules (a few dozen rows)
 # are held per process, keyed by (case kind, step, category), with the token of
-# TimeLimitStamp they were loaded under, checked at most once every
-# CHECK_SECONDS, as workflow.workdays holds the calendar. Every write bumps the
+# TimeLimitStamp they were loaded under, checked at most once a second, as
+# workflow.workdays holds the calendar (workflow.stamped.StampedCache). Every write bumps the
 # token: saves and deletes through the signals (connect_signals: the admin,
 # get_or_create), bulk writes through TimeLimitRuleQuerySet; the process making
 # the change drops its copy at once.
-_time_limits: dict | None = None
-_time_limits_token: str | None = None
-_next_check = 0.0
+def _load_time_limits(token: str | None) -> dict:
+    return {(r.case_kind, r.step, r.category): r for r in TimeLimitRule.objects.filter(is_active=True)}
 
 
-def _stamp_token() -> str | None:
-    return TimeLimitStamp.objects.filter(pk=1).values_list("token", flat=True).first()
-
-
-def _load_time_limits() -> dict:
-    global _time_limits, _time_limits_token, _next_check
-    token = _stamp_token()  # first: a change committed meanwhile is reloaded at the next check
-    _time_limits = {(r.case_kind, r.step, r.category): r for r in TimeLimitRule.objects.filter(is_active=True)}
-    _time_limits_token = token
-    _next_check = _clock() + CHECK_SECONDS
-    return _time_limits
-
-
-def _active_time_limits() -> dict:
-    global _next_check
-    rules = _time_limits
-    if rules is None:
-        return _load_time_limits()
-    now = _clock()
-    if now >= _next_check:
-        _next_check = now + CHECK_SECONDS
-        if _stamp_token() != _time_limits_token:
-            return _load_time_limits()
-    return rules
+time_limits_cache = StampedCache(TimeLimitStamp, _load_time_limits)
 
 
 def time_limits_reset() -> None:
     """Forget the time limits held in this process: the next lookup loads them again."""
-    global _time_limits
-    _time_limits = None
+    time_limits_cache.reset()
 
 
 def time_limits_stamp_bump() -> None:
     """Say the time limits changed: a new token for every process (inside the
     caller's transaction, so a rollback takes it back) and a reload here."""
-    token = TimeLimitStamp.new_token()
-    if not TimeLimitStamp.objects.filter(pk=1).update(token=token, changed_at=timezone.now()):
-        TimeLimitStamp.objects.update_or_create(pk=1, defaults={"token": token})
-    time_limits_reset()
+    time_limits_cache.bump()
 
 
 def _time_limits_changed(sender, **kwargs) -> None:
@@ -88,7 +56,7 @@ def connect_signals() -> None:
 def time_limit(*, case_kind: str, step: str, category: str = "") -> TimeLimitRule:
     """The active rule for a step; a category-specific rule wins over the default.
     A copy of the rule held in memory: the caller may change it freely."""
-    rules = _active_time_limits()
+    rules = time_limits_cache.current()
     rule = rules.get((case_kind, step, category)) or rules.get((case_kind, step, ""))
     if rule is not None:
         rule = copy.copy(rule)

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import time
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import CalendarDay, CalendarStamp, CalendarYear, TimeUnit
-
-CHECK_SECONDS = 1.0  # how stale another process's change may be here
-_clock = time.monotonic  # tests replace it
+from .stamped import StampedCache
 
 
 class CalendarYearMissing(Exception):
@@ -52,54 +49,30 @@ class _Calendar:
         self.token = token  # CalendarStamp's token when loaded
 
 
-_calendar: _Calendar | None = None
-_next_check = 0.0
-
-
-def _stamp_token() -> str | None:
-    return CalendarStamp.objects.filter(pk=1).values_list("token", flat=True).first()
-
-
-def _load() -> _Calendar:
-    global _calendar, _next_check
-    # The token first: a change committed between the two reads leaves new data
-    # under the old token, which the next check reloads (never the other way round).
-    token = _stamp_token()
+def _load_calendar(token: str | None) -> _Calendar:
     days = list(CalendarDay.objects.filter(is_working_day=True).order_by("date").values_list("date", flat=True))
     rows = list(CalendarYear.objects.values_list("year", "provisional"))
     years = frozenset(year for year, _provisional in rows)
-    _calendar = _Calendar(days, years, token, frozenset(year for year, provisional in rows if provisional))
-    _next_check = _clock() + CHECK_SECONDS
-    return _calendar
+    return _Calendar(days, years, token, frozenset(year for year, provisional in rows if provisional))
+
+
+calendar_cache = StampedCache(CalendarStamp, _load_calendar)
 
 
 def _current() -> _Calendar:
-    """The calendar, checked against the stamp at most once every CHECK_SECONDS."""
-    global _next_check
-    cal = _calendar
-    if cal is None:
-        return _load()
-    now = _clock()
-    if now >= _next_check:
-        _next_check = now + CHECK_SECONDS
-        if _stamp_token() != cal.token:
-            return _load()
-    return cal
+    """The calendar, checked against the stamp at most once a second."""
+    return calendar_cache.current()
 
 
 def calendar_reset() -> None:
     """Forget the calendar held in this process: the next call loads it again."""
-    global _calendar
-    _calendar = None
+    calendar_cache.reset()
 
 
 def calendar_stamp_bump() -> None:
     """Say the calendar changed: a new token for every process (inside the
     caller's transaction, so a rollback takes it back) and a reload here."""
-    token = CalendarStamp.new_token()
-    if not CalendarStamp.objects.filter(pk=1).update(token=token, changed_at=timezone.now()):
-        CalendarStamp.objects.update_or_create(pk=1, defaults={"token": token})
-    calendar_reset()
+    calendar_cache.bump()
 
 
 def _calendar_changed(sender, **kwargs) -> None:

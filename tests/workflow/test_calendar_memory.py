@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _check_every_second(monkeypatch):
     """The suite turns the cross-process check off (tests/conftest.py); here it is what is tested."""
-    monkeypatch.setattr(workdays, "CHECK_SECONDS", 1.0)
+    monkeypatch.setattr(workdays.calendar_cache, "check_seconds", 1.0)
 
 COUNTS = (0, 1, 2, 5, 15, 66, -1, -15)
 
@@ -221,7 +221,7 @@ class FakeClock:
 
     def __init__(self, monkeypatch):
         self.now = 1000.0
-        monkeypatch.setattr(workdays, "_clock", lambda: self.now)
+        monkeypatch.setattr(workdays.calendar_cache, "clock", lambda: self.now)
         workdays.calendar_reset()
 
     def advance(self, seconds):
