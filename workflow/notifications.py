@@ -172,23 +172,27 @@ def render_many(notifications) -> None:
 
 
 # --- sending ------------------------------------------------------------------------------
+def _rows(*, recipients, kind: str, params: dict | None, dedupe_key: str = "", created_at: dt.datetime | None) -> list:
+    """Unsaved notification rows of one registered kind, one per recipient (None skipped)."""
+    from .models import Notification
+
+    if kind not in _kinds:
+        raise LookupError(f"notification kind {kind!r} is not registered")
+    at = created_at or timezone.now()
+    return [
+        Notification(recipient_id=getattr(r, "pk", r), kind=kind, params=params or {}, dedupe_key=dedupe_key, created_at=at)
+        for r in recipients if r is not None
+    ]
+
+
 def send(*, recipients, kind: str, params: dict | None = None, dedupe_key: str = "", created_at: dt.datetime | None = None) -> int:
     """Store the notification for each person and queue its e-mails and text messages.
 
     With a dedupe_key a person gets that notice once (tasks may run twice).
     Returns how many of the recipients have it.
     """
-    from .models import Notification
-
-    if kind not in _kinds:
-        raise LookupError(f"notification kind {kind!r} is not registered")
-    recipients = [r for r in recipients if r is not None]
-    if not recipients:
-        return 0
-    at = created_at or timezone.now()
-    params = params or {}
-    rows = [Notification(recipient_id=getattr(r, "pk", r), kind=kind, params=params, dedupe_key=dedupe_key, created_at=at) for r in recipients]
-    return send_rows(rows, dedupe=bool(dedupe_key))
+    rows = _rows(recipients=recipients, kind=kind, params=params, dedupe_key=dedupe_key, created_at=created_at)
+    return send_rows(rows, dedupe=bool(dedupe_key)) if rows else 0
 
 
 def store(*, recipients, kind: str, params: dict | None = None, created_at: dt.datetime | None = None) -> list:
@@ -196,11 +200,7 @@ def store(*, recipients, kind: str, params: dict | None = None, created_at: dt.d
     delivers once its transaction commits: workflow.services.notify_in_transaction)."""
     from .models import Notification
 
-    if kind not in _kinds:
-        raise LookupError(f"notification kind {kind!r} is not registered")
-    at = created_at or timezone.now()
-    params = params or {}
-    rows = [Notification(recipient_id=getattr(r, "pk", r), kind=kind, params=params, created_at=at) for r in recipients if r is not None]
+    rows = _rows(recipients=recipients, kind=kind, params=params, created_at=created_at)
     return Notification.objects.bulk_create(rows) if rows else []
 
 
