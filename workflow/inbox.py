@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from . import registry
 from .models import SupervisionState
+from .flow.runtime import task_model_nodes
 from .selectors import open_scope_q
 
 LIMIT = 100
@@ -52,18 +53,6 @@ def task_kinds() -> list[tuple[str, object]]:
     return [(model._meta.label_lower, model._meta.verbose_name) for model in registry.task_models()]
 
 
-def _nodes(model) -> list:
-    """The human nodes of the flows whose tasks are rows of `model`."""
-    from .flow.runtime import human_nodes
-    from .selectors import flow_classes
-
-    nodes = []
-    for flow_class in flow_classes():
-        if getattr(flow_class, "task_class", None) is model:
-            nodes.extend(human_nodes(flow_class))
-    return nodes
-
-
 def step_choices() -> list[tuple[str, str, str]]:
     """(value, label, kind) of every step a task can be at, for the filter."""
     from viewflow.workflow.fields import get_task_ref
@@ -72,7 +61,7 @@ def step_choices() -> list[tuple[str, str, str]]:
 
     result, seen = [], set()
     for model in registry.task_models():
-        for node in _nodes(model):
+        for node in task_model_nodes(model):
             value = get_task_ref(node)
             if value not in seen:
                 seen.add(value)
@@ -103,7 +92,7 @@ class StateRanges:
 
     def _groups(self, model) -> list:
         groups: dict = {}
-        for node in _nodes(model):
+        for node in task_model_nodes(model):
             key, thresholds = self._for(node)
             groups.setdefault(key, (thresholds, []))[1].append(node)
         return list(groups.values())

@@ -134,8 +134,8 @@ def open_scope_q(*, user: User) -> Q:
     `<task>_open_idx` (role, department, deadline) WHERE is_open, or, for the
     user's own tasks, of viewflow's (owner, status) index: the database reads
     the user's share of the open tasks, not every open task of every flow, and
-    joins nothing to decide the scope (issue 11). The same rows as
-    `filter(pk__in=open_task_ids([NEW, ASSIGNED])).filter(task_scope_q(user=user))`
+    joins nothing to decide the scope (issue 11). The same rows as viewflow's
+    new or assigned tasks filtered by `task_scope_q(user=user)`
     (tests/workflow/test_inbox_index.py)."""
     from django.db.models import Exists, OuterRef
     from viewflow.workflow.models import Task
@@ -155,18 +155,6 @@ def open_scope_q(*, user: User) -> Q:
             unowned = Exists(Task.objects.order_by().filter(pk=OuterRef("pk"), owner__isnull=True))
             q |= is_open & Q(role=role, department_id=department_id) & unowned
     return q
-
-
-def open_task_ids(statuses=None) -> models.QuerySet:
-    """Ids of viewflow's open tasks (its status index). Case task queries
-    filter `pk__in` this, so the database starts from the few open tasks
-    rather than from every task a case ever had (issue 11: with two million
-    closed tasks, a deadline or department index alone reads them all)."""
-    from viewflow.workflow.models import Task
-
-    from .flow.runtime import OPEN_TASK
-
-    return Task.objects.order_by().filter(status__in=statuses or OPEN_TASK).values("pk")
 
 
 def open_tasks(*, user: User, task_model, case=None) -> models.QuerySet:

@@ -342,17 +342,12 @@ def supervision_sweep(*, now: dt.datetime) -> dict[str, int]:
 def _nodes_by_warn_before(model, rules: Rules) -> dict[int, Q]:
     """The task model's nodes grouped by their warning window: {warn_before: Q(flow_task in nodes)},
     from the flow definitions (no query); a task at any other node has the default window."""
-    from .flow.runtime import human_nodes
-    from .selectors import flow_classes
+    from .flow.runtime import task_model_nodes
 
     groups: dict[int, list] = {}
-    known = []
-    for flow_class in flow_classes():
-        if flow_class.task_class is not model:
-            continue
-        for node in human_nodes(flow_class):
-            known.append(node)
-            groups.setdefault(rules.warn_before(node), []).append(node)
+    known = task_model_nodes(model)
+    for node in known:
+        groups.setdefault(rules.warn_before(node), []).append(node)
     result = {warn: Q(flow_task__in=nodes) for warn, nodes in groups.items()}
     default = settings.SUPERVISION_DEFAULT_WARN_BEFORE_WD
     other = ~Q(flow_task__in=known) if known else Q()
@@ -378,14 +373,9 @@ def _step_title(model) -> models.Expression:
     """The node's title (the step's name in the notices and events), in SQL: CASE flow_task ..."""
     from viewflow.workflow.fields import get_task_ref
 
-    from .flow.runtime import human_nodes
-    from .selectors import flow_classes
+    from .flow.runtime import task_model_nodes
 
-    whens = [
-        When(flow_task=get_task_ref(node), then=Value(str(node.task_title)[:128]))
-        for flow_class in flow_classes() if flow_class.task_class is model
-        for node in human_nodes(flow_class)
-    ]
+    whens = [When(flow_task=get_task_ref(node), then=Value(str(node.task_title)[:128])) for node in task_model_nodes(model)]
     return Case(*whens, default=Value(""), output_field=models.CharField())
 
 
@@ -539,15 +529,14 @@ def calendar_deadlines_recompute(*, now: dt.datetime | None = None, only_if_chan
     after this sweep is caught by the next one."""
     from .deadlines import case_deadlines_recompute
     from .models import CalendarStamp
-    from .workdays import _current, calendar_reset
+    from .workdays import calendar_cache
 
     now = now or timezone.now()
     stamp = CalendarStamp.objects.filter(pk=1).values_list("token", "recomputed_token", "changed_at").first()
     if only_if_changed and stamp is not None and stamp[0] == stamp[1]:
         return 0
     # This process's calendar may be up to a second older than the stamp read above: reload.
-    calendar_reset()
-    loaded = _current().token
+    loaded = calendar_cache.load().token
     moved = case_deadlines_recompute(now=now)
     for spec in registry.supervision_specs():
         base = spec.task_model.objects.filter(is_open=True)

@@ -155,13 +155,12 @@ def test_every_open_tasks_node_is_one_the_sweep_knows(signs, dispatcher, approva
     node an open task can be at must be among them, or its task would get the default window."""
     from tests.complaints import factories as cf
     from workflow import registry
-    from workflow.flow.runtime import human_nodes
-    from workflow.selectors import flow_classes
+    from workflow.flow.runtime import task_model_nodes
 
     with at(2026, 3, 2, 9):
         cf.handling(dispatcher, handler, approval_dept)
         cf.dispatched(dispatcher, approval_dept)
     for spec in registry.supervision_specs():
-        known = {node for flow in flow_classes() if flow.task_class is spec.task_model for node in human_nodes(flow)}
+        known = set(task_model_nodes(spec.task_model))
         seen = set(spec.task_model.objects.filter(is_open=True).values_list("flow_task", flat=True))
         assert seen and seen <= known, (spec.task_model, seen - known)

@@ -21,7 +21,7 @@ from tests.factories import at
 from tests.proposals import factories
 from workflow import inbox
 from workflow.models import SupervisionState
-from workflow.selectors import open_task_ids, task_scope_q
+from workflow.selectors import task_scope_q
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("member", "office_user", "dept_leader")]
 OPEN = [STATUS.NEW, STATUS.ASSIGNED]
@@ -83,7 +83,9 @@ def _clone(times: int, open_every: int) -> None:
 
 def _old_scope(user):
     """The inbox's rows as they were read before the flag: viewflow's open tasks, then the scope."""
-    return ProposalTask.objects.filter(pk__in=open_task_ids(OPEN)).filter(task_scope_q(user=user))
+    from viewflow.workflow.models import Task
+
+    return ProposalTask.objects.filter(pk__in=Task.objects.filter(status__in=OPEN).values("pk")).filter(task_scope_q(user=user))
 
 
 def test_the_flag_follows_the_status_through_the_flow(handler, approval_dept, hrss_dept):

@@ -106,6 +106,14 @@ def human_nodes(flow_class) -> list:
     return [node for node in flow_class.instance.nodes() if getattr(node, "step", None) is not None]
 
 
+def task_model_nodes(model) -> list:
+    """The human nodes of the flows whose tasks are rows of the case task model `model`."""
+    from ..selectors import flow_classes
+
+    return [node for flow_class in flow_classes() if getattr(flow_class, "task_class", None) is model
+            for node in human_nodes(flow_class)]
+
+
 def node_title(node) -> str:
     return str(node.task_title) if node is not None else ""
 
