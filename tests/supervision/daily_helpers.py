@@ -2,6 +2,8 @@
 case type's section, and the same dashboard computed live (no stored day used)."""
 import datetime as dt
 
+import pytest
+
 from workflow import dashboard
 from workflow.models import DailyFigureStamp
 
@@ -44,3 +46,23 @@ def live(user, params):
         return dashboard.dashboard_build(user=user, **params)
     finally:
         DailyFigureStamp.objects.bulk_create(stamps)
+
+
+def assert_same(users, code: str, filters=({},)) -> int:
+    """The stored dashboard equals the live one for each user, period and filter (a filter
+    refused to the user is refused both ways); returns how many non-empty sections were compared."""
+    compared = 0
+    for user in users:
+        for period in PERIODS:
+            for extra in filters:
+                params = {**period, **extra}
+                try:
+                    stored = dashboard.dashboard_build(user=user, **params)
+                except dashboard.PermissionDenied:  # another department's filter: refused either way
+                    with pytest.raises(dashboard.PermissionDenied):
+                        live(user, params)
+                    continue
+                got = snapshot(stored, code)
+                assert got == snapshot(live(user, params), code), (user.username, params)
+                compared += bool(got)
+    return compared

@@ -13,7 +13,7 @@ from proposals.models import Assignment, Proposal
 from proposals.roles import Role
 from tests.factories import TZ, DepartmentFactory, UserFactory, at
 from tests.proposals import factories as pf
-from tests.supervision.daily_helpers import PERIODS, live, snapshot
+from tests.supervision.daily_helpers import assert_same
 from workflow import dashboard
 from workflow.daily_figures import daily_figures_refresh
 from workflow.models import CalendarDay, DailyFigure, DailyFigureDay
@@ -60,21 +60,7 @@ def proposals(approval_dept, hrss_dept, supervision_dept, second_office, handler
 
 
 def _assert_same(users, filters=({},)):
-    compared = 0
-    for user in users:
-        for period in PERIODS:
-            for extra in filters:
-                params = {**period, **extra}
-                try:
-                    stored = dashboard.dashboard_build(user=user, **params)
-                except dashboard.PermissionDenied:
-                    with pytest.raises(dashboard.PermissionDenied):
-                        live(user, params)
-                    continue
-                got = snapshot(stored, "proposal")
-                assert got == snapshot(live(user, params), "proposal"), (user.username, params)
-                compared += bool(got)
-    assert compared
+    assert assert_same(users, "proposal", filters)
 
 
 @pytest.fixture
