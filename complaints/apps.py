@@ -3,10 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 def suspended_tasks():
-    """The supervision sweep leaves a suspended complaint's tasks alone: its clock is stopped."""
+    """The supervision sweep leaves a suspended complaint's tasks alone: its clock is stopped.
+
+    An `IN` over the suspended complaints' partial index (a few rows, read once), not a
+    join: with a join the sweep's UPDATE becomes `pk IN (SELECT ... JOIN complaint ...)`
+    and looks every moved task's complaint up (docs/performance.md)."""
     from django.db.models import Q
 
-    return Q(complaint__suspended_since__isnull=False)
+    from .models import Complaint
+
+    return Q(complaint_id__in=Complaint.objects.filter(suspended_since__isnull=False).values("pk"))
 
 
 def pending_extension_tasks():

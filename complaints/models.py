@@ -426,6 +426,11 @@ class ComplaintExtension(ExtensionRequestBase):
         verbose_name = _("投诉延期申请")
         verbose_name_plural = _("投诉延期申请")
         ordering = ["-requested_at"]
+        indexes = [
+            # The sweep's pending requests (complaints.apps.pending_extension_tasks), every
+            # sweep: a few rows, not a walk over every complaint's deadline.
+            models.Index(fields=["complaint"], condition=models.Q(status="pending"), name="complaint_ext_pending_idx"),
+        ]
 
 
 class Suspension(models.Model):
