@@ -427,10 +427,11 @@ def _entered(model, target: str, marked, *, now, today, workdays: WorkdayIndex) 
         "department": F("department_id"), "step": step, "deadline": F("deadline"), "issued_at": Value(now),
     }, ignore_conflicts=True)
     # An event for each notice this sweep wrote (a concurrent sweep, with its own "now",
-    # may have written some: the constraint keeps one, and only its writer records it).
-    new_notices = UrgingNotice.objects.filter(pk__gt=notices_from, task_type=ct, issued_at=now).values("task_id")
-    _events(model.objects.filter(pk__in=new_notices), EVENT_URGED, case_ct=case_ct, case_id=case_id, now=now, payload={
-        "department": F("department_id"), "step": step, "deadline": _day_sql(days),
+    # may have written some: the constraint keeps one, and only its writer records it),
+    # copied from the notices just written (in key order, no join back to the tasks).
+    new_notices = UrgingNotice.objects.filter(pk__gt=notices_from, task_type=ct, issued_at=now)
+    _events(new_notices, EVENT_URGED, case_ct=case_ct, case_id="case_id", now=now, payload={
+        "department": F("department_id"), "step": F("step"), "deadline": _day_sql(days),
     })
     # Their notification: once for both passes (overdue and straight to severely overdue), _notify_urged.
     if target != State.SEVERELY_OVERDUE:
@@ -442,9 +443,10 @@ def _entered(model, target: str, marked, *, now, today, workdays: WorkdayIndex) 
         "department": F("department_id"), "step": step, "deadline": F("deadline"), "working_days_late": late,
         "created_at": Value(now),
     }, ignore_conflicts=True)
-    recorded = marked.filter(pk__in=BreachRecord.objects.filter(pk__gt=records_from, task_type=ct, created_at=now).values("task_id"))
-    _events(recorded, EVENT_BREACH, case_ct=case_ct, case_id=case_id, now=now, payload={
-        "department": F("department_id"), "step": step, "deadline": _day_sql(days), "working_days_late": late,
+    new_records = BreachRecord.objects.filter(pk__gt=records_from, task_type=ct, created_at=now)
+    recorded = marked.filter(pk__in=new_records.values("task_id"))
+    _events(new_records, EVENT_BREACH, case_ct=case_ct, case_id="case_id", now=now, payload={
+        "department": F("department_id"), "step": F("step"), "deadline": _day_sql(days), "working_days_late": F("working_days_late"),
     })
     # The supervisors (everywhere) and the leaders of each task's department.
     _notify_people(model, recorded, "supervision_breach", case_ct=case_ct, case_id=case_id, now=now, days=days,
@@ -457,8 +459,10 @@ def _day(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d")
 
 
-def _events(tasks, type: str, *, case_ct, case_id: str, now, payload: dict) -> None:
-    insert_select(CaseEvent, tasks, {
+def _events(rows, type: str, *, case_ct, case_id: str, now, payload: dict) -> None:
+    """One case event per row of `rows` (tasks, or the notices and records written for
+    them), `case_id` naming the row's field holding the case's id."""
+    insert_select(CaseEvent, rows, {
         "case_type": Value(case_ct.pk), "case_id": F(case_id), "type": Value(type), "from_state": Value(""),
         "to_state": Value(""), "payload": JSONObject(**payload), "created_at": Value(now),
     })
