@@ -25,7 +25,11 @@ import pytest
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-STOP_WITHIN = 8.0  # seconds; the worker's own warm shutdown takes about 4-5 s on the filesystem broker
+# Seconds. The worker's own warm shutdown takes about 4-5 s on the filesystem broker (more on
+# a loaded machine: 8.1 s was seen with two benchmarks running); the script kills what still
+# runs after its STOP_TIMEOUT (10 s) and says "did not stop", which the test refuses below.
+# So the bound is the script's own, plus time to notice.
+STOP_WITHIN = 12.0
 
 
 def _free_port() -> int:
