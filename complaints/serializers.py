@@ -20,6 +20,7 @@ from workflow import registry
 from workflow.api_support import (
     MAX_INT,
     Bool,
+    ChoiceLabel,
     IdField,
     LabelCodeField,
     LabelSerializer,
@@ -109,8 +110,8 @@ class ComplaintDispatchSerializer(ModelSerializer):
     complaint = ComplaintRefSerializer()
     department = ComplaintRefSerializer()
     dispatched_by = ComplaintRefSerializer(allow_null=True)
-    role_display = serializers.CharField(source="get_role_display")
-    status_display = serializers.CharField(source="get_status_display")
+    role_display = ChoiceLabel("role")
+    status_display = ChoiceLabel("status")
 
     class Meta:
         model = Dispatch
@@ -124,7 +125,7 @@ class ComplaintReplySerializer(ModelSerializer):
     written_by = ComplaintRefSerializer()
     signed_by = ComplaintRefSerializer(allow_null=True)
     reviewed_by = ComplaintRefSerializer(allow_null=True)
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = ChoiceLabel("status")
 
     class Meta:
         model = ComplaintReply
@@ -139,7 +140,7 @@ class ComplaintAppealSerializer(ModelSerializer):
     department = ComplaintRefSerializer()
     filed_by = ComplaintRefSerializer()
     decided_by = ComplaintRefSerializer(allow_null=True)
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = ChoiceLabel("status")
 
     class Meta:
         model = Appeal
@@ -152,7 +153,7 @@ class ComplaintAppealSerializer(ModelSerializer):
 class ComplaintRatingSerializer(ModelSerializer):
     rating = LabelCodeField(RATING_SCALE, read_only=True, help_text=_("评价代码"))
     indicators = serializers.DictField(child=serializers.CharField(), help_text=_("分项评价 {项目: 评价代码}"))
-    source_display = serializers.CharField(source="get_source_display")
+    source_display = ChoiceLabel("source")
     recorded_by = ComplaintRefSerializer(allow_null=True)
     appeals = serializers.SerializerMethodField()
 
@@ -172,8 +173,8 @@ class ComplaintRatingSerializer(ModelSerializer):
 class HandlingNoteSerializer(ModelSerializer):
     department = ComplaintRefSerializer(allow_null=True)
     author = ComplaintRefSerializer()
-    kind_display = serializers.CharField(source="get_kind_display")
-    mode_display = serializers.CharField(source="get_mode_display")
+    kind_display = ChoiceLabel("kind")
+    mode_display = ChoiceLabel("mode")
 
     class Meta:
         model = HandlingNote
@@ -196,7 +197,7 @@ class ComplaintExtensionSerializer(ModelSerializer):
     department = ComplaintRefSerializer()
     requested_by = ComplaintRefSerializer()
     decided_by = ComplaintRefSerializer(allow_null=True)
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = ChoiceLabel("status")
 
     class Meta:
         model = ComplaintExtension
@@ -212,7 +213,7 @@ class SuspensionSerializer(ModelSerializer):
     requested_by = ComplaintRefSerializer()
     decided_by = ComplaintRefSerializer(allow_null=True)
     ended_by = ComplaintRefSerializer(allow_null=True)
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = ChoiceLabel("status")
 
     class Meta:
         model = Suspension
@@ -311,9 +312,9 @@ class ComplaintSerializer(ModelSerializer):
 
     category = ComplaintRefSerializer()
     department = ComplaintRefSerializer(allow_null=True)
-    kind_display = serializers.CharField(source="get_kind_display")
-    channel_display = serializers.CharField(source="get_channel_display")
-    status_display = serializers.CharField(source="get_status_display")
+    kind_display = ChoiceLabel("kind")
+    channel_display = ChoiceLabel("channel")
+    status_display = ChoiceLabel("status")
     rating = LabelCodeField(RATING_SCALE, read_only=True, help_text=_("最近一次计入统计的评价（未评价为空）"))
     is_suspended = serializers.BooleanField()
     overdue = serializers.SerializerMethodField(help_text=_("已超过派单、办理或整改期限（挂起期间不计）"))

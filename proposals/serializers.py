@@ -16,6 +16,7 @@ from rest_framework import serializers
 from workflow.api_support import (
     MAX_INT,
     Bool,
+    ChoiceLabel,
     IdField,
     LabelCodeField,
     LabelSerializer,
@@ -103,8 +104,8 @@ class MemberSerializer(ModelSerializer):
 # --- output: proposal ------------------------------------------------------------------------
 class AssignmentSummarySerializer(ModelSerializer):
     department = RefSerializer()
-    role_display = serializers.CharField(source="get_role_display")
-    status_display = serializers.CharField(source="get_status_display")
+    role_display = ChoiceLabel("role")
+    status_display = ChoiceLabel("status")
 
     class Meta:
         model = Assignment
@@ -119,9 +120,9 @@ class ProposalSerializer(ModelSerializer):
     proposer = RefSerializer()
     leading_official = RefSerializer(allow_null=True)
     supervising_unit = RefSerializer(allow_null=True)
-    status_display = serializers.CharField(source="get_status_display")
-    kind_display = serializers.CharField(source="get_kind_display")
-    handling_mode_display = serializers.CharField(source="get_handling_mode_display")
+    status_display = ChoiceLabel("status")
+    kind_display = ChoiceLabel("kind")
+    handling_mode_display = ChoiceLabel("handling_mode")
     overdue = serializers.SerializerMethodField(help_text=_("有逾期未办的环节（列表查询时给出）"))
     implementation_grade = LabelCodeField("implementation_grade", read_only=True, help_text=_("落实情况（办结时评定，之前为空）"))
     assignments = AssignmentSummarySerializer(many=True)
@@ -140,7 +141,7 @@ class ProposalSerializer(ModelSerializer):
 
 
 class ConsultationSerializer(ModelSerializer):
-    mode_display = serializers.CharField(source="get_mode_display")
+    mode_display = ChoiceLabel("mode")
 
     class Meta:
         model = Consultation
@@ -148,7 +149,7 @@ class ConsultationSerializer(ModelSerializer):
 
 
 class ExtensionRequestSerializer(ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = ChoiceLabel("status")
 
     class Meta:
         model = ExtensionRequest
@@ -173,7 +174,7 @@ class AssignmentSerializer(AssignmentSummarySerializer):
 
 class ReplySerializer(ModelSerializer):
     department = RefSerializer(source="assignment.department")
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = ChoiceLabel("status")
     signed_by = RefSerializer(allow_null=True)
     reply_class = LabelCodeField("reply_class", read_only=True, help_text=_("答复类别"))
     original_class = LabelCodeField("reply_class", read_only=True, help_text=_("督办审核更正前的答复类别（未更正为空）"))
@@ -199,7 +200,7 @@ class EvaluationSerializer(ModelSerializer):
 
 class CosignerSerializer(ModelSerializer):
     member = RefSerializer()
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = ChoiceLabel("status")
 
     class Meta:
         model = Cosigner
@@ -351,7 +352,7 @@ class PublicProposalSerializer(Serializer):
     title = serializers.CharField(help_text=_("案由"))
     category = serializers.CharField(source="category.name")
     status = serializers.ChoiceField(choices=Proposal.Status.choices, read_only=True)
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = ChoiceLabel("status")
     replies = serializers.SerializerMethodField(help_text=_("已公开的答复（按办理轮次）"))
 
     @extend_schema_field(PublicReplySerializer(many=True))

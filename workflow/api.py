@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from . import api_support, registry, selectors, services, workdays
 from . import inbox as inbox_selectors
-from .api_support import MAX_INT, Bool, Serializer, error_response, user_directory
+from .api_support import MAX_INT, Bool, ChoiceLabel, Serializer, error_response, user_directory
 from .web import statistics_date_validators
 from .models import Department, Membership, Notification, SupervisionState, TimeUnit
 
@@ -48,13 +48,13 @@ class DepartmentRefSerializer(Serializer):
 class MembershipSerializer(Serializer):
     department = DepartmentRefSerializer()
     role = serializers.ChoiceField(choices=registry.role_choices(), read_only=True)
-    role_display = serializers.CharField(source="get_role_display")
+    role_display = ChoiceLabel("role")
 
 
 class MeMembershipSerializer(serializers.ModelSerializer):
     department = DepartmentSerializer()
     role = serializers.ChoiceField(choices=registry.role_choices(), read_only=True)
-    role_display = serializers.CharField(source="get_role_display")
+    role_display = ChoiceLabel("role")
 
     class Meta:
         model = Membership
