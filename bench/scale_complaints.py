@@ -43,7 +43,7 @@ MIX = {
 }
 OPEN_SHAPES = ("new", "dispatched", "handling", "replied", "redispatched", "suspended")
 # Copy k's dates move this many days back (SQL in terms of c.k): closed over two years, open over 45 days.
-DAYS_BACK_CLOSED = "((c.k * 7919) % 730)"
+DAYS_BACK_CLOSED = "((CAST(c.k AS bigint) * 7919) % 730)"  # bigint: k * 7919 passes 2^31 at k = 271,181 (PostgreSQL's integer)
 DAYS_BACK_OPEN = "((c.k * 7) % 45)"
 
 
