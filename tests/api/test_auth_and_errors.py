@@ -166,3 +166,23 @@ def test_a_form_body_with_too_many_fields_is_400(member, settings):
     body = "&".join(f"cosigners={i}" for i in range(50))
     response = as_user(member).post("/api/v1/notifications/read-all/", body, content_type="application/x-www-form-urlencoded")
     assert_error(response, 400, "request_too_large")
+
+
+def test_choice_labels_follow_the_users_language(office_user, session, category, member):
+    """The *_display labels come from a table kept per field and language (ChoiceLabel):
+    a Chinese request after an English one (and back) gets each its own, as get_FOO_display."""
+    from django.utils import translation
+
+    from proposals import services
+
+    proposal = services.proposal_create(actor=member, **{**draft_body(session, category), "session": session, "category": category})
+    services.proposal_submit(actor=member, proposal=proposal)
+    proposal.refresh_from_db()
+    english = as_user(office_user)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for client, language in [(as_user(office_user), "zh-hans"), (english, "en"), (as_user(office_user), "zh-hans")]:
+        row = client.get("/api/v1/proposals/").json()["results"][0]
+        with translation.override(language):
+            assert row["status_display"] == proposal.get_status_display(), (language, row)
+            assert row["kind_display"] == proposal.get_kind_display(), (language, row)
+    assert row["status_display"] != english.get(f"/api/v1/proposals/{proposal.pk}/").json()["status_display"]
