@@ -403,6 +403,10 @@ def copy_templates(*, template_ids: list[int], copies: int, chunk: int = 2000, l
 
     Case = spec.model(spec.case)
     tables = _copy_tables(template_ids, spec)
+    if connection.vendor == "postgresql":
+        # A copy that failed half-way (committed chunks, sequences never moved past them)
+        # must not make the services' next rows collide with the copies.
+        _reset_sequences([t.model for t in tables])
     offsets = {t.table: _offset(t.table, t.pk, t.where) for t in tables}
     case_ct = ContentType.objects.get_for_model(Case).pk
     case_id = _shift("t.case_id", offsets[Case._meta.db_table])
