@@ -283,7 +283,7 @@ def _shift(expr: str, offset: tuple[int, int]) -> str:
 def _days_back(expr: str, days: str, *, date_only: bool) -> str:
     """`expr` moved `days` (an SQL integer expression) days into the past; NULL stays NULL."""
     if connection.vendor == "postgresql":
-        return f"({expr} - ({days}))" if date_only else f"({expr} - make_interval(days => ({days})::integer))"
+        return f"({expr} - ({days})::integer)" if date_only else f"({expr} - make_interval(days => ({days})::integer))"
     return f"{'date' if date_only else 'datetime'}({expr}, '-' || ({days}) || ' days')"
 
 
