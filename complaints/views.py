@@ -29,7 +29,7 @@ from workflow.exports import max_rows as export_max_rows
 from workflow.events import present_timeline
 from workflow.rules import time_limit_text
 from workflow.selectors import require_role, user_has_role, user_roles
-from workflow.web import decision_refusal, apply_service_errors, bound_data, keyed_form, label_map, querystring_without_page, run_action
+from workflow.web import decision_refusal, apply_service_errors, bound_data, export_post_only, keyed_form, label_map, querystring_without_page, run_action
 
 from . import forms, permissions, routing, selectors, services
 from .models import Appeal, Attachment, Complaint, ComplaintExtension, ComplaintRating, ComplaintReply, Dispatch, Suspension
@@ -719,6 +719,7 @@ def ledger(request):
 
 
 @login_required
+@export_post_only("complaints:ledger")
 def ledger_export(request):
     """The filtered ledger as an Excel workbook (workflow.exports: written at once when small,
     else in the background with a progress page); the file says when it was cut."""

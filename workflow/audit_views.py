@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from . import audit, selectors
 from .exports import XLSX_TYPE
 from .models import SecurityEvent
-from .web import StyledForm, querystring_without_page
+from .web import StyledForm, export_post_only, querystring_without_page
 
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = getattr(settings, "AUDIT_EXPORT_MAX_ROWS", 100000)
@@ -114,6 +114,7 @@ def audit_xlsx(qs) -> tuple[bytes, int, bool]:
 
 
 @login_required
+@export_post_only("audit-trail")
 def audit_trail_export(request):
     """The filtered rows as an Excel workbook (at most EXPORT_MAX_ROWS); the export is audited."""
     _require(request.user, VIEW_PERMISSION)

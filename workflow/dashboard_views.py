@@ -14,7 +14,7 @@ from . import dashboard, registry, reports
 from .audit import audit_export
 from .exports import XLSX_TYPE
 from .models import Department
-from .web import StyledForm, statistics_date_validators
+from .web import StyledForm, export_post_only, statistics_date_validators
 
 
 class DashboardFilterForm(StyledForm):
@@ -100,6 +100,7 @@ def supervision_dashboard(request):
 
 
 @login_required
+@export_post_only("supervision-dashboard")
 def supervision_dashboard_export(request):
     """The dashboard's figures and rankings as an Excel workbook (audited as an export)."""
     form, params = _form(request)

@@ -219,3 +219,33 @@ def run_action(request, *, action: dict, call, success: str, done_url: str, page
     context = dict(context() if callable(context) else context)
     action = context.pop("action", None) or action
     return render(request, page_template, {**context, "action": action, "now": timezone.now()}, status=status)
+
+
+def export_post_only(list_url_name: str):
+    """A list's 导出Excel view answers POST only: an export is an audited act (and may
+    start a background job), never the side effect of a GET that a link, a prefetch or
+    a crawler makes. A GET (an old bookmark) goes back to the list with the same filters
+    and says how to export, rather than a bare 405."""
+    from functools import wraps
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST":
+                return view(request, *args, **kwargs)
+            from django.contrib import messages
+            from django.shortcuts import redirect
+            from django.urls import reverse
+            from django.utils.translation import gettext as _
+
+            if request.method not in ("GET", "HEAD"):
+                from django.http import HttpResponseNotAllowed
+
+                return HttpResponseNotAllowed(["POST"])
+            messages.info(request, _("请点击页面上的“导出Excel”按钮导出。"))
+            query = request.GET.urlencode()
+            return redirect(reverse(list_url_name) + (f"?{query}" if query else ""))
+
+        return wrapped
+
+    return decorate

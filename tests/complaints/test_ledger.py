@@ -54,7 +54,7 @@ def test_ledger_page_and_export_through_the_urls(client, dispatcher, realestate_
         body = response.content.decode()
         assert response.status_code == 200 and mine.number in body and other.number not in body
         assert "13800001234" not in body
-        response = client.get("/complaints/ledger.xlsx?status=handling")
+        response = client.post("/complaints/ledger.xlsx?status=handling")
         assert response.status_code == 200 and response["X-Ledger-Rows"] == "1"
         sheet = load_workbook(io.BytesIO(response.content)).active
         assert [r[0] for r in sheet.iter_rows(values_only=True)][1:] == [mine.number]
@@ -66,4 +66,25 @@ def test_ledger_page_and_export_through_the_urls(client, dispatcher, realestate_
 def test_ledger_refused_to_people_without_a_complaint_role(client, member):
     client.force_login(member)
     assert client.get("/complaints/ledger/").status_code == 403
-    assert client.get("/complaints/ledger.xlsx").status_code == 403
+    assert client.post("/complaints/ledger.xlsx").status_code == 403
+
+
+def test_exports_answer_post_only_and_a_get_goes_back_to_the_list(client, dispatcher, supervisor):
+    """An export is an audited act (and may start a background job): a GET (a link, a
+    prefetch, an old bookmark) exports nothing and writes no audit row; it goes back to
+    the list with the same filters and says how to export."""
+    from workflow.models import SecurityEvent as AuditEvent
+
+    client.force_login(dispatcher)
+    before = AuditEvent.objects.count()
+    response = client.get("/complaints/ledger.xlsx?status=handling")
+    assert response.status_code == 302 and response["Location"] == "/complaints/ledger/?status=handling"
+    assert AuditEvent.objects.count() == before
+    page = client.get(response["Location"])
+    assert "导出Excel" in page.content.decode() and 'method="post" action="/complaints/ledger.xlsx?status=handling"' in page.content.decode()
+    assert client.put("/complaints/ledger.xlsx").status_code == 405
+    client.force_login(supervisor)
+    before = AuditEvent.objects.count()
+    response = client.get("/supervision/dashboard.xlsx?period=year")
+    assert response.status_code == 302 and response["Location"] == "/supervision/dashboard/?period=year"
+    assert AuditEvent.objects.count() == before

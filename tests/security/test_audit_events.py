@@ -115,7 +115,7 @@ def test_the_ledger_export_is_an_audit_row(client, dispatcher, realestate_dept, 
     with at(2026, 3, 2, 9):
         f.handling(dispatcher, re_handler, realestate_dept)
         client.force_login(re_handler)
-        response = client.get("/complaints/ledger.xlsx?status=handling")
+        response = client.post("/complaints/ledger.xlsx?status=handling")
     assert response.status_code == 200
     row, = rows(Kind.DATA_EXPORTED)
     assert row.username == re_handler.username and row.object_repr == "complaint_ledger"

@@ -36,12 +36,12 @@ def test_the_page_and_the_export_are_refused_without_the_permissions(client, han
     assert client.get(PAGE).status_code == 302  # to the login page
     client.force_login(handler)
     assert client.get(PAGE).status_code == 403
-    assert client.get(EXPORT).status_code == 403
+    assert client.post(EXPORT).status_code == 403
     # viewing is not exporting
     client.force_login(viewer)
     page = client.get(PAGE)
     assert page.status_code == 200 and 'data-testid="audit-export"' not in page.content.decode()
-    assert client.get(EXPORT).status_code == 403
+    assert client.post(EXPORT).status_code == 403
     assert not SecurityEvent.objects.filter(kind=Kind.DATA_EXPORTED).exists()
 
 
@@ -80,7 +80,7 @@ def test_the_export_is_a_workbook_of_the_rows_and_is_itself_audited(client, expo
         audit.append(kind=Kind.LOGIN_FAILED, username="mallory", detail={"path": "/accounts/login/"})
         audit.append(kind=Kind.LOGIN_FAILED, username="mallory")
         client.force_login(exporter)
-        response = client.get(EXPORT + "?username=mallory")
+        response = client.post(EXPORT + "?username=mallory")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert response["X-Audit-Rows"] == "2" and "no-store" in response["Cache-Control"]
     sheet = load_workbook(io.BytesIO(response.content)).active

@@ -254,7 +254,7 @@ def test_every_staff_role_sees_the_contact_masked_in_pages_api_and_ledger(client
             assert contact["citizen_phone"] == MASKED_PHONE and contact["citizen_id_number"] == MASKED_ID and contact["masked"] is True
             assert contact["citizen_email"] == "z***@example.com" and contact["citizen_address"] == "朝天区***"
             # the Excel ledger, for whoever may export it
-            response = client.get("/complaints/ledger.xlsx")
+            response = client.post("/complaints/ledger.xlsx")
             if response.status_code == 200:
                 sheet = load_workbook(io.BytesIO(response.content)).active
                 cells = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)

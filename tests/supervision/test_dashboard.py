@@ -2,6 +2,7 @@
 department, fair rankings (minimum case count, ties), the Excel export, fixed query counts."""
 import datetime as dt
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -131,7 +132,7 @@ def test_anonymous_is_sent_to_sign_in(client):
 def test_a_member_may_not_see_the_dashboard(client, member):
     client.force_login(member)
     assert client.get(URL).status_code == 403
-    assert client.get("/supervision/dashboard.xlsx").status_code == 403
+    assert client.post("/supervision/dashboard.xlsx").status_code == 403
 
 
 def test_a_department_sees_only_its_own_figures(client, dispatcher, handler, approval_dept, hrss_dept, complaints_march):
@@ -212,7 +213,7 @@ def test_export_is_a_workbook_matching_the_page_and_is_audited(client, dispatche
     RuleSetting.objects.filter(code="ranking_min_cases").update(value=3)
     client.force_login(dispatcher)
     with at(2026, 3, 4, 9):
-        response = client.get("/supervision/dashboard.xlsx", {**MARCH, "rank_by": "reply_on_time"})
+        response = client.post("/supervision/dashboard.xlsx?" + urlencode({**MARCH, "rank_by": "reply_on_time"}))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(response.content))
     summary = list(book["总体指标"].iter_rows(values_only=True))

@@ -224,7 +224,7 @@ def test_notice_figures_hand_counted(client, login, supervisor, approval_dept, h
         # the workbook has them
         from openpyxl import load_workbook
 
-        book = load_workbook(io.BytesIO(client.get("/supervision/dashboard.xlsx?period=month&date=2026-03-10").content))
+        book = load_workbook(io.BytesIO(client.post("/supervision/dashboard.xlsx?period=month&date=2026-03-10").content))
         rows = list(book["督办单"].iter_rows(values_only=True))
         assert rows[1] == (approval_dept.name, 3, 1, 1, 1, 1, 33.3, 3)
         # the report freezes them
