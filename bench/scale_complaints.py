@@ -177,5 +177,5 @@ def build_complaints(*, complaints: int = 1_000_000, chunk: int = 2000, log=prin
     with connection.cursor() as c:
         c.execute("DROP TABLE IF EXISTS bench_copies")
         c.execute("DROP TABLE IF EXISTS bench_map")
-        c.execute("ANALYZE")
+    scale.analyze()
     return result

@@ -167,7 +167,30 @@ def sqlite_options(database: dict) -> dict:
     return database
 
 
-sqlite_options(DATABASES["default"])
+def postgresql_options(database: dict) -> dict:
+    """PostgreSQL sessions run with JIT compilation off (DB_JIT=true turns it back on).
+
+    JIT pays off for long analytic queries; this application's queries are short, but
+    the dashboard's grouped counts over a million-row table pass the planner's JIT cost
+    thresholds, and compiling them took longer than running them: 680 ms of JIT for a
+    100 ms count at 1,000,000 complaints (docs/performance.md, 2026-11-25). Off per
+    session (libpq's `options`), so no server setting is needed. Other engines are
+    returned unchanged."""
+    if database.get("ENGINE") != "django.db.backends.postgresql" or env.bool("DB_JIT", default=False):
+        return database
+    options = database.setdefault("OPTIONS", {})
+    current = options.get("options", "")
+    if "jit=" not in current:
+        options["options"] = f"{current} -c jit=off".strip()
+    return database
+
+
+def database_options(database: dict) -> dict:
+    """The engine's session options: sqlite_options or postgresql_options."""
+    return postgresql_options(sqlite_options(database))
+
+
+database_options(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "workflow.User"

@@ -4,7 +4,7 @@ from whitenoise.compress import Compressor
 from .base import *  # noqa: F401,F403
 from workflow.crypto import parse_key, parse_old_keys
 
-from .base import env, sqlite_options
+from .base import database_options, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: refuse to start without it
@@ -14,7 +14,7 @@ FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY")
 parse_key(FIELD_ENCRYPTION_KEY)
 parse_old_keys(FIELD_ENCRYPTION_OLD_KEYS)  # noqa: F405
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": sqlite_options(env.db("DATABASE_URL", default="postgres:///cases"))}
+DATABASES = {"default": database_options(env.db("DATABASE_URL", default="postgres:///cases"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 
 # Administrators always sign in with two factors here, whatever the environment says.

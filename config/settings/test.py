@@ -3,7 +3,7 @@
 Celery tasks run eagerly and re-raise, so a failing task fails its test.
 """
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import env, postgresql_options
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"
@@ -23,7 +23,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///:memory:")}
+DATABASES = {"default": postgresql_options(env.db("DATABASE_URL", default="sqlite:///:memory:"))}
 # Serve static files from the finders (no collectstatic in tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

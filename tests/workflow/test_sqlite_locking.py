@@ -86,6 +86,33 @@ def test_sqlite_options_leave_other_engines_alone():
     assert "journal_mode=WAL" in options["init_command"]
 
 
+def test_postgresql_sessions_run_without_jit_unless_asked(monkeypatch):
+    """JIT compiled the dashboard's counts for longer than they ran (docs/performance.md)."""
+    from config.settings.base import database_options, postgresql_options
+
+    monkeypatch.delenv("DB_JIT", raising=False)
+    options = database_options({"ENGINE": "django.db.backends.postgresql", "NAME": "cases"})["OPTIONS"]
+    assert options == {"options": "-c jit=off"}
+    kept = postgresql_options({"ENGINE": "django.db.backends.postgresql", "OPTIONS": {"options": "-c work_mem=64MB"}})
+    assert kept["OPTIONS"]["options"] == "-c work_mem=64MB -c jit=off"
+    chosen = postgresql_options({"ENGINE": "django.db.backends.postgresql", "OPTIONS": {"options": "-c jit=on"}})
+    assert chosen["OPTIONS"]["options"] == "-c jit=on"  # an explicit choice is kept
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "x", "OPTIONS": {}}
+    assert postgresql_options(dict(sqlite)) == sqlite
+    monkeypatch.setenv("DB_JIT", "true")
+    assert "OPTIONS" not in postgresql_options({"ENGINE": "django.db.backends.postgresql", "NAME": "cases"})
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_postgresql_connection_has_jit_off():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 # --- (b) the middleware ---------------------------------------------------------------------
 @pytest.mark.django_db
 @pytest.mark.urls(__name__)
