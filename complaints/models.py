@@ -321,7 +321,10 @@ class Dispatch(models.Model):
         verbose_name = _("派单")
         verbose_name_plural = _("派单")
         ordering = ["pk"]
-        indexes = [models.Index(fields=["department", "status"])]
+        # A department's complaints (complaints.selectors._scope: its dispatches not redirected
+        # away) read from the index alone, the complaint included: at 1M complaints the count
+        # of a department's 24,000 took 73 ms with the table reads, 49 ms without.
+        indexes = [models.Index(fields=["department", "status", "complaint"], name="dispatch_dept_scope_idx")]
 
     def __str__(self):
         return f"{self.complaint.number} → {self.department}"
