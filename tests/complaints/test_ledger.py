@@ -73,18 +73,18 @@ def test_exports_answer_post_only_and_a_get_goes_back_to_the_list(client, dispat
     """An export is an audited act (and may start a background job): a GET (a link, a
     prefetch, an old bookmark) exports nothing and writes no audit row; it goes back to
     the list with the same filters and says how to export."""
-    from workflow.models import SecurityEvent as AuditEvent
+    from workflow.models import SecurityEvent
 
     client.force_login(dispatcher)
-    before = AuditEvent.objects.count()
+    before = SecurityEvent.objects.count()
     response = client.get("/complaints/ledger.xlsx?status=handling")
     assert response.status_code == 302 and response["Location"] == "/complaints/ledger/?status=handling"
-    assert AuditEvent.objects.count() == before
+    assert SecurityEvent.objects.count() == before
     page = client.get(response["Location"])
     assert "导出Excel" in page.content.decode() and 'method="post" action="/complaints/ledger.xlsx?status=handling"' in page.content.decode()
     assert client.put("/complaints/ledger.xlsx").status_code == 405
     client.force_login(supervisor)
-    before = AuditEvent.objects.count()
+    before = SecurityEvent.objects.count()
     response = client.get("/supervision/dashboard.xlsx?period=year")
     assert response.status_code == 302 and response["Location"] == "/supervision/dashboard/?period=year"
-    assert AuditEvent.objects.count() == before
+    assert SecurityEvent.objects.count() == before
